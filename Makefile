@@ -1,0 +1,46 @@
+# Every target sets itself up: a python3.13 venv (the Lambda runtime's version) with pinned tools.
+SHELL := /bin/bash
+export PYENV_VERSION ?= 3.13.0
+export SAM_CLI_TELEMETRY := 0
+PYTHON ?= python3.13
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test unit functional lint templates build emulator clean
+
+$(STAMP): requirements-dev.txt src/handler/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+## demo: play a whole stack life through the real handler against the local cloud
+demo: $(STAMP)
+	$(BIN)/python -m localcloud.demo
+
+## test: everything CI runs
+test: lint unit-and-functional templates build
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+unit-and-functional: $(STAMP)
+	$(BIN)/pytest
+
+templates: $(STAMP)
+	$(BIN)/cfn-lint template.yaml
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam validate --lint --template template.yaml
+
+## build: sam build, then import the artifact in a clean interpreter to prove it is complete
+build: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml
+	$(BIN)/python tools/check_artifact.py .aws-sam/build/SolutionUpdateFunction
+
+## emulator: serve the Personalize emulator on 127.0.0.1:4566 (for sam local invoke)
+emulator: $(STAMP)
+	$(BIN)/python -m localcloud.emulator --port 4566
+
+clean:
+	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,467 @@
+"""A Personalize emulator on moto's server: the solution operations moto lacks, real JSON protocol.
+
+moto 5.2 ships Personalize schemas only. We add CreateSolution, DescribeSolution, UpdateSolution,
+ListSolutions and DeleteSolution to moto's PersonalizeResponse (requests already route there) and
+keep the state on moto's PersonalizeBackend, one per account and region. Behaviour follows
+botocore's model and the docs; where they are silent it is the harder case for a client:
+- the documented states CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED,
+  with durations from `Timing`, evaluated against an injectable clock (no background threads);
+- ResourceInUseException while the solution is not ACTIVE, an update is pending, or "training";
+- stale reads: for `Timing.stale_read` seconds after UpdateSolution, DescribeSolution still shows
+  the solution as it was before the update;
+- injectable faults per operation (throttling, 5xx, any error code) and failing updates.
+
+Run on its own: `python -m localcloud.emulator --port 4566`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.core.exceptions import JsonRESTError
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.personalize.models import PersonalizeBackend, personalize_backends
+from moto.personalize.responses import PersonalizeResponse
+
+ACCOUNT_ID = "123456789012"
+ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
+NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-_]*")
+SCHEDULE_PATTERN = re.compile(r"rate\((\d+) days?\)")
+ERROR_STATUS = {"InternalFailure": 500, "ServiceUnavailable": 503}
+
+
+@dataclass
+class Timing:
+    """How long each phase lasts, in seconds of the emulator's clock."""
+
+    solution_pending: float = 0.1
+    solution_in_progress: float = 0.2
+    update_pending: float = 0.2
+    update_in_progress: float = 0.8
+    stale_read: float = 0.3
+
+
+@dataclass
+class Call:
+    """One request the emulator answered: for tests (call counts) and the demo's timeline."""
+
+    at: float
+    operation: str
+    outcome: str
+
+
+@dataclass
+class Settings:
+    """The auto-training settings an update asks for or a solution has."""
+
+    perform_auto_training: bool
+    perform_incremental_update: bool
+    config: dict[str, Any]
+
+
+@dataclass
+class Update:
+    """One solution update, its phases fixed when it was created."""
+
+    created: float
+    settings: Settings
+    pending: float
+    in_progress: float
+    failure_reason: str | None
+
+    def status_at(self, now: float) -> tuple[str, float]:
+        """Status and the time it was entered."""
+        if now < self.created + self.pending:
+            return "CREATE PENDING", self.created
+        done = self.created + self.pending + self.in_progress
+        if now < done:
+            return "CREATE IN_PROGRESS", self.created + self.pending
+        return ("CREATE FAILED" if self.failure_reason else "ACTIVE"), done
+
+
+@dataclass
+class Solution:
+    """A solution and the history of its updates."""
+
+    name: str
+    arn: str
+    dataset_group_arn: str
+    recipe_arn: str | None
+    event_type: str | None
+    created: float
+    ready: float
+    settings: Settings
+    solution_config: dict[str, Any]
+    updates: list[Update] = field(default_factory=list)
+
+
+class EmulatorError(JsonRESTError):
+    """An AWS JSON-protocol error; 5xx codes get their real HTTP status."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message)
+        self.code = ERROR_STATUS.get(code, 400)
+
+
+@dataclass
+class Controls:
+    """Process-wide knobs: the clock, the timing, and faults waiting to be served."""
+
+    clock: Callable[[], float] = time.time
+    timing: Timing = field(default_factory=Timing)
+    faults: dict[str, list[str]] = field(default_factory=dict)
+    failing_updates: list[str] = field(default_factory=list)
+    busy_until: dict[str, float] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def inject(self, operation: str, code: str, times: int = 1) -> None:
+        """The next `times` calls of operation fail with code (e.g. ThrottlingException)."""
+        with self.lock:
+            self.faults.setdefault(operation, []).extend([code] * times)
+
+    def fail_next_update(self, reason: str) -> None:
+        """The next accepted update ends CREATE FAILED with this failureReason."""
+        with self.lock:
+            self.failing_updates.append(reason)
+
+    def train(self, arn: str, seconds: float) -> None:
+        """Pretend a training run keeps the solution busy (UpdateSolution is ResourceInUse)."""
+        with self.lock:
+            self.busy_until[arn] = self.clock() + seconds
+
+    def count(self, operation: str, outcome: str | None = None) -> int:
+        """How many calls of operation were answered (with this outcome, if given)."""
+        with self.lock:
+            return sum(
+                1
+                for call in self.calls
+                if call.operation == operation and outcome in (None, call.outcome)
+            )
+
+    def reset(self) -> None:
+        """Forget faults, calls and timing changes (solutions live in moto's backends)."""
+        with self.lock:
+            self.timing = Timing()
+            self.faults.clear()
+            self.failing_updates.clear()
+            self.busy_until.clear()
+            self.calls.clear()
+            personalize_backends.reset()
+
+
+controls = Controls()
+
+
+def _solutions(backend: PersonalizeBackend) -> dict[str, Solution]:
+    # moto's reset() re-creates backends, so the store is attached lazily to each instance.
+    return backend.__dict__.setdefault("_emulated_solutions", {})
+
+
+def _invalid(message: str) -> EmulatorError:
+    return EmulatorError("InvalidInputException", message)
+
+
+def _check_arn(arn: object, name: str) -> str:
+    if not isinstance(arn, str) or len(arn) > 256 or not ARN_PATTERN.fullmatch(arn):
+        raise _invalid(
+            f"1 validation error detected: Value '{arn}' at '{name}' failed to satisfy constraint"
+        )
+    return arn
+
+
+def _check_config(config: dict[str, Any]) -> None:
+    expression = (config.get("autoTrainingConfig") or {}).get("schedulingExpression")
+    if expression is not None:
+        match = SCHEDULE_PATTERN.fullmatch(expression)
+        if not match or not 1 <= int(match.group(1)) <= 30:
+            raise _invalid(f"Invalid schedulingExpression {expression}: use rate(N days), N 1-30")
+    events = (config.get("eventsConfig") or {}).get("eventParametersList")
+    if events is not None:
+        if len(events) > 10:
+            raise _invalid("eventParametersList can contain at most 10 entries")
+        for item in events:
+            weight = item.get("weight")
+            if weight is not None and not 0 <= weight <= 1:
+                raise _invalid(f"Invalid weight {weight}: must be between 0 and 1")
+
+
+def _merge_config(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    merged.update({key: value for key, value in change.items() if value is not None})
+    return merged
+
+
+def _effective(solution: Solution, now: float) -> Settings:
+    """Settings in force: the creation settings, overlaid by each update that became ACTIVE."""
+    settings = solution.settings
+    for update in solution.updates:
+        if update.status_at(now)[0] == "ACTIVE":
+            settings = update.settings
+    return settings
+
+
+def _solution_status(solution: Solution, now: float) -> tuple[str, float]:
+    if now < solution.created + controls.timing.solution_pending:
+        return "CREATE PENDING", solution.created
+    if now < solution.ready:
+        return "CREATE IN_PROGRESS", solution.created + controls.timing.solution_pending
+    return "ACTIVE", solution.ready
+
+
+def _describe(solution: Solution, now: float) -> dict[str, Any]:
+    """The DescribeSolution view; updates younger than the stale-read window are not yet visible."""
+    visible = [u for u in solution.updates if u.created <= now - controls.timing.stale_read]
+    view = Solution(**{**solution.__dict__, "updates": visible})
+    settings = _effective(view, now)
+    status, since = _solution_status(solution, now)
+    config = _merge_config(solution.solution_config, settings.config)
+    body: dict[str, Any] = {
+        "name": solution.name,
+        "solutionArn": solution.arn,
+        "performHPO": False,
+        "performAutoML": False,
+        "performAutoTraining": settings.perform_auto_training,
+        "performIncrementalUpdate": settings.perform_incremental_update,
+        "datasetGroupArn": solution.dataset_group_arn,
+        "status": status,
+        "creationDateTime": solution.created,
+        "lastUpdatedDateTime": since,
+    }
+    if solution.recipe_arn:
+        body["recipeArn"] = solution.recipe_arn
+    if solution.event_type:
+        body["eventType"] = solution.event_type
+    if config:
+        body["solutionConfig"] = config
+    if visible:
+        latest = visible[-1]
+        update_status, update_since = latest.status_at(now)
+        summary: dict[str, Any] = {
+            "status": update_status,
+            "performAutoTraining": latest.settings.perform_auto_training,
+            "performIncrementalUpdate": latest.settings.perform_incremental_update,
+            "creationDateTime": latest.created,
+            "lastUpdatedDateTime": update_since,
+        }
+        if latest.settings.config:
+            summary["solutionUpdateConfig"] = latest.settings.config
+        if update_status == "CREATE FAILED":
+            summary["failureReason"] = latest.failure_reason
+        body["latestSolutionUpdate"] = summary
+    return body
+
+
+def _find(response: PersonalizeResponse, arn: str) -> Solution:
+    solution = _solutions(response.personalize_backend).get(arn)
+    if solution is None:
+        raise EmulatorError("ResourceNotFoundException", f"Could not find solution with ARN {arn}")
+    return solution
+
+
+def _operation(name: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., str]]:
+    """Wrap an operation: serve injected faults first, record the call, render JSON."""
+
+    def decorate(body: Callable[..., dict[str, Any]]) -> Callable[..., str]:
+        def handler(response: PersonalizeResponse) -> str:
+            params = json.loads(response.body or "{}")
+            with controls.lock:
+                now = controls.clock()
+                queued = controls.faults.get(name)
+                fault = queued.pop(0) if queued else None
+                try:
+                    if fault:
+                        raise EmulatorError(fault, f"Injected {fault}")
+                    result = body(response, params, now)
+                except EmulatorError as error:
+                    controls.calls.append(Call(now, name, error.error_type))
+                    raise
+                outcome = result.get("solution", {}).get("latestSolutionUpdate", {}).get("status")
+                controls.calls.append(Call(now, name, outcome or "ok"))
+            return json.dumps(result)
+
+        handler.__name__ = body.__name__
+        return handler
+
+    return decorate
+
+
+@_operation("CreateSolution")
+def create_solution(
+    response: PersonalizeResponse, params: dict[str, Any], now: float
+) -> dict[str, Any]:
+    """CreateSolution: a new solution that becomes ACTIVE after the solution timing."""
+    name = params.get("name", "")
+    if not isinstance(name, str) or len(name) > 63 or not NAME_PATTERN.fullmatch(name):
+        raise _invalid(f"Invalid solution name {name!r}")
+    group = _check_arn(params.get("datasetGroupArn"), "datasetGroupArn")
+    backend = response.personalize_backend
+    arn = f"arn:aws:personalize:{backend.region_name}:{backend.account_id}:solution/{name}"
+    store = _solutions(backend)
+    if arn in store:
+        raise EmulatorError("ResourceAlreadyExistsException", f"Solution {arn} already exists")
+    config = params.get("solutionConfig") or {}
+    _check_config(config)
+    timing = controls.timing
+    store[arn] = Solution(
+        name=name,
+        arn=arn,
+        dataset_group_arn=group,
+        recipe_arn=params.get("recipeArn"),
+        event_type=params.get("eventType"),
+        created=now,
+        ready=now + timing.solution_pending + timing.solution_in_progress,
+        settings=Settings(
+            perform_auto_training=params.get("performAutoTraining", True),
+            perform_incremental_update=params.get("performIncrementalUpdate", False),
+            config={k: v for k, v in config.items() if k in ("autoTrainingConfig", "eventsConfig")},
+        ),
+        solution_config=config,
+    )
+    return {"solutionArn": arn}
+
+
+@_operation("DescribeSolution")
+def describe_solution(
+    response: PersonalizeResponse, params: dict[str, Any], now: float
+) -> dict[str, Any]:
+    """DescribeSolution, possibly a stale view (see module docstring)."""
+    arn = _check_arn(params.get("solutionArn"), "solutionArn")
+    return {"solution": _describe(_find(response, arn), now)}
+
+
+@_operation("UpdateSolution")
+def update_solution(
+    response: PersonalizeResponse, params: dict[str, Any], now: float
+) -> dict[str, Any]:
+    """UpdateSolution: ResourceInUse while anything is in progress, else a CREATE PENDING update."""
+    arn = _check_arn(params.get("solutionArn"), "solutionArn")
+    change = params.get("solutionUpdateConfig") or {}
+    _check_config(change)
+    solution = _find(response, arn)
+    if _solution_status(solution, now)[0] != "ACTIVE":
+        raise EmulatorError("ResourceInUseException", f"Solution {arn} is not ACTIVE")
+    if solution.updates and solution.updates[-1].status_at(now)[0] not in (
+        "ACTIVE",
+        "CREATE FAILED",
+    ):
+        raise EmulatorError("ResourceInUseException", f"An update of {arn} is in progress")
+    if controls.busy_until.get(arn, 0) > now:
+        raise EmulatorError("ResourceInUseException", f"A solution version of {arn} is training")
+    current = _effective(solution, now)
+    timing = controls.timing
+    solution.updates.append(
+        Update(
+            created=now,
+            settings=Settings(
+                perform_auto_training=params.get(
+                    "performAutoTraining", current.perform_auto_training
+                ),
+                perform_incremental_update=params.get(
+                    "performIncrementalUpdate", current.perform_incremental_update
+                ),
+                config=_merge_config(current.config, change),
+            ),
+            pending=timing.update_pending,
+            in_progress=timing.update_in_progress,
+            failure_reason=controls.failing_updates.pop(0) if controls.failing_updates else None,
+        )
+    )
+    return {"solutionArn": arn}
+
+
+@_operation("ListSolutions")
+def list_solutions(
+    response: PersonalizeResponse, params: dict[str, Any], now: float
+) -> dict[str, Any]:
+    """ListSolutions with the datasetGroupArn filter and nextToken paging."""
+    group = params.get("datasetGroupArn")
+    solutions = [
+        s
+        for s in _solutions(response.personalize_backend).values()
+        if group in (None, s.dataset_group_arn)
+    ]
+    start = int(params.get("nextToken") or 0)
+    size = int(params.get("maxResults") or 100)
+    page = solutions[start : start + size]
+    result: dict[str, Any] = {"solutions": []}
+    for solution in page:
+        full = _describe(solution, now)
+        summary = {
+            k: full[k]
+            for k in ("name", "solutionArn", "status", "creationDateTime", "lastUpdatedDateTime")
+        }
+        if solution.recipe_arn:
+            summary["recipeArn"] = solution.recipe_arn
+        result["solutions"].append(summary)
+    if start + size < len(solutions):
+        result["nextToken"] = str(start + size)
+    return result
+
+
+@_operation("DeleteSolution")
+def delete_solution(
+    response: PersonalizeResponse, params: dict[str, Any], now: float
+) -> dict[str, Any]:
+    """DeleteSolution: refused while an update is in progress, otherwise immediate."""
+    arn = _check_arn(params.get("solutionArn"), "solutionArn")
+    solution = _find(response, arn)
+    latest = solution.updates[-1].status_at(now)[0] if solution.updates else "ACTIVE"
+    if latest not in ("ACTIVE", "CREATE FAILED"):
+        raise EmulatorError("ResourceInUseException", f"An update of {arn} is in progress")
+    del _solutions(response.personalize_backend)[arn]
+    return {}
+
+
+for _handler in (
+    create_solution,
+    describe_solution,
+    update_solution,
+    list_solutions,
+    delete_solution,
+):
+    setattr(PersonalizeResponse, _handler.__name__, _handler)
+
+
+class EmulatorServer:
+    """moto's threaded server on loopback; `url` is what AWS_ENDPOINT_URL_PERSONALIZE takes."""
+
+    def __init__(self, port: int = 0) -> None:
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+
+    def __enter__(self) -> EmulatorServer:
+        self._server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.stop()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.get_host_and_port()
+        return f"http://{host}:{port}"
+
+
+def main() -> None:
+    """Serve until interrupted, for `sam local invoke` or manual exploration."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=4566)
+    args = parser.parse_args()
+    with EmulatorServer(args.port) as server:
+        print(f"Personalize emulator on {server.url} (account {ACCOUNT_ID}); Ctrl-C to stop")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""A stand-in for CloudFormation's response bucket: an HTTP server on loopback that records PUTs.
+
+Each ResponseURL it hands out carries a fake presigned query (signature, credential, token), so
+tests can prove none of it leaks. It can answer with chosen statuses, or hang, on demand.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+FAKE_SIGNATURE = "X-Amz-Signature=5ec12e7ab7f0c0ffeef00d"
+PRESIGNED_QUERY = (
+    "X-Amz-Algorithm=AWS4-HMAC-SHA256"
+    "&X-Amz-Credential=AKIAFAKEPRESIGNED%2F20261122%2Fus-east-1%2Fs3%2Faws4_request"
+    "&X-Amz-Date=20261122T000000Z&X-Amz-Expires=7200&X-Amz-SignedHeaders=host"
+    "&X-Amz-Security-Token=FAKETOKENFQoGZXIvYXdzEXAMPLE"
+    f"&{FAKE_SIGNATURE}"
+)
+
+
+@dataclass
+class Received:
+    """One PUT as the bucket saw it."""
+
+    at: float
+    path: str
+    query: str
+    content_type: str | None
+    body: dict[str, Any]
+    raw_size: int
+
+
+@dataclass
+class Receiver:
+    """Records every PUT; `script` lists answers for the next PUTs: an HTTP status or "hang:<s>"."""
+
+    received: list[Received] = field(default_factory=list)
+    script: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    server: ThreadingHTTPServer | None = None
+
+    def __enter__(self) -> Receiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                raw = self.rfile.read(length)
+                with receiver.lock:
+                    answer = receiver.script.pop(0) if receiver.script else "200"
+                if answer.startswith("hang:"):
+                    time.sleep(float(answer.split(":", 1)[1]))
+                    return
+                status = int(answer)
+                if 200 <= status < 300:
+                    path, _, query = self.path.partition("?")
+                    with receiver.lock:
+                        receiver.received.append(
+                            Received(
+                                time.monotonic(),
+                                path,
+                                query,
+                                self.headers.get("Content-Type"),
+                                json.loads(raw),
+                                len(raw),
+                            )
+                        )
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Silent: the timeline is printed by the driver."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return self.server.server_address[1]
+
+    def url_for(self, request_id: str | None = None) -> str:
+        """A fresh presigned-looking ResponseURL on this receiver."""
+        key = request_id or str(uuid.uuid4())
+        return f"http://127.0.0.1:{self.port}/response/{key}?{PRESIGNED_QUERY}"
+
+    def responses_for(self, request_id: str) -> list[Received]:
+        """Every accepted PUT whose path names this request."""
+        with self.lock:
+            return [r for r in self.received if r.path.endswith(f"/{request_id}")]

@@ -1,0 +1,88 @@
+"""Lambda entry point: wiring only (logger, Personalize client, crhelper resource, operations).
+
+`build()` takes an injected client for tests; `lambda_handler` uses the one built at cold start.
+Endpoints follow boto3's own AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_PERSONALIZE variables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import botocore
+from botocore.config import Config
+from cfn_resource import CustomResource
+from lifecycle import SolutionUpdater
+from logs import logger
+from response import allowed_hosts
+from solution import PersonalizeSolutions
+
+if TYPE_CHECKING:
+    from mypy_boto3_personalize import PersonalizeClient
+
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=5,
+    read_timeout=15,
+    user_agent_extra="personalize-solution-update",
+)
+RESPONSE_RESERVE = 5.0  # seconds kept, after the wait, for delivering the response
+
+
+def require_solution_update_api(client: Any) -> None:
+    """Fail the cold start clearly if the bundled botocore predates what we call."""
+    model = client.meta.service_model
+    if "UpdateSolution" not in model.operation_names:
+        raise RuntimeError(
+            f"botocore {botocore.__version__} has no personalize UpdateSolution (needs 1.35.9 or "
+            "newer); deploy with the pinned requirements.txt"
+        )
+    config = model.shape_for("SolutionUpdateConfig").members
+    members = model.operation_model("UpdateSolution").input_shape.members
+    if "performIncrementalUpdate" not in members or "eventsConfig" not in config:
+        raise RuntimeError(
+            f"botocore {botocore.__version__} lacks performIncrementalUpdate/eventsConfig on "
+            "UpdateSolution; deploy with the pinned requirements.txt"
+        )
+
+
+Handler = Callable[[Any, Any], None]
+LOG_KEYS = ("StackId", "RequestId", "LogicalResourceId", "RequestType")
+
+
+def build(
+    personalize_client: PersonalizeClient | None = None, updater: SolutionUpdater | None = None
+) -> Handler:
+    """A ready handler. A start-up fault is answered as FAILED on every request, never raised."""
+    resource = CustomResource(allowed_hosts(os.environ.get("RESPONSE_URL_ALLOWED_HOSTS")))
+    try:
+        client = personalize_client or boto3.client("personalize", config=CLIENT_CONFIG)
+        require_solution_update_api(client)
+    except Exception as error:
+        resource.init_failure(error)
+    else:
+        updater = updater or SolutionUpdater(PersonalizeSolutions(client))
+        resource.serve(updater.create, updater.update, updater.delete, RESPONSE_RESERVE)
+
+    def handle(event: Any, context: Any) -> None:
+        """Answer one request; never raises (an error would only trigger Lambda's async retries)."""
+        if isinstance(event, dict):
+            logger.append_keys(**{key: event.get(key) for key in LOG_KEYS})
+        try:
+            resource(event, context)
+        except Exception:
+            logger.exception("Unexpected error after dispatch")
+        finally:
+            logger.remove_keys(list(LOG_KEYS))
+
+    return handle
+
+
+_handler = build()
+
+
+def lambda_handler(event: Any, context: Any) -> None:
+    """The function's entry point (template.yaml Handler: app.lambda_handler)."""
+    _handler(event, context)

@@ -1,0 +1,149 @@
+"""What Create, Update and Delete do to a solution: the adapter, the decisions and the waiter.
+
+Each operation returns (physical id, attributes) or raises RequestFailed with a Reason for
+CloudFormation. Nothing here knows about crhelper or HTTP.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from logs import logger
+from properties import InvalidProperties, ResourceRequest, parse_properties
+from reconcile import Phase, attributes, busy_reason, differences, progress_of, unusable_reason
+from solution import (
+    PersonalizeSolutions,
+    ServiceRejected,
+    SolutionBusy,
+    SolutionGone,
+    SolutionState,
+    Transient,
+)
+from waiter import Deadline, PollPolicy, Retry, TimedOut, wait_for
+
+CLOUDFORMATION_MARGIN = 5.0  # CloudFormation's ServiceTimeout clock started before we were invoked
+
+
+class RequestFailed(Exception):
+    """The request cannot succeed; the message is the Reason CloudFormation shows."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A successful answer: the physical id and the Fn::GetAtt attributes."""
+
+    physical_id: str
+    data: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Started:
+    """The first phase's result: the state read, and whether (and after what) we updated."""
+
+    state: SolutionState
+    updated: bool
+    baseline: datetime | None = None
+
+
+@dataclass
+class SolutionUpdater:
+    """Applies requests to solutions; the client, clock and sleep are injectable."""
+
+    solutions: PersonalizeSolutions
+    policy: PollPolicy = field(default_factory=PollPolicy)
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+    def create(self, event: Mapping[str, Any], time_left: float) -> Outcome:
+        """Apply the properties to the solution; the physical id is the solution ARN."""
+        request = self._parse(event.get("ResourceProperties"))
+        return Outcome(request.settings.solution_arn, self._apply(request, time_left))
+
+    def update(self, event: Mapping[str, Any], time_left: float) -> Outcome:
+        """Apply the new properties; a changed SolutionArn means replacement (a new id)."""
+        request = self._parse(event.get("ResourceProperties"))
+        data = self._apply(request, time_left)
+        old = event.get("OldResourceProperties")
+        old_arn = old.get("SolutionArn") if isinstance(old, Mapping) else None
+        physical_id = event.get("PhysicalResourceId")
+        if old_arn != request.settings.solution_arn or not isinstance(physical_id, str):
+            physical_id = request.settings.solution_arn
+        return Outcome(physical_id, data)
+
+    @staticmethod
+    def delete(event: Mapping[str, Any]) -> Outcome:
+        """Delete leaves the solution as it is: its settings are the solution's, not ours."""
+        physical_id = event.get("PhysicalResourceId")
+        return Outcome(physical_id if isinstance(physical_id, str) else "", {})
+
+    @staticmethod
+    def _parse(properties: object) -> ResourceRequest:
+        try:
+            return parse_properties(properties)
+        except InvalidProperties as error:
+            raise RequestFailed(f"Invalid properties: {error}") from None
+
+    def _deadline(self, request: ResourceRequest, time_left: float) -> Deadline:
+        budget = min(request.service_timeout - CLOUDFORMATION_MARGIN, time_left)
+        return Deadline(self.clock() + max(0.0, budget), self.clock)
+
+    def _apply(self, request: ResourceRequest, time_left: float) -> dict[str, str]:
+        deadline = self._deadline(request, time_left)
+        arn = request.settings.solution_arn
+        try:
+            started = wait_for(lambda: self._start(request), deadline, self.policy, self.sleep)
+            state = started.state
+            if started.updated:
+                state = wait_for(
+                    lambda: self._settled(arn, started.baseline), deadline, self.policy, self.sleep
+                )
+        except TimedOut as error:
+            raise RequestFailed(str(error)) from None
+        return attributes(state)
+
+    def _describe(self, arn: str) -> SolutionState:
+        try:
+            return self.solutions.describe(arn)
+        except Transient as error:
+            raise Retry(f"Personalize to answer DescribeSolution (last error {error})") from None
+        except SolutionGone as error:
+            raise RequestFailed(str(error)) from None
+
+    def _start(self, request: ResourceRequest) -> Started:
+        """Start an update unless the solution already has the settings (a no-op)."""
+        settings = request.settings
+        state = self._describe(settings.solution_arn)
+        reason = unusable_reason(state)
+        if reason:
+            raise RequestFailed(reason)
+        busy = busy_reason(state)
+        if busy:
+            raise Retry(busy)
+        changed = differences(settings, state)
+        if not changed:
+            logger.info("Solution already has the requested settings; no update made")
+            return Started(state, updated=False)
+        logger.info("Updating solution", extra={"changed": changed})
+        try:
+            self.solutions.update(settings)
+        except SolutionBusy as error:
+            raise Retry(f"the solution to stop being busy ({error})") from None
+        except Transient as error:
+            raise Retry(f"Personalize to accept UpdateSolution (last error {error})") from None
+        except (ServiceRejected, SolutionGone) as error:
+            raise RequestFailed(str(error)) from None
+        baseline = state.latest_update.created if state.latest_update else None
+        return Started(state, updated=True, baseline=baseline)
+
+    def _settled(self, arn: str, baseline: datetime | None) -> SolutionState:
+        state = self._describe(arn)
+        progress = progress_of(state, baseline)
+        if progress.phase is Phase.SUCCEEDED:
+            return state
+        if progress.phase is Phase.FAILED:
+            raise RequestFailed(f"Solution update failed: {progress.failure_reason}")
+        raise Retry(f"the solution update to finish (last status {progress.status})")

@@ -1,0 +1,244 @@
+"""Turn CloudFormation's ResourceProperties into a validated, typed description of what is asked.
+
+CloudFormation delivers every scalar as a string, so parsing is strict and every rejection names
+the property, what is wrong with the value, and the form that would be accepted. Nothing here
+talks to AWS: a request that fails here never reaches Personalize.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+SOLUTION_ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
+SCHEDULE_PATTERN = re.compile(r"rate\(([1-9][0-9]*) (day|days)\)")
+NUMBER_PATTERN = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+MAX_ARN_LENGTH = 256
+MAX_EVENT_TYPE_LENGTH = 256
+MAX_EVENT_PARAMETERS = 10
+MAX_SCHEDULE_DAYS = 30
+DEFAULT_SERVICE_TIMEOUT = 3600
+MAX_SHOWN_VALUE = 60
+
+SCHEDULE_FORM = "rate(N day) or rate(N days) with N a whole number from 1 to 30"
+BOOLEAN_FORM = "true or false"
+
+
+class InvalidProperties(ValueError):
+    """The properties cannot be acted on; the message lists every problem found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class EventParameter:
+    """One entry of EventsConfig.EventParametersList; None means the field was omitted."""
+
+    event_type: str | None
+    event_value_threshold: float | None
+    weight: float | None
+
+
+@dataclass(frozen=True)
+class DesiredSettings:
+    """What the template asks of the solution. None means "omitted: leave as it is"."""
+
+    solution_arn: str
+    perform_auto_training: bool | None = None
+    perform_incremental_update: bool | None = None
+    schedule_days: int | None = None
+    event_parameters: tuple[EventParameter, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ResourceRequest:
+    """A parsed request: the settings and how long CloudFormation will wait for the answer."""
+
+    settings: DesiredSettings
+    service_timeout: int
+
+
+def schedule_expression(days: int) -> str:
+    """Render a day count the way Personalize documents it (`rate(1 day)`, `rate(5 days)`)."""
+    return f"rate({days} day)" if days == 1 else f"rate({days} days)"
+
+
+def shown(value: object) -> str:
+    """A short, safe rendering of a user's value for an error message."""
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN_VALUE else text[: MAX_SHOWN_VALUE - 3] + "..."
+
+
+class _Parser:
+    """Collects every problem in one pass so that a user fixes the template once, not N times."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def fail(self, name: str, problem: str, accepted: str) -> None:
+        self.problems.append(f"Property {name}: {problem}; expected {accepted}")
+
+    def mapping(self, name: str, value: object, known: tuple[str, ...]) -> Mapping[str, object]:
+        """Check that value is a map holding only known keys; return it (empty if unusable)."""
+        if not isinstance(value, Mapping):
+            self.fail(name, f"{shown(value)} is not a map", f"a map with keys {', '.join(known)}")
+            return {}
+        for key in value:
+            if key not in known:
+                where = f"{name}.{key}" if name != "ResourceProperties" else str(key)
+                self.fail(where, "is not a known property", f"one of {', '.join(known)}")
+        return value
+
+    def boolean(self, name: str, value: object) -> bool | None:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        self.fail(name, f"{shown(value)} is not a boolean", BOOLEAN_FORM)
+        return None
+
+    def number(
+        self, name: str, value: object, low: float | None, high: float | None
+    ) -> float | None:
+        bounds = "a number" if low is None or high is None else f"a number from {low:g} to {high:g}"
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.fail(name, f"{shown(value)} is not a number", bounds)
+            return None
+        text = str(value)
+        if not NUMBER_PATTERN.fullmatch(text) or not math.isfinite(float(text)):
+            self.fail(name, f"{shown(value)} is not a number", bounds)
+            return None
+        number = float(text)
+        if low is not None and high is not None and not low <= number <= high:
+            self.fail(name, f"{shown(value)} is out of range", bounds)
+            return None
+        return number
+
+    def string(self, name: str, value: object, max_length: int, accepted: str) -> str | None:
+        if not isinstance(value, str) or not value or len(value) > max_length:
+            self.fail(name, f"{shown(value)} is not a valid value", accepted)
+            return None
+        return value
+
+    def schedule(self, name: str, value: object) -> int | None:
+        match = SCHEDULE_PATTERN.fullmatch(value) if isinstance(value, str) else None
+        if match is None:
+            self.fail(name, f"{shown(value)} is not a rate expression", SCHEDULE_FORM)
+            return None
+        days = int(match.group(1))
+        if days > MAX_SCHEDULE_DAYS:
+            self.fail(name, f"{shown(value)} is out of range", SCHEDULE_FORM)
+            return None
+        return days
+
+    def service_timeout(self, value: object) -> int:
+        accepted = "a whole number of seconds from 1 to 3600"
+        text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+        if not re.fullmatch(r"[1-9][0-9]{0,3}", text) or int(text) > DEFAULT_SERVICE_TIMEOUT:
+            self.fail("ServiceTimeout", f"{shown(value)} is not valid", accepted)
+            return DEFAULT_SERVICE_TIMEOUT
+        return int(text)
+
+    def event_parameters(self, name: str, value: object) -> tuple[EventParameter, ...] | None:
+        known = ("EventType", "EventValueThreshold", "Weight")
+        if not isinstance(value, list) or len(value) > MAX_EVENT_PARAMETERS:
+            self.fail(name, f"{shown(value)} is not a list of at most 10 maps", "a list of maps")
+            return None
+        entries = []
+        for index, item in enumerate(value):
+            where = f"{name}[{index}]"
+            entry = self.mapping(where, item, known)
+            event_type = entry.get("EventType")
+            threshold = entry.get("EventValueThreshold")
+            weight = entry.get("Weight")
+            entries.append(
+                EventParameter(
+                    event_type=None
+                    if event_type is None
+                    else self.string(
+                        f"{where}.EventType", event_type, MAX_EVENT_TYPE_LENGTH, "1 to 256 chars"
+                    ),
+                    event_value_threshold=None
+                    if threshold is None
+                    else self.number(f"{where}.EventValueThreshold", threshold, None, None),
+                    weight=None if weight is None else self.number(f"{where}.Weight", weight, 0, 1),
+                )
+            )
+        return tuple(entries)
+
+
+TOP_LEVEL = (
+    "ServiceToken",
+    "ServiceTimeout",
+    "SolutionArn",
+    "PerformAutoTraining",
+    "PerformIncrementalUpdate",
+    "SolutionUpdateConfig",
+)
+UPDATE_CONFIG = ("AutoTrainingConfig", "EventsConfig")
+
+
+def parse_properties(properties: object) -> ResourceRequest:
+    """Validate ResourceProperties; raise InvalidProperties naming every offending property."""
+    parser = _Parser()
+    props = parser.mapping("ResourceProperties", properties, TOP_LEVEL)
+    arn = props.get("SolutionArn")
+    if arn is None:
+        parser.fail("SolutionArn", "is required", "the ARN of a Personalize solution")
+    elif (
+        not isinstance(arn, str)
+        or len(arn) > MAX_ARN_LENGTH
+        or not SOLUTION_ARN_PATTERN.fullmatch(arn)
+    ):
+        parser.fail(
+            "SolutionArn",
+            f"{shown(arn)} is not a solution ARN",
+            "arn:<partition>:personalize:<region>:<account>:solution/<name>",
+        )
+    auto = props.get("PerformAutoTraining")
+    incremental = props.get("PerformIncrementalUpdate")
+    schedule_days = None
+    events = None
+    config = props.get("SolutionUpdateConfig")
+    if config is not None:
+        config = parser.mapping("SolutionUpdateConfig", config, UPDATE_CONFIG)
+        auto_config = config.get("AutoTrainingConfig")
+        if auto_config is not None:
+            name = "SolutionUpdateConfig.AutoTrainingConfig"
+            auto_config = parser.mapping(name, auto_config, ("SchedulingExpression",))
+            if "SchedulingExpression" in auto_config:
+                schedule_days = parser.schedule(
+                    f"{name}.SchedulingExpression", auto_config["SchedulingExpression"]
+                )
+        events_config = config.get("EventsConfig")
+        if events_config is not None:
+            name = "SolutionUpdateConfig.EventsConfig"
+            events_config = parser.mapping(name, events_config, ("EventParametersList",))
+            if "EventParametersList" in events_config:
+                events = parser.event_parameters(
+                    f"{name}.EventParametersList", events_config["EventParametersList"]
+                )
+    timeout = props.get("ServiceTimeout")
+    request = ResourceRequest(
+        settings=DesiredSettings(
+            solution_arn=arn if isinstance(arn, str) else "",
+            perform_auto_training=None
+            if auto is None
+            else parser.boolean("PerformAutoTraining", auto),
+            perform_incremental_update=None
+            if incremental is None
+            else parser.boolean("PerformIncrementalUpdate", incremental),
+            schedule_days=schedule_days,
+            event_parameters=events,
+        ),
+        service_timeout=DEFAULT_SERVICE_TIMEOUT
+        if timeout is None
+        else parser.service_timeout(timeout),
+    )
+    if parser.problems:
+        raise InvalidProperties(parser.problems)
+    return request

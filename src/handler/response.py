@@ -1,0 +1,156 @@
+"""Answering CloudFormation: which ResponseURLs we answer, the body, and a bounded, checked PUT.
+
+Replaces crhelper's sender, which always speaks HTTPS, never reads the status and retries forever.
+The presigned URL is a credential: it never appears in a log line or an error text; only
+`describe_url` (scheme, host, path) is ever shown.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
+
+MAX_BODY_BYTES = 4096
+MAX_ATTEMPTS = 5
+ATTEMPT_TIMEOUT = 10.0
+_BUCKET = r"cloudformation-custom-resource-response-[a-z0-9]+"
+_S3 = r"s3(?:[.-](?:dualstack\.)?[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9])?"
+_DOMAIN = r"\.amazonaws\.com(?:\.cn)?"
+VIRTUAL_HOSTED = re.compile(rf"{_BUCKET}\.{_S3}{_DOMAIN}")
+PATH_STYLE = re.compile(rf"(?:{_S3}|s3-external-1){_DOMAIN}")
+PATH_STYLE_BUCKET = re.compile(rf"/{_BUCKET}/")
+
+
+class RefusedURL(ValueError):
+    """The ResponseURL is not one we answer; the message never contains the URL's query."""
+
+
+@dataclass(frozen=True)
+class ResponseTarget:
+    """A ResponseURL that passed the allow-list, split for http.client."""
+
+    parts: SplitResult
+
+    @property
+    def described(self) -> str:
+        """scheme://host/path, safe to log."""
+        return describe_url(self.parts)
+
+
+def describe_url(parts: SplitResult) -> str:
+    """A URL with its query (the presigned signature) and userinfo removed."""
+    return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+
+
+def allowed_hosts(setting: str | None) -> frozenset[str]:
+    """Extra hosts from RESPONSE_URL_ALLOWED_HOSTS (comma-separated), lower-cased."""
+    return frozenset(h.strip().lower() for h in (setting or "").split(",") if h.strip())
+
+
+def check_url(url: object, extra_hosts: Iterable[str]) -> ResponseTarget:
+    """Accept https on CloudFormation's response buckets, or any http(s) on an extra listed host."""
+    if not isinstance(url, str) or not url:
+        raise RefusedURL("ResponseURL is missing or not a string")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise RefusedURL("ResponseURL is not a valid URL") from None
+    host = (parts.hostname or "").lower()
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise RefusedURL(f"ResponseURL {describe_url(parts)} carries user information")
+    if host in set(extra_hosts) and parts.scheme in ("http", "https"):
+        return ResponseTarget(parts)
+    aws_host = VIRTUAL_HOSTED.fullmatch(host) or (
+        PATH_STYLE.fullmatch(host) and PATH_STYLE_BUCKET.match(parts.path)
+    )
+    if parts.scheme == "https" and port in (None, 443) and aws_host:
+        return ResponseTarget(parts)
+    raise RefusedURL(
+        f"ResponseURL {describe_url(parts)} is not a CloudFormation response bucket "
+        "and its host is not in RESPONSE_URL_ALLOWED_HOSTS"
+    )
+
+
+def build_body(
+    event: Mapping[str, Any], status: str, reason: str, physical_id: str, data: Mapping[str, str]
+) -> bytes:
+    """The response JSON, at most 4096 bytes: the Reason is cut first, then Data is dropped."""
+    body: dict[str, Any] = {
+        "Status": status,
+        "Reason": reason,
+        "PhysicalResourceId": physical_id,
+        "StackId": event.get("StackId", ""),
+        "RequestId": event.get("RequestId", ""),
+        "LogicalResourceId": event.get("LogicalResourceId", ""),
+        "Data": dict(data),
+    }
+    encoded = json.dumps(body).encode()
+    if len(encoded) > MAX_BODY_BYTES:
+        excess = len(encoded) - MAX_BODY_BYTES
+        keep = max(0, len(reason) - excess - 40)
+        body["Reason"] = reason[:keep] + " [truncated]" if keep else "[truncated]"
+        encoded = json.dumps(body).encode()
+    if len(encoded) > MAX_BODY_BYTES:
+        body.update(
+            Status="FAILED", Data={}, Reason="The response was too large for CloudFormation"
+        )
+        encoded = json.dumps(body).encode()
+    return encoded
+
+
+def put(target: ResponseTarget, body: bytes, timeout: float) -> int:
+    """One PUT with an empty Content-Type, honouring the URL's scheme; returns the HTTP status."""
+    parts = target.parts
+    connection_class = (
+        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    )
+    connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
+    try:
+        path = parts.path or "/"
+        connection.request(
+            "PUT",
+            f"{path}?{parts.query}" if parts.query else path,
+            body=body,
+            headers={"Content-Type": "", "Content-Length": str(len(body))},
+        )
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def deliver(
+    target: ResponseTarget,
+    body: bytes,
+    time_left: Callable[[], float],
+    log: Callable[[str], None],
+    send: Callable[[ResponseTarget, bytes, float], int] = put,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
+    """PUT until a 2xx, a 4xx (never retried: an expired URL will not heal), or the budget ends."""
+    pause = 0.5
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        budget = time_left()
+        if budget <= 0:
+            break
+        try:
+            status = send(target, body, min(ATTEMPT_TIMEOUT, budget))
+        except (OSError, http.client.HTTPException) as error:
+            failure = type(error).__name__
+            log(f"Response PUT to {target.described} failed (attempt {attempt}): {failure}")
+        else:
+            if 200 <= status < 300:
+                return True
+            log(f"Response PUT to {target.described} answered HTTP {status} (attempt {attempt})")
+            if 400 <= status < 500:
+                return False
+        if attempt < MAX_ATTEMPTS:
+            sleep(min(pause, max(0.0, time_left())))
+            pause *= 2
+    return False

@@ -1,0 +1,229 @@
+"""The Personalize adapter: read a solution's effective settings, start an update, classify errors.
+
+It is the only module that speaks boto3. Errors come out as three kinds the wait policy understands:
+SolutionGone (stop now), SolutionBusy/Transient (wait and retry), ServiceRejected (stop now).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from properties import DesiredSettings, EventParameter, schedule_expression
+
+if TYPE_CHECKING:
+    from mypy_boto3_personalize import PersonalizeClient
+
+DEFAULT_AUTO_TRAINING = True  # "The default is True ... every 7 days" (DescribeSolution docs)
+DEFAULT_SCHEDULE_DAYS = 7
+DEFAULT_INCREMENTAL_UPDATE = False
+ACTIVE = "ACTIVE"
+CREATE_FAILED = "CREATE FAILED"
+TRANSIENT_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "LimitExceededException",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "InternalFailure",
+        "InternalServerError",
+        "InternalServerException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+
+
+class PersonalizeError(Exception):
+    """Base of the adapter's errors; the message is fit for a CloudFormation Reason."""
+
+
+class SolutionGone(PersonalizeError):
+    """The solution does not exist (any more)."""
+
+
+class SolutionBusy(PersonalizeError):
+    """Personalize refused because the solution is busy (an update or a training in progress)."""
+
+
+class Transient(PersonalizeError):
+    """Throttling, a 5xx or a network fault: worth retrying later."""
+
+
+class ServiceRejected(PersonalizeError):
+    """Personalize rejected the request itself (InvalidInputException and the like)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings in force on a solution, with the documented defaults filled in."""
+
+    perform_auto_training: bool
+    perform_incremental_update: bool
+    schedule_days: int
+    event_parameters: tuple[EventParameter, ...]
+
+
+@dataclass(frozen=True)
+class UpdateRecord:
+    """latestSolutionUpdate: one update's status and timestamps."""
+
+    status: str
+    created: datetime
+    last_updated: datetime
+    failure_reason: str | None
+
+
+@dataclass(frozen=True)
+class SolutionState:
+    """One DescribeSolution read, reduced to what the handler decides on."""
+
+    arn: str
+    status: str
+    last_updated: datetime
+    settings: Settings
+    latest_update: UpdateRecord | None
+
+
+def _schedule_days(config: dict[str, Any] | None) -> int | None:
+    expression = ((config or {}).get("autoTrainingConfig") or {}).get("schedulingExpression")
+    if not isinstance(expression, str):
+        return None
+    digits = "".join(ch for ch in expression if ch.isdigit())
+    return int(digits) if digits else None
+
+
+def _events(config: dict[str, Any] | None) -> tuple[EventParameter, ...] | None:
+    events = (config or {}).get("eventsConfig")
+    if events is None:
+        return None
+    return tuple(
+        EventParameter(
+            event_type=item.get("eventType"),
+            event_value_threshold=item.get("eventValueThreshold"),
+            weight=item.get("weight"),
+        )
+        for item in events.get("eventParametersList", [])
+    )
+
+
+def _first(*values: Any) -> Any:
+    return next((value for value in values if value is not None), None)
+
+
+def read_state(solution: dict[str, Any]) -> SolutionState:
+    """Reduce a DescribeSolution `solution`; an ACTIVE latest update overrides the solution's own."""
+    latest = solution.get("latestSolutionUpdate")
+    record = None
+    applied: dict[str, Any] = {}
+    if latest:
+        record = UpdateRecord(
+            status=latest.get("status", ""),
+            created=latest["creationDateTime"],
+            last_updated=latest.get("lastUpdatedDateTime", latest["creationDateTime"]),
+            failure_reason=latest.get("failureReason"),
+        )
+        if record.status == ACTIVE:
+            applied = latest
+    config = solution.get("solutionConfig")
+    update_config = applied.get("solutionUpdateConfig")
+    events = _first(_events(update_config), _events(config))
+    settings = Settings(
+        perform_auto_training=_first(
+            applied.get("performAutoTraining"),
+            solution.get("performAutoTraining"),
+            DEFAULT_AUTO_TRAINING,
+        ),
+        perform_incremental_update=_first(
+            applied.get("performIncrementalUpdate"),
+            solution.get("performIncrementalUpdate"),
+            DEFAULT_INCREMENTAL_UPDATE,
+        ),
+        schedule_days=_first(
+            _schedule_days(update_config), _schedule_days(config), DEFAULT_SCHEDULE_DAYS
+        ),
+        event_parameters=events or (),
+    )
+    return SolutionState(
+        arn=solution["solutionArn"],
+        status=solution.get("status", ""),
+        last_updated=solution.get("lastUpdatedDateTime", solution.get("creationDateTime")),
+        settings=settings,
+        latest_update=record,
+    )
+
+
+def update_request(settings: DesiredSettings) -> dict[str, Any]:
+    """The UpdateSolution arguments for what is asked; omitted properties are not sent."""
+    request: dict[str, Any] = {"solutionArn": settings.solution_arn}
+    if settings.perform_auto_training is not None:
+        request["performAutoTraining"] = settings.perform_auto_training
+    if settings.perform_incremental_update is not None:
+        request["performIncrementalUpdate"] = settings.perform_incremental_update
+    config: dict[str, Any] = {}
+    if settings.schedule_days is not None:
+        config["autoTrainingConfig"] = {
+            "schedulingExpression": schedule_expression(settings.schedule_days)
+        }
+    if settings.event_parameters is not None:
+        config["eventsConfig"] = {
+            "eventParametersList": [
+                {
+                    key: value
+                    for key, value in (
+                        ("eventType", item.event_type),
+                        ("eventValueThreshold", item.event_value_threshold),
+                        ("weight", item.weight),
+                    )
+                    if value is not None
+                }
+                for item in settings.event_parameters
+            ]
+        }
+    if config:
+        request["solutionUpdateConfig"] = config
+    return request
+
+
+def _classify(error: Exception, arn: str) -> PersonalizeError:
+    """Map a botocore error onto the adapter's error kinds, with a message a person can act on."""
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        message = error.response.get("Error", {}).get("Message", "") or code
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        text = f"{code}: {message}"
+        if code == "ResourceNotFoundException":
+            return SolutionGone(f"Solution {arn} was not found ({text})")
+        if code == "ResourceInUseException":
+            return SolutionBusy(text)
+        if code in TRANSIENT_CODES or status >= 500 or status == 429:
+            return Transient(text)
+        return ServiceRejected(f"Personalize rejected the request ({text})")
+    return Transient(f"{type(error).__name__}: {error}")
+
+
+class PersonalizeSolutions:
+    """Reads and updates solutions through an injectable Personalize client."""
+
+    def __init__(self, client: PersonalizeClient) -> None:
+        self._client = client
+
+    def describe(self, arn: str) -> SolutionState:
+        """DescribeSolution, reduced; raises a PersonalizeError kind on failure."""
+        try:
+            return read_state(self._client.describe_solution(solutionArn=arn)["solution"])
+        except (ClientError, BotoCoreError) as error:
+            raise _classify(error, arn) from None
+
+    def update(self, settings: DesiredSettings) -> None:
+        """UpdateSolution with only the asked-for settings; each call may start a training run."""
+        try:
+            self._client.update_solution(**update_request(settings))
+        except (ClientError, BotoCoreError) as error:
+            raise _classify(error, settings.solution_arn) from None
