@@ -29,6 +29,7 @@ class Received:
     """One PUT as the bucket saw it."""
 
     at: float
+    wall: float
     path: str
     query: str
     content_type: str | None
@@ -64,6 +65,7 @@ class Receiver:
                         receiver.received.append(
                             Received(
                                 time.monotonic(),
+                                time.time(),
                                 path,
                                 query,
                                 self.headers.get("Content-Type"),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import botocore
 from botocore.config import Config
+
 from cfn_resource import CustomResource
 from lifecycle import SolutionUpdater
 from logs import logger

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from crhelper import CfnResource
+
 from lifecycle import Outcome
 from logs import logger
 from response import RefusedURL, ResponseTarget, build_body, check_url, deliver

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from logs import logger
-from properties import InvalidProperties, ResourceRequest, parse_properties
+from properties import DesiredSettings, InvalidProperties, ResourceRequest, parse_properties
 from reconcile import Phase, attributes, busy_reason, differences, progress_of, unusable_reason
 from solution import (
     PersonalizeSolutions,
@@ -93,13 +93,15 @@ class SolutionUpdater:
 
     def _apply(self, request: ResourceRequest, time_left: float) -> dict[str, str]:
         deadline = self._deadline(request, time_left)
-        arn = request.settings.solution_arn
         try:
             started = wait_for(lambda: self._start(request), deadline, self.policy, self.sleep)
             state = started.state
             if started.updated:
                 state = wait_for(
-                    lambda: self._settled(arn, started.baseline), deadline, self.policy, self.sleep
+                    lambda: self._settled(request.settings, started.baseline),
+                    deadline,
+                    self.policy,
+                    self.sleep,
                 )
         except TimedOut as error:
             raise RequestFailed(str(error)) from None
@@ -123,7 +125,7 @@ class SolutionUpdater:
         busy = busy_reason(state)
         if busy:
             raise Retry(busy)
-        changed = differences(settings, state)
+        changed = differences(settings, state.settings)
         if not changed:
             logger.info("Solution already has the requested settings; no update made")
             return Started(state, updated=False)
@@ -139,9 +141,9 @@ class SolutionUpdater:
         baseline = state.latest_update.created if state.latest_update else None
         return Started(state, updated=True, baseline=baseline)
 
-    def _settled(self, arn: str, baseline: datetime | None) -> SolutionState:
-        state = self._describe(arn)
-        progress = progress_of(state, baseline)
+    def _settled(self, settings: DesiredSettings, baseline: datetime | None) -> SolutionState:
+        state = self._describe(settings.solution_arn)
+        progress = progress_of(state, settings, baseline)
         if progress.phase is Phase.SUCCEEDED:
             return state
         if progress.phase is Phase.FAILED:

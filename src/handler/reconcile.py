@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import Enum
 
 from properties import DesiredSettings, EventParameter, schedule_expression
-from solution import ACTIVE, CREATE_FAILED, SolutionState
+from solution import ACTIVE, CREATE_FAILED, Settings, SolutionState
 
 SOLUTION_UNUSABLE = ("CREATE FAILED", "DELETE PENDING", "DELETE IN_PROGRESS")
 
@@ -47,9 +47,8 @@ def _same_events(left: tuple[EventParameter, ...], right: tuple[EventParameter, 
     return sorted(map(repr, map(_event_key, left))) == sorted(map(repr, map(_event_key, right)))
 
 
-def differences(desired: DesiredSettings, state: SolutionState) -> list[str]:
-    """Names of the asked-for properties whose value differs from what the solution has now."""
-    current = state.settings
+def differences(desired: DesiredSettings, current: Settings) -> list[str]:
+    """Names of the asked-for properties whose value differs from the given settings."""
     changed = []
     if desired.perform_auto_training not in (None, current.perform_auto_training):
         changed.append("PerformAutoTraining")
@@ -81,14 +80,21 @@ def busy_reason(state: SolutionState) -> str | None:
     return None
 
 
-def progress_of(state: SolutionState, baseline: datetime | None) -> Progress:
+def progress_of(
+    state: SolutionState, desired: DesiredSettings, baseline: datetime | None
+) -> Progress:
     """Judge the update we started, given the creation time of the update seen before ours.
 
-    A read right after UpdateSolution may still show the previous update (or none): anything not
-    created strictly after the baseline is not ours, so it counts as pending, never as success.
+    A read may lag behind UpdateSolution (and so may the read we took the baseline from): an
+    update is ours only if it was created after the baseline and carries the settings we asked
+    for. Anything else counts as pending, never as success or failure.
     """
     update = state.latest_update
-    if update is None or (baseline is not None and update.created <= baseline):
+    if (
+        update is None
+        or (baseline is not None and update.created <= baseline)
+        or differences(desired, update.settings)
+    ):
         return Progress(Phase.PENDING, "not yet visible")
     if update.status == ACTIVE:
         return Progress(Phase.SUCCEEDED, update.status)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+
 from properties import DesiredSettings, EventParameter, schedule_expression
 
 if TYPE_CHECKING:
@@ -72,12 +73,13 @@ class Settings:
 
 @dataclass(frozen=True)
 class UpdateRecord:
-    """latestSolutionUpdate: one update's status and timestamps."""
+    """latestSolutionUpdate: one update's status, timestamps and the settings it carries."""
 
     status: str
     created: datetime
     last_updated: datetime
     failure_reason: str | None
+    settings: Settings
 
 
 @dataclass(frozen=True)
@@ -117,31 +119,19 @@ def _first(*values: Any) -> Any:
     return next((value for value in values if value is not None), None)
 
 
-def read_state(solution: dict[str, Any]) -> SolutionState:
-    """Reduce a DescribeSolution `solution`; an ACTIVE latest update overrides the solution's own."""
-    latest = solution.get("latestSolutionUpdate")
-    record = None
-    applied: dict[str, Any] = {}
-    if latest:
-        record = UpdateRecord(
-            status=latest.get("status", ""),
-            created=latest["creationDateTime"],
-            last_updated=latest.get("lastUpdatedDateTime", latest["creationDateTime"]),
-            failure_reason=latest.get("failureReason"),
-        )
-        if record.status == ACTIVE:
-            applied = latest
+def _settings(update: dict[str, Any], solution: dict[str, Any]) -> Settings:
+    """Settings read from an update summary, falling back to the solution's, then the defaults."""
     config = solution.get("solutionConfig")
-    update_config = applied.get("solutionUpdateConfig")
+    update_config = update.get("solutionUpdateConfig")
     events = _first(_events(update_config), _events(config))
-    settings = Settings(
+    return Settings(
         perform_auto_training=_first(
-            applied.get("performAutoTraining"),
+            update.get("performAutoTraining"),
             solution.get("performAutoTraining"),
             DEFAULT_AUTO_TRAINING,
         ),
         perform_incremental_update=_first(
-            applied.get("performIncrementalUpdate"),
+            update.get("performIncrementalUpdate"),
             solution.get("performIncrementalUpdate"),
             DEFAULT_INCREMENTAL_UPDATE,
         ),
@@ -150,11 +140,25 @@ def read_state(solution: dict[str, Any]) -> SolutionState:
         ),
         event_parameters=events or (),
     )
+
+
+def read_state(solution: dict[str, Any]) -> SolutionState:
+    """Reduce a DescribeSolution `solution`; an ACTIVE latest update overrides its own values."""
+    latest = solution.get("latestSolutionUpdate")
+    record = None
+    if latest:
+        record = UpdateRecord(
+            status=latest.get("status", ""),
+            created=latest["creationDateTime"],
+            last_updated=latest.get("lastUpdatedDateTime", latest["creationDateTime"]),
+            failure_reason=latest.get("failureReason"),
+            settings=_settings(latest, solution),
+        )
     return SolutionState(
         arn=solution["solutionArn"],
         status=solution.get("status", ""),
         last_updated=solution.get("lastUpdatedDateTime", solution.get("creationDateTime")),
-        settings=settings,
+        settings=record.settings if record and record.status == ACTIVE else _settings({}, solution),
         latest_update=record,
     )
 

@@ -1,0 +1,318 @@
+"""Whole stack lifecycles through the real handler, over HTTP to the emulator and the bucket."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from localcloud.cloudformation import LambdaContext
+from localcloud.receiver import PRESIGNED_QUERY
+
+AUTO_5_DAYS = {
+    "PerformAutoTraining": True,
+    "SolutionUpdateConfig": {"AutoTrainingConfig": {"SchedulingExpression": "rate(5 days)"}},
+}
+
+
+def props(arn: str, **extra) -> dict:
+    return {"SolutionArn": arn, **extra}
+
+
+def test_create_applies_settings_and_reports_attributes(
+    stack_resource, make_solution, personalize, emulator
+):
+    arn = make_solution()
+    [create] = stack_resource.create(props(arn, **AUTO_5_DAYS, PerformIncrementalUpdate=False))
+    body = create.response
+    assert body["Status"] == "SUCCESS", body
+    assert body["PhysicalResourceId"] == arn
+    assert body["Data"]["SchedulingExpression"] == "rate(5 days)"
+    assert body["Data"]["PerformAutoTraining"] == "true"
+    assert body["Data"]["PerformIncrementalUpdate"] == "false"
+    assert body["Data"]["Status"] == "ACTIVE"
+    assert body["Data"]["SolutionArn"] == arn
+    assert body["Data"]["LastUpdatedDateTime"].startswith("20")
+    assert emulator.count("UpdateSolution", "ok") == 1
+    solution = personalize.describe_solution(solutionArn=arn)["solution"]
+    assert solution["latestSolutionUpdate"]["status"] == "ACTIVE"
+    assert (
+        solution["latestSolutionUpdate"]["solutionUpdateConfig"]["autoTrainingConfig"][
+            "schedulingExpression"
+        ]
+        == "rate(5 days)"
+    )
+    assert create.responses[0].content_type == ""
+
+
+def test_noop_update_makes_no_update_call(stack_resource, make_solution, emulator):
+    arn = make_solution()
+    stack_resource.create(props(arn, **AUTO_5_DAYS))
+    calls_before = emulator.count("UpdateSolution")
+    same_but_spelled_differently = props(
+        arn,
+        PerformAutoTraining="TRUE",
+        SolutionUpdateConfig={"AutoTrainingConfig": {"SchedulingExpression": "rate(5 days)"}},
+        ServiceTimeout="600",
+    )
+    [update] = stack_resource.update(same_but_spelled_differently)
+    assert update.response["Status"] == "SUCCESS"
+    assert update.response["PhysicalResourceId"] == arn
+    assert emulator.count("UpdateSolution") == calls_before
+
+
+def test_defaults_count_as_current_settings(stack_resource, make_solution, emulator):
+    """A new solution trains every 7 days: asking for exactly that is a no-op."""
+    arn = make_solution()
+    seven_days = {"AutoTrainingConfig": {"SchedulingExpression": "rate(7 days)"}}
+    [create] = stack_resource.create(
+        props(arn, PerformAutoTraining="True", SolutionUpdateConfig=seven_days)
+    )
+    assert create.response["Status"] == "SUCCESS"
+    assert create.response["Data"]["SchedulingExpression"] == "rate(7 days)"
+    assert emulator.count("UpdateSolution") == 0
+
+
+def test_one_day_spellings_are_the_same_schedule(stack_resource, make_solution, emulator):
+    arn = make_solution()
+    one_day = {"AutoTrainingConfig": {"SchedulingExpression": "rate(1 day)"}}
+    stack_resource.create(props(arn, SolutionUpdateConfig=one_day))
+    one_days = {"AutoTrainingConfig": {"SchedulingExpression": "rate(1 days)"}}
+    [update] = stack_resource.update(props(arn, SolutionUpdateConfig=one_days))
+    assert update.response["Status"] == "SUCCESS"
+    assert emulator.count("UpdateSolution") == 1
+
+
+def test_no_success_from_a_stale_read(stack_resource, make_solution, emulator):
+    """Right after UpdateSolution the emulator still shows the previous ACTIVE update."""
+    arn = make_solution()
+    stack_resource.create(props(arn, **AUTO_5_DAYS))
+    emulator.timing.stale_read = 1.5
+    emulator.timing.update_pending = 0.05
+    emulator.timing.update_in_progress = 0.05
+    started = time.time()
+    three_days = {"AutoTrainingConfig": {"SchedulingExpression": "rate(3 days)"}}
+    [update] = stack_resource.update(props(arn, SolutionUpdateConfig=three_days))
+    assert update.response["Status"] == "SUCCESS"
+    assert update.response["Data"]["SchedulingExpression"] == "rate(3 days)"
+    assert update.responses[0].wall >= started + 1.5
+    stale_describes = [c for c in emulator.calls if c.operation == "DescribeSolution"]
+    assert any(c.outcome == "ACTIVE" and c.at < started + 1.5 for c in stale_describes)
+
+
+def test_answer_within_two_seconds_of_settling(stack_resource, make_solution, emulator):
+    arn = make_solution()
+    emulator.timing.update_in_progress = 3.0
+    started = time.time()
+    [create] = stack_resource.create(props(arn, **AUTO_5_DAYS))
+    settled = started + emulator.timing.update_pending + 3.0
+    assert create.response["Status"] == "SUCCESS"
+    assert create.responses[0].wall - settled < 2.0
+
+
+def test_create_failed_reason_surfaced_and_rollback_is_free(
+    stack_resource, make_solution, emulator
+):
+    arn = make_solution()
+    stack_resource.create(props(arn, **AUTO_5_DAYS))
+    emulator.fail_next_update("Not enough interactions to train with a 2 day schedule")
+    two_days = {"AutoTrainingConfig": {"SchedulingExpression": "rate(2 days)"}}
+    failed, rollback = stack_resource.update(props(arn, SolutionUpdateConfig=two_days))
+    assert failed.response["Status"] == "FAILED"
+    assert "Not enough interactions to train" in failed.response["Reason"]
+    assert failed.response["PhysicalResourceId"] == arn
+    assert rollback.response["Status"] == "SUCCESS"
+    assert rollback.response["PhysicalResourceId"] == arn
+    assert rollback.response["Data"]["SchedulingExpression"] == "rate(5 days)"
+    assert (
+        emulator.count("UpdateSolution") == 2
+    )  # the create's and the failed one; none on rollback
+
+
+@pytest.mark.parametrize("spelling", ["true", "True", "TRUE", "false", "False", "FALSE"])
+def test_string_booleans_are_accepted_in_any_case(stack_resource, make_solution, spelling):
+    arn = make_solution()
+    [create] = stack_resource.create(props(arn, PerformAutoTraining=spelling))
+    assert create.response["Status"] == "SUCCESS"
+    assert create.response["Data"]["PerformAutoTraining"] == spelling.lower()
+
+
+@pytest.mark.parametrize(
+    ("properties", "named"),
+    [
+        ({"PerformAutoTraining": "yes"}, "PerformAutoTraining"),
+        ({"PerformIncrementalUpdate": "1"}, "PerformIncrementalUpdate"),
+        (
+            {
+                "SolutionUpdateConfig": {
+                    "AutoTrainingConfig": {"SchedulingExpression": "rate(31 days)"}
+                }
+            },
+            "SolutionUpdateConfig.AutoTrainingConfig.SchedulingExpression",
+        ),
+        (
+            {
+                "SolutionUpdateConfig": {
+                    "AutoTrainingConfig": {"SchedulingExpression": "rate(5 hours)"}
+                }
+            },
+            "SolutionUpdateConfig.AutoTrainingConfig.SchedulingExpression",
+        ),
+        ({"Perform_AutoTraining": "true"}, "Perform_AutoTraining"),
+    ],
+)
+def test_invalid_properties_fail_without_touching_the_solution(
+    stack_resource, make_solution, emulator, properties, named
+):
+    arn = make_solution()
+    failed, rollback_delete = stack_resource.create(props(arn, **properties))
+    assert failed.response["Status"] == "FAILED"
+    assert named in failed.response["Reason"]
+    assert "expected" in failed.response["Reason"]
+    assert rollback_delete.response["Status"] == "SUCCESS"
+    assert rollback_delete.event["PhysicalResourceId"] == failed.response["PhysicalResourceId"]
+    assert emulator.count("UpdateSolution") == 0
+
+
+def test_delete_of_a_non_arn_id_succeeds_and_changes_nothing(cloudformation, emulator):
+    [delete] = [
+        cloudformation.send(
+            "Delete", "AutoTraining", {"SolutionArn": "not-an-arn"}, physical_id="create-failed-x"
+        )
+    ]
+    assert delete.response["Status"] == "SUCCESS"
+    assert delete.response["PhysicalResourceId"] == "create-failed-x"
+    assert emulator.calls == []
+
+
+def test_replacement_gives_new_id_then_old_delete_is_harmless(
+    stack_resource, make_solution, personalize, emulator
+):
+    first, second = make_solution("first"), make_solution("second")
+    stack_resource.create(props(first, **AUTO_5_DAYS))
+    updated, old_delete = stack_resource.update(props(second, **AUTO_5_DAYS))
+    assert updated.response["Status"] == "SUCCESS"
+    assert updated.response["PhysicalResourceId"] == second
+    assert old_delete.event["RequestType"] == "Delete"
+    assert old_delete.event["PhysicalResourceId"] == first
+    assert old_delete.response["Status"] == "SUCCESS"
+    assert old_delete.response["PhysicalResourceId"] == first
+    assert emulator.count("UpdateSolution") == 2
+    first_now = personalize.describe_solution(solutionArn=first)["solution"]
+    assert first_now["latestSolutionUpdate"]["status"] == "ACTIVE"
+
+
+def test_stack_delete_leaves_the_solution_as_it_is(stack_resource, make_solution, emulator):
+    arn = make_solution()
+    stack_resource.create(props(arn, **AUTO_5_DAYS))
+    updates = emulator.count("UpdateSolution")
+    [delete] = stack_resource.delete()
+    assert delete.response["Status"] == "SUCCESS"
+    assert delete.response["PhysicalResourceId"] == arn
+    assert emulator.count("UpdateSolution") == updates
+
+
+def test_missing_solution_fails_at_once(stack_resource, emulator):
+    arn = "arn:aws:personalize:us-east-1:123456789012:solution/nope"
+    started = time.monotonic()
+    failed, _ = stack_resource.create(props(arn, PerformAutoTraining=False))
+    assert failed.response["Status"] == "FAILED"
+    assert "not found" in failed.response["Reason"]
+    assert arn in failed.response["Reason"]
+    assert failed.responses[0].at - started < 2.0
+
+
+def test_busy_solution_is_waited_out(stack_resource, make_solution, emulator):
+    arn = make_solution()
+    emulator.train(arn, 1.5)
+    [create] = stack_resource.create(props(arn, **AUTO_5_DAYS))
+    assert create.response["Status"] == "SUCCESS"
+    assert emulator.count("UpdateSolution", "ResourceInUseException") >= 1
+    assert emulator.count("UpdateSolution", "ok") == 1
+
+
+def test_throttling_and_5xx_are_retried(stack_resource, make_solution, emulator):
+    arn = make_solution()
+    emulator.inject("DescribeSolution", "ThrottlingException", times=4)
+    emulator.inject("UpdateSolution", "InternalFailure", times=2)
+    [create] = stack_resource.create(props(arn, **AUTO_5_DAYS))
+    assert create.response["Status"] == "SUCCESS"
+    assert emulator.count("UpdateSolution", "ok") == 1
+
+
+def test_update_longer_than_the_invocation_fails_before_the_deadline(
+    cloudformation, make_solution, emulator
+):
+    arn = make_solution()
+    emulator.timing.update_in_progress = 60.0
+    event = cloudformation.event("Create", "AutoTraining", props(arn, **AUTO_5_DAYS))
+    exchange = cloudformation.deliver(event, timeout=8.0)
+    assert exchange.response["Status"] == "FAILED"
+    assert "CREATE IN_PROGRESS" in exchange.response["Reason"]
+    assert "waiting for the solution update" in exchange.response["Reason"]
+    assert exchange.answered_in_time
+
+
+def test_service_timeout_bounds_the_wait(cloudformation, make_solution, emulator):
+    arn = make_solution()
+    emulator.timing.update_in_progress = 60.0
+    started = time.monotonic()
+    exchange = cloudformation.send(
+        "Create", "AutoTraining", props(arn, **AUTO_5_DAYS, ServiceTimeout=8)
+    )
+    assert exchange.response["Status"] == "FAILED"
+    assert exchange.responses[0].at - started < 8.0
+
+
+def test_url_outside_the_allow_list_is_never_contacted(cloudformation, make_solution, receiver):
+    arn = make_solution()
+    calls_before = len(cloudformation.receiver.received)
+    event = cloudformation.event("Create", "AutoTraining", props(arn, **AUTO_5_DAYS))
+    event["ResponseURL"] = event["ResponseURL"].replace("127.0.0.1", "localhost")
+    from localcloud.emulator import controls
+
+    personalize_calls = len(controls.calls)
+    cloudformation.deliver(event)
+    assert len(receiver.received) == calls_before
+    assert len(controls.calls) == personalize_calls
+
+
+def test_no_log_line_carries_the_presigned_query(
+    stack_resource, make_solution, emulator, capsys, caplog
+):
+    caplog.set_level("DEBUG")
+    arn = make_solution()
+    stack_resource.create(props(arn, **AUTO_5_DAYS))
+    emulator.fail_next_update("boom")
+    stack_resource.update(props(arn, PerformAutoTraining=False))
+    stack_resource.update(props(arn, PerformAutoTraining="maybe"))
+    stack_resource.delete()
+    captured = capsys.readouterr()
+    everything = captured.out + captured.err + caplog.text
+    assert "Answered CloudFormation" in everything  # the logs were captured at all
+    for secret in ["X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", PRESIGNED_QUERY]:
+        assert secret not in everything
+
+
+def test_start_up_failure_answers_failed_with_a_valid_id(receiver, emulator, monkeypatch):
+    """A botocore too old to know UpdateSolution: every request gets one clear FAILED."""
+    import boto3
+    from botocore.model import ServiceModel
+
+    import app
+    from localcloud.cloudformation import CloudFormation
+
+    client = boto3.client("personalize")
+    raw = client.meta.service_model._service_description
+    old = dict(
+        raw, operations={k: v for k, v in raw["operations"].items() if k != "UpdateSolution"}
+    )
+    monkeypatch.setattr(client.meta, "_service_model", ServiceModel(old, "personalize"))
+    cloudformation = CloudFormation(app.build(personalize_client=client), receiver)
+    exchange = cloudformation.send(
+        "Create", "AutoTraining", {"SolutionArn": "arn:aws:personalize:us-east-1:1:solution/x"}
+    )
+    assert exchange.response["Status"] == "FAILED"
+    assert "UpdateSolution" in exchange.response["Reason"]
+    assert exchange.response["PhysicalResourceId"].startswith("create-failed-")
+    assert LambdaContext(1).get_remaining_time_in_millis() <= 1000
