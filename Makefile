@@ -17,7 +17,7 @@ $(STAMP): requirements-dev.txt src/handler/requirements.txt
 
 ## demo: play a whole stack life through the real handler against the local cloud
 demo: $(STAMP)
-	$(BIN)/python -m localcloud.demo
+	PYTHONPATH=src/handler $(BIN)/python -m localcloud.demo
 
 ## test: everything CI runs
 test: lint unit-and-functional templates build
@@ -40,7 +40,7 @@ build: $(STAMP)
 
 ## emulator: serve the Personalize emulator on 127.0.0.1:4566 (for sam local invoke)
 emulator: $(STAMP)
-	$(BIN)/python -m localcloud.emulator --port 4566
+	$(BIN)/python -m localcloud.emulator --port 4566 $(EMULATOR_ARGS)
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
 import threading
 import time
@@ -433,8 +434,9 @@ for _handler in (
 class EmulatorServer:
     """moto's threaded server on loopback; `url` is what AWS_ENDPOINT_URL_PERSONALIZE takes."""
 
-    def __init__(self, port: int = 0) -> None:
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
 
     def __enter__(self) -> EmulatorServer:
         self._server.start()
@@ -453,8 +455,13 @@ def main() -> None:
     """Serve until interrupted, for `sam local invoke` or manual exploration."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=4566)
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on; sam local invoke's container needs one it can reach",
+    )
     args = parser.parse_args()
-    with EmulatorServer(args.port) as server:
+    with EmulatorServer(args.port, args.host) as server:
         print(f"Personalize emulator on {server.url} (account {ACCOUNT_ID}); Ctrl-C to stop")
         try:
             while True:

@@ -14,7 +14,7 @@ from typing import Any
 
 from crhelper import CfnResource
 
-from lifecycle import Outcome
+from lifecycle import Outcome, RequestFailed
 from logs import logger
 from response import RefusedURL, ResponseTarget, build_body, check_url, deliver
 
@@ -73,7 +73,13 @@ class CustomResource(CfnResource):
 
         def wrap(operation: Callable[[Mapping[str, Any], Any], Outcome]) -> Callable[..., str]:
             def run(event: Mapping[str, Any], context: Any) -> str:
-                outcome = operation(event, context)
+                try:
+                    outcome = operation(event, context)
+                except RequestFailed as failure:
+                    # An expected refusal: answered FAILED without crhelper's traceback logging.
+                    logger.warning("Request failed", extra={"reason": str(failure)})
+                    self.Status, self.Reason = FAILED, str(failure)
+                    return ""
                 self.Data = outcome.data
                 return outcome.physical_id
 

@@ -1,0 +1,168 @@
+"""Parsing ResourceProperties: strict, string-tolerant, and every rejection names the property."""
+
+from __future__ import annotations
+
+import pytest
+
+from properties import InvalidProperties, parse_properties, schedule_expression
+
+ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"
+
+
+def rejected(properties) -> str:
+    with pytest.raises(InvalidProperties) as caught:
+        parse_properties(properties)
+    return str(caught.value)
+
+
+def test_minimal_properties_ask_for_nothing():
+    request = parse_properties({"ServiceToken": "x", "SolutionArn": ARN})
+    settings = request.settings
+    assert settings.solution_arn == ARN
+    assert settings.perform_auto_training is None
+    assert settings.schedule_days is None
+    assert settings.event_parameters is None
+    assert request.service_timeout == 3600
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), ("TRUE", True), ("False", False), (True, True), (False, False)],
+)
+def test_booleans(value, expected):
+    request = parse_properties({"SolutionArn": ARN, "PerformAutoTraining": value})
+    assert request.settings.perform_auto_training is expected
+
+
+@pytest.mark.parametrize("value", ["yes", "1", "", " true", 1, 1.5, ["true"], {"a": 1}])
+def test_non_booleans_are_rejected(value):
+    reason = rejected({"SolutionArn": ARN, "PerformIncrementalUpdate": value})
+    assert "Property PerformIncrementalUpdate" in reason
+    assert "expected true or false" in reason
+
+
+@pytest.mark.parametrize(
+    ("expression", "days"),
+    [("rate(1 day)", 1), ("rate(1 days)", 1), ("rate(5 days)", 5), ("rate(30 days)", 30)],
+)
+def test_schedules(expression, days):
+    config = {"AutoTrainingConfig": {"SchedulingExpression": expression}}
+    request = parse_properties({"SolutionArn": ARN, "SolutionUpdateConfig": config})
+    assert request.settings.schedule_days == days
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "rate(0 days)",
+        "rate(31 days)",
+        "rate(5 hours)",
+        "rate(05 days)",
+        "rate( 5 days)",
+        "cron(0 1 * * ? *)",
+        5,
+    ],
+)
+def test_bad_schedules_name_the_property_and_the_form(expression):
+    config = {"AutoTrainingConfig": {"SchedulingExpression": expression}}
+    reason = rejected({"SolutionArn": ARN, "SolutionUpdateConfig": config})
+    assert "SolutionUpdateConfig.AutoTrainingConfig.SchedulingExpression" in reason
+    assert "rate(N days)" in reason
+
+
+def test_schedule_rendering():
+    assert schedule_expression(1) == "rate(1 day)"
+    assert schedule_expression(7) == "rate(7 days)"
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        None,
+        "",
+        "solution/x",
+        "arn:aws:s3:::bucket",
+        "arn:aws:personalize:us-east-1:1:",
+        "a" * 300,
+        7,
+    ],
+)
+def test_bad_arns(arn):
+    properties = {} if arn is None else {"SolutionArn": arn}
+    assert "Property SolutionArn" in rejected(properties)
+
+
+def test_unknown_properties_list_the_known_ones():
+    reason = rejected({"SolutionArn": ARN, "AutoTraining": "true"})
+    assert "Property AutoTraining: is not a known property" in reason
+    assert "PerformAutoTraining" in reason
+    assert "ServiceTimeout" in reason
+
+
+def test_every_problem_is_reported_at_once():
+    reason = rejected({"SolutionArn": "x", "PerformAutoTraining": "maybe", "Extra": "1"})
+    assert "SolutionArn" in reason
+    assert "PerformAutoTraining" in reason
+    assert "Extra" in reason
+
+
+@pytest.mark.parametrize("properties", ["text", ["SolutionArn"], None, 3])
+def test_properties_must_be_a_map(properties):
+    assert "ResourceProperties" in rejected(properties)
+
+
+def test_events_config():
+    events = {
+        "EventParametersList": [
+            {"EventType": "click", "EventValueThreshold": "0.5", "Weight": "0.3"},
+            {"EventType": "purchase", "Weight": "1"},
+        ]
+    }
+    request = parse_properties(
+        {"SolutionArn": ARN, "SolutionUpdateConfig": {"EventsConfig": events}}
+    )
+    first, second = request.settings.event_parameters
+    assert (first.event_type, first.event_value_threshold, first.weight) == ("click", 0.5, 0.3)
+    assert (second.event_value_threshold, second.weight) == (None, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("entry", "named"),
+    [
+        ({"EventType": "click", "Weight": "1.5"}, "Weight"),
+        ({"EventType": "click", "Weight": "nan"}, "Weight"),
+        ({"EventType": "click", "Weight": "0x1"}, "Weight"),
+        ({"EventType": "click", "EventValueThreshold": "1e999"}, "EventValueThreshold"),
+        ({"EventType": "click", "EventValueThreshold": True}, "EventValueThreshold"),
+        ({"EventType": "", "Weight": "1"}, "EventType"),
+        ({"EventType": "click", "Colour": "red"}, "Colour"),
+        ("click", "EventParametersList[0]"),
+    ],
+)
+def test_bad_event_parameters(entry, named):
+    events = {"EventParametersList": [entry]}
+    reason = rejected({"SolutionArn": ARN, "SolutionUpdateConfig": {"EventsConfig": events}})
+    assert "SolutionUpdateConfig.EventsConfig.EventParametersList[0]" in reason
+    assert named in reason
+
+
+def test_at_most_ten_event_parameters():
+    events = {"EventParametersList": [{"EventType": f"e{i}"} for i in range(11)]}
+    reason = rejected({"SolutionArn": ARN, "SolutionUpdateConfig": {"EventsConfig": events}})
+    assert "EventParametersList" in reason
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("600", 600), (60, 60), ("3600", 3600)])
+def test_service_timeout(value, seconds):
+    request = parse_properties({"SolutionArn": ARN, "ServiceTimeout": value})
+    assert request.service_timeout == seconds
+
+
+@pytest.mark.parametrize("value", ["0", "3601", "ten", "-5", "1.5", True])
+def test_bad_service_timeout(value):
+    assert "Property ServiceTimeout" in rejected({"SolutionArn": ARN, "ServiceTimeout": value})
+
+
+def test_long_values_are_shortened_in_reasons():
+    reason = rejected({"SolutionArn": ARN, "PerformAutoTraining": "x" * 5000})
+    assert len(reason) < 300

@@ -1,0 +1,176 @@
+"""Answering CloudFormation: which URLs, what body, and a PUT that is checked and bounded."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from localcloud.receiver import Receiver
+from response import (
+    MAX_ATTEMPTS,
+    MAX_BODY_BYTES,
+    RefusedURL,
+    allowed_hosts,
+    build_body,
+    check_url,
+    deliver,
+)
+
+SIGV4 = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2Fx&X-Amz-Signature=abc123"
+SIGV2 = "AWSAccessKeyId=AKIAEXAMPLE&Expires=1700000000&Signature=abc%2Bdef%3D"
+KEY = "arn%3Aaws%3Acloudformation%3Aus-east-1%3A123456789012%3Astack/s/1%7CRes%7Creq"
+EVENT = {"StackId": "stack", "RequestId": "req", "LogicalResourceId": "Res"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/{KEY}?{SIGV2}",
+        f"https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/{KEY}?{SIGV4}",
+        f"https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/{KEY}?{SIGV4}",
+        f"https://cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com/{KEY}?{SIGV2}",
+        f"https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/{KEY}?{SIGV4}",
+        f"https://cloudformation-custom-resource-response-usgovwest1.s3.us-gov-west-1.amazonaws.com/{KEY}?{SIGV4}",
+        f"https://CloudFormation-Custom-Resource-Response-useast1.S3.amazonaws.com/{KEY}?{SIGV4}",
+        f"https://s3.amazonaws.com/cloudformation-custom-resource-response-useast1/{KEY}?{SIGV2}",
+        f"https://s3.us-west-2.amazonaws.com/cloudformation-custom-resource-response-uswest2/{KEY}?{SIGV4}",
+    ],
+)
+def test_cloudformation_response_buckets_are_answered(url):
+    assert check_url(url, frozenset()).parts.scheme == "https"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/{KEY}?{SIGV4}",
+        f"https://s3.amazonaws.com@evil.example/{KEY}?{SIGV4}",
+        f"https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com@evil.example/?{SIGV4}",
+        f"https://user:pw@cloudformation-custom-resource-response-useast1.s3.amazonaws.com/?{SIGV4}",
+        f"https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com.evil.example/?{SIGV4}",
+        f"https://evil-cloudformation-custom-resource-response-useast1.s3.amazonaws.com/?{SIGV4}",
+        f"https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com:8443/?{SIGV4}",
+        f"https://cloudformation-custom-resource-response-useast1.s3.evil.com/?{SIGV4}",
+        f"https://s3.amazonaws.com/my-bucket/{KEY}?{SIGV4}",
+        f"https://52.216.8.1/{KEY}?{SIGV4}",
+        f"https://[::1]/{KEY}?{SIGV4}",
+        f"ftp://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/?{SIGV4}",
+        f"file:///etc/passwd?{SIGV4}",
+        f"http://127.0.0.1:8080/{KEY}?{SIGV4}",
+        "",
+        None,
+        12,
+        "https://[bad",
+    ],
+)
+def test_everything_else_is_refused_without_showing_the_query(url):
+    with pytest.raises(RefusedURL) as caught:
+        check_url(url, frozenset())
+    assert "Signature" not in str(caught.value)
+    assert "Credential" not in str(caught.value)
+    assert "pw" not in str(caught.value)
+
+
+def test_listed_hosts_may_use_plain_http():
+    hosts = allowed_hosts(" 127.0.0.1, LocalHost ,")
+    assert hosts == {"127.0.0.1", "localhost"}
+    assert check_url(f"http://127.0.0.1:8085/r?{SIGV4}", hosts).parts.port == 8085
+    assert check_url("http://localhost/r", hosts).described == "http://localhost/r"
+    with pytest.raises(RefusedURL):
+        check_url("http://127.0.0.2/r", hosts)
+
+
+def test_body_fits_in_4096_bytes_keeping_the_start_of_the_reason():
+    reason = "Solution update failed: " + "x" * 10_000
+    body = build_body(EVENT, "FAILED", reason, "id", {})
+    assert len(body) <= MAX_BODY_BYTES
+    decoded = json.loads(body)
+    assert decoded["Reason"].startswith("Solution update failed: xxx")
+    assert decoded["Reason"].endswith("[truncated]")
+    assert (decoded["StackId"], decoded["RequestId"], decoded["LogicalResourceId"]) == (
+        "stack",
+        "req",
+        "Res",
+    )
+
+
+def test_multibyte_reasons_are_measured_in_bytes():
+    body = build_body(EVENT, "FAILED", "é" * 5000, "id", {})
+    assert len(body) <= MAX_BODY_BYTES
+
+
+def test_oversized_data_turns_into_a_failure_that_fits():
+    body = build_body(EVENT, "SUCCESS", "", "id", {"Big": "y" * 5000})
+    assert len(body) <= MAX_BODY_BYTES
+    assert json.loads(body)["Status"] == "FAILED"
+
+
+class Sender:
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.calls = 0
+
+    def __call__(self, target, body, timeout):
+        self.calls += 1
+        answer = self.answers.pop(0) if self.answers else self.answers_default
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    answers_default = 503
+
+
+def target():
+    return check_url("http://127.0.0.1/r?X-Amz-Signature=s", {"127.0.0.1"})
+
+
+def test_5xx_then_success_is_delivered():
+    send = Sender([503, ConnectionResetError(), 200])
+    assert deliver(target(), b"{}", lambda: 30.0, lambda _: None, send, lambda _: None)
+    assert send.calls == 3
+
+
+def test_403_gives_up_at_once():
+    """An expired presigned URL will not heal: never loop on it (crhelper loops forever)."""
+    send = Sender([403])
+    logs: list[str] = []
+    assert not deliver(target(), b"{}", lambda: 30.0, logs.append, send, lambda _: None)
+    assert send.calls == 1
+    assert not any("Signature" in line for line in logs)
+
+
+def test_endless_5xx_is_bounded():
+    send = Sender([])
+    assert not deliver(target(), b"{}", lambda: 30.0, lambda _: None, send, lambda _: None)
+    assert send.calls == MAX_ATTEMPTS
+
+
+def test_no_attempt_once_the_time_is_gone():
+    send = Sender([200])
+    assert not deliver(target(), b"{}", lambda: 0.0, lambda _: None, send, lambda _: None)
+    assert send.calls == 0
+
+
+def test_a_hanging_bucket_is_bounded_by_the_time_left():
+    with Receiver(script=["hang:5", "hang:5", "hang:5"]) as bucket:
+        url = bucket.url_for("r")
+        ends = time.monotonic() + 1.5
+        started = time.monotonic()
+        delivered = deliver(
+            check_url(url, {"127.0.0.1"}), b"{}", lambda: ends - time.monotonic(), lambda _: None
+        )
+        assert not delivered
+        assert time.monotonic() - started < 3.0
+
+
+def test_plain_http_listed_host_really_receives_the_put():
+    """crhelper's sender always speaks HTTPS; ours honours the scheme."""
+    with Receiver() as bucket:
+        url = bucket.url_for("r1")
+        body = build_body(EVENT, "SUCCESS", "", "id", {"A": "b"})
+        assert deliver(check_url(url, {"127.0.0.1"}), body, lambda: 5.0, lambda _: None)
+        [received] = bucket.responses_for("r1")
+        assert received.body["Data"] == {"A": "b"}
+        assert received.content_type == ""

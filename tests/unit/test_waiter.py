@@ -1,0 +1,69 @@
+"""The wait policy on a simulated clock: backoff shape, cap, and the deadline."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from waiter import Deadline, PollPolicy, Retry, TimedOut, wait_for
+
+
+class SimulatedClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_intervals_back_off_to_the_cap():
+    intervals = list(itertools.islice(PollPolicy(first=0.5, factor=1.5, cap=2.0).intervals(), 6))
+    assert intervals == [0.5, 0.75, 1.125, 1.6875, 2.0, 2.0]
+
+
+def test_returns_as_soon_as_the_attempt_succeeds():
+    clock = SimulatedClock()
+    results = iter([Retry("a"), Retry("b"), "done"])
+
+    def attempt():
+        result = next(results)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    assert wait_for(attempt, Deadline(100, clock), PollPolicy(), clock.sleep) == "done"
+    assert clock.sleeps == [0.5, 0.75]
+
+
+def test_gives_up_at_the_deadline_saying_what_it_waited_for():
+    clock = SimulatedClock()
+
+    def attempt():
+        raise Retry("the solution update to finish (last status CREATE IN_PROGRESS)")
+
+    with pytest.raises(TimedOut) as caught:
+        wait_for(attempt, Deadline(10, clock), PollPolicy(), clock.sleep)
+    assert "CREATE IN_PROGRESS" in str(caught.value)
+    assert "after 10 s" in str(caught.value)
+    assert clock.now == 10
+    assert max(clock.sleeps) <= 2.0
+
+
+def test_notices_settling_within_the_cap():
+    """Whenever the condition becomes true, the next check comes at most `cap` later."""
+    for settle_at in [0.1, 1.0, 3.3, 17.9, 250.0]:
+        clock = SimulatedClock()
+
+        def attempt(settle_at=settle_at, clock=clock):
+            if clock.now < settle_at:
+                raise Retry("x")
+            return clock.now
+
+        noticed = wait_for(attempt, Deadline(1000, clock), PollPolicy(), clock.sleep)
+        assert noticed - settle_at <= 2.0
