@@ -316,3 +316,54 @@ def test_start_up_failure_answers_failed_with_a_valid_id(receiver, emulator, mon
     assert "UpdateSolution" in exchange.response["Reason"]
     assert exchange.response["PhysicalResourceId"].startswith("create-failed-")
     assert LambdaContext(1).get_remaining_time_in_millis() <= 1000
+
+
+def test_delete_answers_at_once(cloudformation, make_solution):
+    """crhelper sleeps 120 s (billed) before answering a Delete unless told not to."""
+    arn = make_solution()
+    delete = cloudformation.send("Delete", "AutoTraining", props(arn), physical_id=arn)
+    assert delete.response["Status"] == "SUCCESS"
+    assert delete.finished - delete.started < 1.0
+
+
+def test_failed_create_id_is_stable_across_duplicate_deliveries(cloudformation, receiver):
+    """crhelper would invent a random id per delivery; ours derives it from the RequestId."""
+    event = cloudformation.event("Create", "AutoTraining", {"SolutionArn": "bad"})
+    first = cloudformation.deliver(event)
+    second = cloudformation.deliver(event)
+    ids = [r.body["PhysicalResourceId"] for r in second.responses]
+    assert ids == [f"create-failed-{event['RequestId']}"] * 2
+    assert first.responses[0].body["Status"] == "FAILED"
+
+
+def test_duplicate_delivery_makes_no_second_update_call(cloudformation, make_solution, emulator):
+    arn = make_solution()
+    event = cloudformation.event("Create", "AutoTraining", props(arn, **AUTO_5_DAYS))
+    first = cloudformation.deliver(event)
+    second = cloudformation.deliver(event)
+    assert [r.body["Status"] for r in second.responses] == ["SUCCESS", "SUCCESS"]
+    assert first.responses[0].body["PhysicalResourceId"] == arn
+    assert emulator.count("UpdateSolution") == 1
+
+
+@pytest.mark.parametrize(
+    ("mutate", "says"),
+    [
+        (lambda e: e.update(RequestType="Upsert"), "Unsupported RequestType"),
+        (lambda e: e.pop("StackId"), "StackId"),
+        (lambda e: e.pop("RequestId"), "RequestId"),
+    ],
+)
+def test_malformed_envelopes_get_one_clear_failure(
+    cloudformation, make_solution, emulator, mutate, says
+):
+    arn = make_solution()
+    event = cloudformation.event("Create", "AutoTraining", props(arn, **AUTO_5_DAYS))
+    request_id = event["RequestId"]
+    mutate(event)
+    cloudformation.handler(event, LambdaContext(30))
+    [response] = cloudformation.receiver.responses_for(request_id)
+    assert response.body["Status"] == "FAILED"
+    assert says in response.body["Reason"]
+    assert response.body["PhysicalResourceId"]
+    assert emulator.count("UpdateSolution") == 0

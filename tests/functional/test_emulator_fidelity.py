@@ -1,0 +1,175 @@
+"""The emulator speaks Personalize's JSON protocol as botocore models it: shapes, errors, statuses.
+
+Every raw response body of a scenario that exercises each operation and its error paths is checked
+against the operation's output shape (or its declared error shapes), member by member.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+DOCUMENTED_STATUSES = {"CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE", "CREATE FAILED"}
+GENERIC_ERRORS = {"ThrottlingException", "InternalFailure", "ServiceUnavailable"}
+DATASET_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/tests"
+
+
+def shape_problems(value, shape, path="") -> list[str]:
+    """Everything in value that the botocore shape does not allow."""
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return [f"{path}: {type(value).__name__} is not a structure"]
+        problems = [
+            f"{path}.{key}: not in {shape.name}" for key in value if key not in shape.members
+        ]
+        for key, item in value.items():
+            if key in shape.members:
+                problems += shape_problems(item, shape.members[key], f"{path}.{key}")
+        return problems
+    if kind == "list":
+        if not isinstance(value, list):
+            return [f"{path}: not a list"]
+        problems = []
+        if "max" in shape.metadata and len(value) > shape.metadata["max"]:
+            problems.append(f"{path}: longer than {shape.metadata['max']}")
+        for index, item in enumerate(value):
+            problems += shape_problems(item, shape.member, f"{path}[{index}]")
+        return problems
+    if kind == "map":
+        if not isinstance(value, dict):
+            return [f"{path}: not a map"]
+        problems = []
+        for key, item in value.items():
+            problems += shape_problems(item, shape.value, f"{path}[{key}]")
+        return problems
+    expected = {
+        "string": str,
+        "boolean": bool,
+        "timestamp": (int, float),
+        "double": (int, float),
+        "float": (int, float),
+        "integer": int,
+        "long": int,
+    }[kind]
+    if isinstance(value, bool) and kind != "boolean":
+        return [f"{path}: boolean where {kind} belongs"]
+    if not isinstance(value, expected):
+        return [f"{path}: {type(value).__name__} is not a {kind}"]
+    if kind == "string" and "enum" in shape.metadata and value not in shape.metadata["enum"]:
+        return [f"{path}: {value!r} not in enum"]
+    return []
+
+
+@pytest.fixture
+def recorded(personalize):
+    """Raw (operation, HTTP status, body) of every response the client receives."""
+    seen = []
+
+    def record(operation_model, response_dict, **_):
+        body = json.loads(response_dict["body"] or b"{}")
+        seen.append((operation_model, response_dict["status_code"], body))
+
+    personalize.meta.events.register("before-parse.personalize.*", record)
+    return seen
+
+
+def test_every_response_matches_the_botocore_model(personalize, recorded, emulator):
+    arn = personalize.create_solution(
+        name="fidelity",
+        datasetGroupArn=DATASET_GROUP,
+        recipeArn="arn:aws:personalize:::recipe/aws-user-personalization",
+        eventType="click",
+        solutionConfig={"autoTrainingConfig": {"schedulingExpression": "rate(3 days)"}},
+    )["solutionArn"]
+    with pytest.raises(ClientError, match="ResourceInUseException"):
+        personalize.update_solution(solutionArn=arn, performAutoTraining=False)
+    time.sleep(0.15)
+    personalize.update_solution(
+        solutionArn=arn,
+        performAutoTraining=True,
+        performIncrementalUpdate=False,
+        solutionUpdateConfig={
+            "autoTrainingConfig": {"schedulingExpression": "rate(1 day)"},
+            "eventsConfig": {"eventParametersList": [{"eventType": "click", "weight": 0.5}]},
+        },
+    )
+    with pytest.raises(ClientError, match="ResourceInUseException"):
+        personalize.update_solution(solutionArn=arn, performAutoTraining=False)
+    statuses = set()
+    for _ in range(60):
+        solution = personalize.describe_solution(solutionArn=arn)["solution"]
+        statuses.add(solution.get("latestSolutionUpdate", {}).get("status"))
+        if "ACTIVE" in statuses:
+            break
+        time.sleep(0.05)
+    emulator.fail_next_update("Not enough data")
+    personalize.update_solution(solutionArn=arn, performAutoTraining=False)
+    time.sleep(1.3)
+    failed = personalize.describe_solution(solutionArn=arn)["solution"]["latestSolutionUpdate"]
+    assert (failed["status"], failed["failureReason"]) == ("CREATE FAILED", "Not enough data")
+    for bad in ("rate(0 days)", "rate(31 days)", "rate(2 weeks)"):
+        with pytest.raises(ClientError, match="InvalidInputException"):
+            personalize.update_solution(
+                solutionArn=arn,
+                solutionUpdateConfig={"autoTrainingConfig": {"schedulingExpression": bad}},
+            )
+    missing = arn + "-missing"
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        personalize.describe_solution(solutionArn=missing)
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        personalize.update_solution(solutionArn=missing, performAutoTraining=True)
+    with pytest.raises(ClientError, match="ResourceAlreadyExistsException"):
+        personalize.create_solution(name="fidelity", datasetGroupArn=DATASET_GROUP)
+    personalize.create_solution(name="second", datasetGroupArn=DATASET_GROUP)
+    page = personalize.list_solutions(maxResults=1)
+    assert page["nextToken"]
+    assert len(personalize.list_solutions(nextToken=page["nextToken"])["solutions"]) == 1
+    emulator.inject("DescribeSolution", "ThrottlingException", times=1)
+    personalize.describe_solution(solutionArn=arn)
+    personalize.delete_solution(solutionArn=arn)
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        personalize.describe_solution(solutionArn=arn)
+
+    assert {"CREATE IN_PROGRESS", "ACTIVE"} <= statuses
+    operations = set()
+    for operation, status, body in recorded:
+        operations.add(operation.name)
+        if status >= 300:
+            allowed = {shape.name for shape in operation.error_shapes} | GENERIC_ERRORS
+            assert body["__type"] in allowed, (operation.name, body)
+            assert isinstance(body.get("message"), str)
+            continue
+        if operation.output_shape is None:
+            assert body == {}, operation.name
+            continue
+        assert shape_problems(body, operation.output_shape, operation.name) == []
+        update = body.get("solution", {}).get("latestSolutionUpdate")
+        if update:
+            assert update["status"] in DOCUMENTED_STATUSES
+    expected = {"CreateSolution", "DescribeSolution", "UpdateSolution", "ListSolutions"}
+    assert operations >= expected | {"DeleteSolution"}
+
+
+def test_5xx_has_its_real_status_and_is_retried_by_botocore(
+    personalize, recorded, make_solution, emulator
+):
+    arn = make_solution()
+    emulator.inject("DescribeSolution", "InternalFailure", times=1)
+    response = personalize.describe_solution(solutionArn=arn)
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1
+    assert [status for _, status, _ in recorded][-2:] == [500, 200]
+
+
+def test_a_read_right_after_an_update_can_be_stale(personalize, make_solution, emulator):
+    arn = make_solution()
+    emulator.timing.stale_read = 0.5
+    personalize.update_solution(solutionArn=arn, performAutoTraining=False)
+    right_after = personalize.describe_solution(solutionArn=arn)["solution"]
+    assert "latestSolutionUpdate" not in right_after
+    time.sleep(0.6)
+    later = personalize.describe_solution(solutionArn=arn)["solution"]
+    assert later["latestSolutionUpdate"]["performAutoTraining"] is False

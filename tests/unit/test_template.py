@@ -1,0 +1,70 @@
+"""The SAM template: least privilege, and the function settings the wait design depends on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cfnlint.decode import decode
+
+ROOT = Path(__file__).resolve().parents[2]
+SOLUTIONS_HERE = "arn:${AWS::Partition}:personalize:${AWS::Region}:${AWS::AccountId}:solution/*"
+ACTIONS_USED = {"personalize:UpdateSolution", "personalize:DescribeSolution"}
+
+
+@pytest.fixture(scope="module")
+def template():
+    decoded, errors = decode(str(ROOT / "template.yaml"))
+    assert not errors
+    return decoded
+
+
+def statements(template):
+    for resource in template["Resources"].values():
+        for policy in resource.get("Properties", {}).get("Policies", []):
+            yield from policy.get("Statement", [])
+
+
+def test_iam_is_exactly_what_the_code_calls_on_this_accounts_solutions(template):
+    found = list(statements(template))
+    assert found, "the function has no inline policy"
+    actions = set()
+    for statement in found:
+        assert statement["Effect"] == "Allow"
+        listed = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        assert not any("*" in action for action in listed)
+        actions.update(listed)
+        resource = statement["Resource"]
+        assert resource == {"Fn::Sub": SOLUTIONS_HERE}
+    assert actions == ACTIONS_USED
+
+
+def test_the_actions_granted_are_the_calls_the_code_makes():
+    source = (ROOT / "src/handler/solution.py").read_text()
+    assert "self._client.update_solution(" in source
+    assert "self._client.describe_solution(" in source
+    calls = {part.split("(")[0] for part in source.split("self._client.")[1:]}
+    assert calls == {"update_solution", "describe_solution"}
+
+
+def test_function_settings(template):
+    function = template["Resources"]["SolutionUpdateFunction"]["Properties"]
+    assert function["Runtime"] == "python3.13"
+    assert function["Architectures"] == ["arm64"]
+    assert function["Handler"] == "app.lambda_handler"
+    assert (ROOT / function["CodeUri"] / "app.py").is_file()
+    assert function["Timeout"] == 900
+    assert function["EventInvokeConfig"]["MaximumRetryAttempts"] <= 1
+    variables = function["Environment"]["Variables"]
+    assert variables["RESPONSE_URL_ALLOWED_HOSTS"] == ""
+    exported = template["Outputs"]["ServiceToken"]
+    assert exported["Value"] == {"Fn::GetAtt": ["SolutionUpdateFunction", "Arn"]}
+
+
+def test_requirements_are_pinned():
+    lines = (ROOT / "src/handler/requirements.txt").read_text().splitlines()
+    packages = [line for line in lines if line and not line.startswith("#")]
+    assert packages
+    assert all("==" in line for line in packages)
