@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test unit functional lint templates build emulator clean
+.PHONY: demo test unit-and-functional lint templates build emulator receiver clean
 
 $(STAMP): requirements-dev.txt src/handler/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ build: $(STAMP)
 ## emulator: serve the Personalize emulator on 127.0.0.1:4566 (for sam local invoke)
 emulator: $(STAMP)
 	$(BIN)/python -m localcloud.emulator --port 4566 $(EMULATOR_ARGS)
+
+## receiver: a CloudFormation response bucket stand-in on 127.0.0.1:8085 that prints each answer
+receiver: $(STAMP)
+	$(BIN)/python -m localcloud.receiver --port 8085 $(RECEIVER_ARGS)
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache

@@ -45,6 +45,7 @@ class Receiver:
     script: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
+    bind: tuple[str, int] = ("127.0.0.1", 0)
 
     def __enter__(self) -> Receiver:
         receiver = self
@@ -80,7 +81,7 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 """Silent: the timeline is printed by the driver."""
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(self.bind, Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
@@ -104,3 +105,30 @@ class Receiver:
         """Every accepted PUT whose path names this request."""
         with self.lock:
             return [r for r in self.received if r.path.endswith(f"/{request_id}")]
+
+
+def main() -> None:
+    """Serve on a fixed port and print each response, for `sam local invoke` runs."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="CloudFormation response bucket stand-in")
+    parser.add_argument("--port", type=int, default=8085)
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args()
+    receiver = Receiver()
+    receiver.bind = (args.host, args.port)
+    with receiver:
+        print(f"Response bucket on http://{args.host}:{receiver.port}/; Ctrl-C to stop")
+        seen = 0
+        try:
+            while True:
+                time.sleep(0.5)
+                for response in receiver.received[seen:]:
+                    print(json.dumps(response.body, indent=2))
+                seen = len(receiver.received)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
