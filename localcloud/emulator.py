@@ -20,6 +20,8 @@ import argparse
 import json
 import logging
 import re
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +38,7 @@ ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-_]*")
 SCHEDULE_PATTERN = re.compile(r"rate\((\d+) days?\)")
 ERROR_STATUS = {"InternalFailure": 500, "ServiceUnavailable": 503}
+NETWORK_FAULTS = ("reset",)
 
 
 @dataclass
@@ -124,7 +127,8 @@ class Controls:
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def inject(self, operation: str, code: str, times: int = 1) -> None:
-        """The next `times` calls of operation fail with code (e.g. ThrottlingException)."""
+        """The next `times` calls of operation fail with an error code (ThrottlingException,
+        InternalFailure, ...), or a network fault: `reset`, or `hang:<seconds>` before answering."""
         with self.lock:
             self.faults.setdefault(operation, []).extend([code] * times)
 
@@ -267,6 +271,16 @@ def _find(response: PersonalizeResponse, arn: str) -> Solution:
     return solution
 
 
+def _network_fault(response: PersonalizeResponse, fault: str) -> None:
+    """Act out a network fault: `reset` sends a TCP RST, `hang:<s>` answers only after s seconds."""
+    if fault == "reset":
+        connection = response.normalized_request.environ["werkzeug.socket"]
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.close()
+        raise ConnectionResetError("emulated connection reset")
+    time.sleep(float(fault.split(":", 1)[1]))
+
+
 def _operation(name: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., str]]:
     """Wrap an operation: serve injected faults first, record the call, render JSON."""
 
@@ -274,9 +288,15 @@ def _operation(name: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[
         def handler(response: PersonalizeResponse) -> str:
             params = json.loads(response.body or "{}")
             with controls.lock:
-                now = controls.clock()
                 queued = controls.faults.get(name)
                 fault = queued.pop(0) if queued else None
+                if fault in NETWORK_FAULTS or (fault or "").startswith("hang:"):
+                    controls.calls.append(Call(controls.clock(), name, fault or ""))
+            if fault == "reset" or (fault or "").startswith("hang:"):
+                _network_fault(response, fault or "")
+                fault = None
+            with controls.lock:
+                now = controls.clock()
                 try:
                     if fault:
                         raise EmulatorError(fault, f"Injected {fault}")

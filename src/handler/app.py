@@ -15,7 +15,7 @@ import botocore
 from botocore.config import Config
 
 from cfn_resource import CustomResource
-from lifecycle import SolutionUpdater
+from lifecycle import Outcome, RequestFailed, SolutionUpdater
 from logs import logger
 from response import allowed_hosts
 from solution import PersonalizeSolutions
@@ -23,10 +23,11 @@ from solution import PersonalizeSolutions
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient
 
+# Short per-call bounds: the waiter retries across calls and watches the deadline between them.
 CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
-    connect_timeout=5,
-    read_timeout=15,
+    retries={"mode": "standard", "max_attempts": 2},
+    connect_timeout=3,
+    read_timeout=8,
     user_agent_extra="personalize-solution-update",
 )
 RESPONSE_RESERVE = 5.0  # seconds kept, after the wait, for delivering the response
@@ -50,22 +51,42 @@ def require_solution_update_api(client: Any) -> None:
 
 
 Handler = Callable[[Any, Any], None]
+
+
+class StartupFailed:
+    """Stands in for SolutionUpdater when the cold start failed: Create and Update fail with the
+    reason, Delete (which touches nothing) still succeeds."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def create(self, event: Any, time_left: float) -> Outcome:
+        """Fail with the start-up reason."""
+        raise RequestFailed(self.reason)
+
+    update = create
+    delete = staticmethod(SolutionUpdater.delete)
+
+
 LOG_KEYS = ("StackId", "RequestId", "LogicalResourceId", "RequestType")
 
 
 def build(
     personalize_client: PersonalizeClient | None = None, updater: SolutionUpdater | None = None
 ) -> Handler:
-    """A ready handler. A start-up fault is answered as FAILED on every request, never raised."""
+    """A ready handler. A start-up fault fails Create and Update with its reason, never raises."""
     resource = CustomResource(allowed_hosts(os.environ.get("RESPONSE_URL_ALLOWED_HOSTS")))
+    operations: SolutionUpdater | StartupFailed
     try:
         client = personalize_client or boto3.client("personalize", config=CLIENT_CONFIG)
         require_solution_update_api(client)
-    except Exception as error:
-        resource.init_failure(error)
-    else:
-        updater = updater or SolutionUpdater(PersonalizeSolutions(client))
-        resource.serve(updater.create, updater.update, updater.delete, RESPONSE_RESERVE)
+        operations = updater or SolutionUpdater(PersonalizeSolutions(client))
+    except Exception as error:  # noqa: BLE001 - any start-up fault must become an answer
+        # Not crhelper's init_failure: it answers every request FAILED with an empty id, and a
+        # failed Delete blocks the user's stack deletion. Delete needs no client at all.
+        logger.exception("Cold start failed")
+        operations = StartupFailed(f"The function could not start: {error}")
+    resource.serve(operations.create, operations.update, operations.delete, RESPONSE_RESERVE)
 
     def handle(event: Any, context: Any) -> None:
         """Answer one request; never raises (an error would only trigger Lambda's async retries)."""
@@ -73,7 +94,7 @@ def build(
             logger.append_keys(**{key: event.get(key) for key in LOG_KEYS})
         try:
             resource(event, context)
-        except Exception:
+        except Exception:  # noqa: BLE001 - the resource answers itself; log, never raise
             logger.exception("Unexpected error after dispatch")
         finally:
             logger.remove_keys(list(LOG_KEYS))

@@ -22,7 +22,7 @@ SUCCESS = "SUCCESS"
 FAILED = "FAILED"
 REQUEST_TYPES = ("Create", "Update", "Delete")
 ENVELOPE_FIELDS = ("StackId", "RequestId", "LogicalResourceId")
-WATCHDOG_LEAD = 0.5  # crhelper's watchdog fires this long before Lambda's timeout
+WATCHDOG_LEAD = 3.0  # seconds before Lambda's timeout that the watchdog answers (crhelper: 0.5)
 
 
 def envelope_problem(event: Mapping[str, Any]) -> str | None:
@@ -54,6 +54,9 @@ class CustomResource(CfnResource):
         # log_level WARNING: crhelper logs the whole event at DEBUG, URL included (library-flaws).
         # sleep_on_delete=0: crhelper otherwise sleeps (and bills) 120 s on every Delete.
         super().__init__(log_level="WARNING", boto_level="WARNING", sleep_on_delete=0)
+        # crhelper builds lambda/events/logs clients for its poller, which we do not use; a failure
+        # there must not fail every request (Delete included), as its init_failure would.
+        self._init_failed = None
         self._extra_hosts = frozenset(extra_hosts)
         self._target: ResponseTarget | None = None
         self._answered = False
@@ -106,6 +109,22 @@ class CustomResource(CfnResource):
             return
         super().__call__(self._event, context)
 
+    def _set_timeout(self) -> None:
+        """crhelper's watchdog, started WATCHDOG_LEAD s before the end to leave time for the PUT."""
+        remaining = self._context.get_remaining_time_in_millis() / 1000
+        self._timer = threading.Timer(max(0.0, remaining - WATCHDOG_LEAD), self._timeout)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _timeout(self) -> None:
+        """Answer FAILED with a reason a person can act on, when the time is nearly gone."""
+        logger.error("The invocation is about to time out; answering FAILED")
+        self._send(
+            FAILED,
+            "The function ran out of time while waiting for Personalize to answer; "
+            "see the function's logs, and retry the stack operation",
+        )
+
     def generate_physical_id(self, event: Mapping[str, Any]) -> str:
         """Replaces crhelper's random id (which would make every retry a different resource)."""
         return fallback_physical_id(event)
@@ -126,7 +145,7 @@ class CustomResource(CfnResource):
         context = self._context
 
         def time_left() -> float:
-            return context.get_remaining_time_in_millis() / 1000 - WATCHDOG_LEAD / 2
+            return context.get_remaining_time_in_millis() / 1000 - 0.2
 
         delivered = deliver(self._target, body, time_left, logger.warning)
         logger.info(
