@@ -31,6 +31,7 @@ unit-and-functional: $(STAMP)
 
 templates: $(STAMP)
 	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint examples/*.yaml
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam validate --lint --template template.yaml
 
 ## build: sam build, then import the artifact in a clean interpreter to prove it is complete
