@@ -120,17 +120,18 @@ class Controls:
 
     clock: Callable[[], float] = time.time
     timing: Timing = field(default_factory=Timing)
-    faults: dict[str, list[str]] = field(default_factory=dict)
+    faults: dict[str, list[str | None]] = field(default_factory=dict)
     failing_updates: list[str] = field(default_factory=list)
     busy_until: dict[str, float] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
-    def inject(self, operation: str, code: str, times: int = 1) -> None:
+    def inject(self, operation: str, code: str, times: int = 1, after: int = 0) -> None:
         """The next `times` calls of operation fail with an error code (ThrottlingException,
-        InternalFailure, ...), or a network fault: `reset`, or `hang:<seconds>` before answering."""
+        InternalFailure, ...), or a network fault: `reset`, or `hang:<seconds>` before answering.
+        With `after`, that many calls are served normally first."""
         with self.lock:
-            self.faults.setdefault(operation, []).extend([code] * times)
+            self.faults.setdefault(operation, []).extend([None] * after + [code] * times)
 
     def fail_next_update(self, reason: str) -> None:
         """The next accepted update ends CREATE FAILED with this failureReason."""
@@ -152,8 +153,9 @@ class Controls:
             )
 
     def reset(self) -> None:
-        """Forget faults, calls and timing changes (solutions live in moto's backends)."""
+        """Forget faults, calls, clock and timing changes (solutions live in moto's backends)."""
         with self.lock:
+            self.clock = time.time
             self.timing = Timing()
             self.faults.clear()
             self.failing_updates.clear()

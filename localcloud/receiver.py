@@ -42,6 +42,7 @@ class Receiver:
     """Records every PUT; `script` lists answers for the next PUTs: an HTTP status or "hang:<s>"."""
 
     received: list[Received] = field(default_factory=list)
+    attempts: int = 0
     script: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
@@ -55,6 +56,7 @@ class Receiver:
                 length = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(length)
                 with receiver.lock:
+                    receiver.attempts += 1
                     answer = receiver.script.pop(0) if receiver.script else "200"
                 if answer.startswith("hang:"):
                     time.sleep(float(answer.split(":", 1)[1]))
@@ -83,7 +85,7 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(self.bind, Handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:

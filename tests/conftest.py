@@ -14,3 +14,9 @@ os.environ.update(
     POWERTOOLS_LOG_LEVEL="DEBUG",
 )
 os.environ.pop("AWS_PROFILE", None)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Print the summary lines test modules left on the config (e.g. the fault matrix's)."""
+    for line in getattr(config, "summary_lines", []):
+        terminalreporter.write_line(line)

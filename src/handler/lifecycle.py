@@ -26,6 +26,7 @@ from solution import (
 from waiter import Deadline, PollPolicy, Retry, TimedOut, wait_for
 
 CLOUDFORMATION_MARGIN = 5.0  # CloudFormation's ServiceTimeout clock started before we were invoked
+CONFIRM_DELAY = 1.0  # seconds between the two reads that must agree before an UpdateSolution call
 
 
 class RequestFailed(Exception):
@@ -57,6 +58,7 @@ class SolutionUpdater:
     policy: PollPolicy = field(default_factory=PollPolicy)
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    confirm_delay: float = CONFIRM_DELAY
 
     def create(self, event: Mapping[str, Any], time_left: float) -> Outcome:
         """Apply the properties to the solution; the physical id is the solution ARN."""
@@ -94,7 +96,9 @@ class SolutionUpdater:
     def _apply(self, request: ResourceRequest, time_left: float) -> dict[str, str]:
         deadline = self._deadline(request, time_left)
         try:
-            started = wait_for(lambda: self._start(request), deadline, self.policy, self.sleep)
+            started = wait_for(
+                lambda: self._start(request, deadline), deadline, self.policy, self.sleep
+            )
             state = started.state
             if started.updated:
                 state = wait_for(
@@ -115,17 +119,30 @@ class SolutionUpdater:
         except SolutionGone as error:
             raise RequestFailed(str(error)) from None
 
-    def _start(self, request: ResourceRequest) -> Started:
-        """Start an update unless the solution already has the settings (a no-op)."""
-        settings = request.settings
-        state = self._describe(settings.solution_arn)
+    def _ready_state(self, arn: str) -> SolutionState:
+        """A read of a solution that can be updated now (Retry while it is busy)."""
+        state = self._describe(arn)
         reason = unusable_reason(state)
         if reason:
             raise RequestFailed(reason)
         busy = busy_reason(state)
         if busy:
             raise Retry(busy)
+        return state
+
+    def _start(self, request: ResourceRequest, deadline: Deadline) -> Started:
+        """Start an update unless the solution already has the settings (a no-op).
+
+        "Update needed" costs the user a training run, so it is confirmed by a second read
+        `confirm_delay` later: a lagging read can hide the update that already applied them.
+        """
+        settings = request.settings
+        state = self._ready_state(settings.solution_arn)
         changed = differences(settings, state.settings)
+        if changed and self.confirm_delay:
+            self.sleep(min(self.confirm_delay, deadline.remaining()))
+            state = self._ready_state(settings.solution_arn)
+            changed = differences(settings, state.settings)
         if not changed:
             logger.info("Solution already has the requested settings; no update made")
             return Started(state, updated=False)

@@ -134,7 +134,7 @@ def deliver(
     sleep: Callable[[float], None] = time.sleep,
 ) -> bool:
     """PUT until a 2xx, a 4xx (never retried: an expired URL will not heal), or the budget ends."""
-    pause = 0.5
+    pause = 0.25
     for attempt in range(1, MAX_ATTEMPTS + 1):
         budget = time_left()
         if budget <= 0:
