@@ -15,6 +15,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 FAKE_SIGNATURE = "X-Amz-Signature=5ec12e7ab7f0c0ffeef00d"
+# What must never appear in a log line or a Reason: the presigned parameters and their values.
+SECRET_MARKERS = (
+    "X-Amz-Signature",
+    "X-Amz-Credential",
+    "X-Amz-Security-Token",
+    "AWSAccessKeyId=",
+    "5ec12e7ab7f0c0ffeef00d",
+    "AKIAFAKEPRESIGNED",
+    "FAKETOKENFQoGZXIvYXdzEXAMPLE",
+)
 PRESIGNED_QUERY = (
     "X-Amz-Algorithm=AWS4-HMAC-SHA256"
     "&X-Amz-Credential=AKIAFAKEPRESIGNED%2F20261122%2Fus-east-1%2Fs3%2Faws4_request"
@@ -42,6 +52,7 @@ class Receiver:
     """Records every PUT; `script` lists answers for the next PUTs: an HTTP status or "hang:<s>"."""
 
     received: list[Received] = field(default_factory=list)
+    issued: list[str] = field(default_factory=list)
     attempts: int = 0
     script: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -101,7 +112,20 @@ class Receiver:
     def url_for(self, request_id: str | None = None) -> str:
         """A fresh presigned-looking ResponseURL on this receiver."""
         key = request_id or str(uuid.uuid4())
-        return f"http://127.0.0.1:{self.port}/response/{key}?{PRESIGNED_QUERY}"
+        url = f"http://127.0.0.1:{self.port}/response/{key}?{PRESIGNED_QUERY}"
+        self.issued.append(url)
+        return url
+
+    def leaks(self) -> list[str]:
+        """Reasons received that carry a presigned parameter or a ResponseURL handed out."""
+        with self.lock:
+            reasons = [str(r.body.get("Reason", "")) for r in self.received]
+        return [
+            reason
+            for reason in reasons
+            if any(marker in reason for marker in SECRET_MARKERS)
+            or any(url in reason for url in self.issued)
+        ]
 
     def responses_for(self, request_id: str) -> list[Received]:
         """Every accepted PUT whose path names this request."""

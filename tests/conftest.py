@@ -1,8 +1,13 @@
-"""Test-wide settings: fake credentials and a region, so no test can reach a real AWS account."""
+"""Test-wide settings and guards: fake credentials and a region (no test can reach a real AWS
+account), and a guard that fails any test whose logs or output carry a presigned ResponseURL."""
 
 from __future__ import annotations
 
 import os
+
+import pytest
+
+from localcloud.receiver import SECRET_MARKERS
 
 os.environ.update(
     AWS_ACCESS_KEY_ID="testing",
@@ -20,3 +25,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Print the summary lines test modules left on the config (e.g. the fault matrix's)."""
     for line in getattr(config, "summary_lines", []):
         terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def no_presigned_url_in_logs(caplog, capsys):
+    """Fail the test if any captured log record or output carries a presigned parameter."""
+    yield
+    captured = capsys.readouterr()
+    text = "\n".join([caplog.text, captured.out, captured.err])
+    leaked = [marker for marker in SECRET_MARKERS if marker in text]
+    assert not leaked, f"presigned URL material in logs or output: {leaked}"

@@ -27,6 +27,16 @@ print("import ok")
 """
 
 
+# Everything the function package may hold at its top level: our modules, the pinned requirements
+# and their dependencies. Anything else (tests, localcloud, dev tools) means the build is wrong.
+EXPECTED = {
+    "app.py", "cfn_resource.py", "lifecycle.py", "logs.py", "properties.py", "reconcile.py",
+    "response.py", "solution.py", "waiter.py", "requirements.txt",
+    "aws_lambda_powertools", "boto3", "botocore", "crhelper", "dateutil", "jmespath", "s3transfer",
+    "urllib3", "six.py", "typing_extensions.py",
+}  # fmt: skip
+
+
 def main() -> int:
     """Import-check the artifact; exit non-zero if anything is missing."""
     artifact = Path(sys.argv[1]).resolve()
@@ -52,10 +62,16 @@ def main() -> int:
         print("the cold start logged an error (see above): the package is not usable")
         return 1
     top_level = sorted(
-        p.name for p in artifact.iterdir() if not p.name.endswith((".dist-info", "__pycache__"))
+        p.name
+        for p in artifact.iterdir()
+        if not p.name.endswith((".dist-info", ".data", "__pycache__"))
     )
     size = sum(f.stat().st_size for f in artifact.rglob("*") if f.is_file())
     print(f"artifact {artifact.name}: {size / 1e6:.1f} MB; top level: {', '.join(top_level)}")
+    unexpected, missing = set(top_level) - EXPECTED, EXPECTED - set(top_level)
+    if unexpected or missing:
+        print(f"unexpected in the package: {sorted(unexpected)}; missing: {sorted(missing)}")
+        return 1
     return result.returncode
 
 

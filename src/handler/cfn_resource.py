@@ -8,6 +8,7 @@ physical ids, its DEBUG event/URL logging and its 120 s sleep on Delete.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -54,6 +55,8 @@ class CustomResource(CfnResource):
         # log_level WARNING: crhelper logs the whole event at DEBUG, URL included (library-flaws).
         # sleep_on_delete=0: crhelper otherwise sleeps (and bills) 120 s on every Delete.
         super().__init__(log_level="WARNING", boto_level="WARNING", sleep_on_delete=0)
+        # ...and pinned on crhelper's own logger, so a root logger at DEBUG cannot bring it back.
+        logging.getLogger("crhelper").setLevel(logging.WARNING)
         # crhelper builds lambda/events/logs clients for its poller, which we do not use; a failure
         # there must not fail every request (Delete included), as its init_failure would.
         self._init_failed = None

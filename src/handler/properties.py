@@ -67,6 +67,12 @@ def schedule_expression(days: int) -> str:
     return f"rate({days} day)" if days == 1 else f"rate({days} days)"
 
 
+def label(key: object) -> str:
+    """A property name as shown in a reason: plain if it looks like one, else quoted and short."""
+    plain = isinstance(key, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,60}", key)
+    return str(key) if plain else shown(key)
+
+
 def shown(value: object) -> str:
     """A short, safe rendering of a user's value for an error message."""
     text = repr(value)
@@ -89,7 +95,7 @@ class _Parser:
             return {}
         for key in value:
             if key not in known:
-                where = f"{name}.{key}" if name != "ResourceProperties" else str(key)
+                where = f"{name}.{label(key)}" if name != "ResourceProperties" else label(key)
                 self.fail(where, "is not a known property", f"one of {', '.join(known)}")
         return value
 

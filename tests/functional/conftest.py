@@ -24,6 +24,7 @@ def emulator_url() -> Iterator[str]:
 def receiver() -> Iterator[Receiver]:
     with Receiver() as running:
         yield running
+        assert running.leaks() == [], "a Reason carried the presigned ResponseURL"
 
 
 @pytest.fixture

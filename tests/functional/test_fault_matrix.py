@@ -18,15 +18,13 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.model import ServiceModel
 
-from lifecycle import SolutionUpdater
 from localcloud.cloudformation import CloudFormation, LambdaContext
 from localcloud.emulator import Timing
+from localcloud.harness import handler_on_clock
 from localcloud.simclock import SimulatedClock
 from response import MAX_BODY_BYTES
-from solution import PersonalizeSolutions
 
 FIVE = {
     "PerformAutoTraining": True,
@@ -116,18 +114,6 @@ def fails_when_touching(*reason: str) -> Callable[[Scenario], Expect]:
         return baseline(scenario)
 
     return expect
-
-
-def fast_handler(clock: SimulatedClock, client: Any = None) -> Any:
-    """The real handler with per-call timeouts of 1 s (read-timeout cells stay quick) and the
-    waiter on the simulated clock; everything else as shipped."""
-    import app
-
-    client = client or boto3.client(
-        "personalize", config=app.CLIENT_CONFIG.merge(Config(read_timeout=1, connect_timeout=1))
-    )
-    updater = SolutionUpdater(PersonalizeSolutions(client), clock=clock.now, sleep=clock.sleep)
-    return app.build(personalize_client=client, updater=updater)
 
 
 def old_botocore_client() -> Any:
@@ -401,7 +387,7 @@ def deliver(cell: Cell, handler: Callable[..., Any]) -> tuple[float, bool]:
         target(dict(cell.event), LambdaContext(cell.timeout))
 
     if cell.concurrent:
-        second = fast_handler(cell.env.clock)
+        second = handler_on_clock(cell.env.clock)
         threads = [threading.Thread(target=invoke, args=(h,)) for h in (handler, second)]
         for thread in threads:
             thread.start()
@@ -443,7 +429,7 @@ def test_cell(scenario, fault, env):
     cell.deliveries = expect.deliveries
     arrange(cell)
     calls_before = list(env.emulator.calls)
-    handler = cell.handler or fast_handler(env.clock)
+    handler = cell.handler or handler_on_clock(env.clock)
     elapsed, hung = deliver(cell, handler)
     record["hung"] = hung
     assert not hung, f"{name}: invocation ran past its deadline ({elapsed:.1f} s)"
@@ -561,7 +547,7 @@ def test_malformed_input(name, env):
     bad = malformed(event, arn)[name]()
     responses_expected, status, reason, may_update = MALFORMED_EXPECT[name]
     started = time.monotonic()
-    fast_handler(env.clock)(bad, LambdaContext(30))
+    handler_on_clock(env.clock)(bad, LambdaContext(30))
     record["hung"] = time.monotonic() - started > 30
     responses = env.receiver.responses_for(event["RequestId"])
     if responses_expected:

@@ -95,6 +95,8 @@ def test_bad_arns(arn):
 def test_unknown_properties_list_the_known_ones():
     reason = rejected({"SolutionArn": ARN, "AutoTraining": "true"})
     assert "Property AutoTraining: is not a known property" in reason
+    assert "Property '': is not a known property" in rejected({"SolutionArn": ARN, "": "x"})
+    assert len(rejected({"SolutionArn": ARN, "k" * 5000: "x"})) < 400
     assert "PerformAutoTraining" in reason
     assert "ServiceTimeout" in reason
 

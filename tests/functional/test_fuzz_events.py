@@ -1,0 +1,137 @@
+"""Property-based tests over whole events through the real handler and the emulator: it never
+raises, answers exactly once, never calls UpdateSolution on invalid input, and every FAILED Reason
+for invalid properties names the offending property."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from localcloud.cloudformation import CloudFormation, LambdaContext
+from localcloud.emulator import Timing
+from localcloud.harness import handler_on_clock
+from localcloud.simclock import SimulatedClock
+from properties import InvalidProperties, label, parse_properties
+
+EXAMPLES = 150
+DATASET_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/fuzz"
+leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 40),
+    st.text(max_size=12),
+    st.sampled_from(
+        ["true", "TRUE", "false", "rate(2 days)", "rate(31 days)", "rate(1 day)", "0.4"]
+    ),
+)
+value = st.recursive(
+    leaf,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+config = st.fixed_dictionaries(
+    {},
+    optional={
+        "AutoTrainingConfig": st.one_of(
+            st.fixed_dictionaries({"SchedulingExpression": value}), value
+        ),
+        "EventsConfig": st.one_of(
+            st.fixed_dictionaries(
+                {
+                    "EventParametersList": st.lists(
+                        st.fixed_dictionaries(
+                            {"EventType": st.sampled_from(["click", "buy", ""])},
+                            optional={"Weight": value, "EventValueThreshold": value},
+                        ),
+                        max_size=3,
+                    )
+                }
+            ),
+            value,
+        ),
+    },
+)
+extra = st.dictionaries(
+    st.sampled_from(
+        [
+            "PerformAutoTraining",
+            "PerformIncrementalUpdate",
+            "SolutionUpdateConfig",
+            "ServiceTimeout",
+            "Bogus",
+        ]
+    ),
+    st.one_of(value, config),
+    max_size=4,
+)
+
+
+@pytest.fixture
+def fuzz_solution(emulator, personalize):
+    """One solution for all examples of a run, and the clock the examples carry forward."""
+    clock = SimulatedClock()
+    emulator.clock = clock.now
+    emulator.timing = Timing(update_pending=0.05, update_in_progress=0.3, stale_read=0.2)
+    arn = personalize.create_solution(name="fuzz", datasetGroupArn=DATASET_GROUP)["solutionArn"]
+    return {"arn": arn, "clock": clock}
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    request_type=st.sampled_from(["Create", "Update", "Delete"]),
+    arn_kind=st.sampled_from(["real", "missing", "junk"]),
+    props=extra,
+)
+def test_any_event_gets_exactly_one_sound_answer(
+    emulator, receiver, fuzz_solution, request_type, arn_kind, props
+):
+    clock = SimulatedClock(start=fuzz_solution["clock"].now() + 1)
+    fuzz_solution["clock"] = clock
+    emulator.clock = clock.now
+    arn = {
+        "real": fuzz_solution["arn"],
+        "missing": "arn:aws:personalize:us-east-1:123456789012:solution/missing",
+        "junk": "not-an-arn",
+    }[arn_kind]
+    properties = {"SolutionArn": arn, **props}
+    cloudformation = CloudFormation(handler_on_clock(clock), receiver)
+    physical = None if request_type == "Create" else arn
+    old = properties if request_type == "Update" else None
+    event = cloudformation.event(
+        request_type, "Fuzz", properties, old_properties=old, physical_id=physical
+    )
+    sent = event["ResourceProperties"]
+    updates_before = emulator.count("UpdateSolution")
+    cloudformation.handler(event, LambdaContext(30))  # must not raise
+    [response] = receiver.responses_for(event["RequestId"])
+    body = response.body
+    assert response.raw_size <= 4096
+    assert body["PhysicalResourceId"]
+    if request_type == "Delete":
+        assert body["Status"] == "SUCCESS"
+        assert emulator.count("UpdateSolution") == updates_before
+        return
+    try:
+        parse_properties(sent)
+    except InvalidProperties as error:
+        assert body["Status"] == "FAILED"
+        assert emulator.count("UpdateSolution") == updates_before
+        named = ["SolutionArn", *map(label, sent)]
+        assert body["Reason"].startswith("Invalid properties: Property ")
+        for problem in error.problems:
+            assert problem in body["Reason"]
+            assert any(problem.startswith(f"Property {name}") for name in named), problem
+    else:
+        if arn_kind == "missing":
+            assert body["Status"] == "FAILED"
+            assert "was not found" in body["Reason"]
+        else:
+            assert body["Status"] == "SUCCESS", body["Reason"]
+        assert emulator.count("UpdateSolution", "ok") - updates_before <= 1
