@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test unit-and-functional lint templates build emulator receiver clean
+.PHONY: demo test unit-and-functional lint templates build emulator receiver clean bench
 
 $(STAMP): requirements-dev.txt src/handler/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ emulator: $(STAMP)
 ## receiver: a CloudFormation response bucket stand-in on 127.0.0.1:8085 that prints each answer
 receiver: $(STAMP)
 	$(BIN)/python -m localcloud.receiver --port 8085 $(RECEIVER_ARGS)
+
+## bench: polling policy vs alternatives, no-op guards, cold start, Delete (local emulator only);
+## prints the tables and writes docs/bench.md and docs/bench.png
+bench: $(STAMP)
+	$(BIN)/python -c "import matplotlib, sys; sys.exit(matplotlib.__version__ != '3.11.2')" 2>/dev/null \
+		|| $(BIN)/python -m pip install --quiet matplotlib==3.11.2
+	PYTHONPATH=src/handler:. $(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache

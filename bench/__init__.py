@@ -1,0 +1,1 @@
+"""`make bench`: the handler measured against the local Personalize emulator (not shipped)."""
