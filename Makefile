@@ -25,6 +25,7 @@ test: lint unit-and-functional templates build
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 unit-and-functional: $(STAMP)
 	$(BIN)/pytest

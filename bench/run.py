@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -186,9 +187,8 @@ class LocalCloud:
     def make_solution(self) -> str:
         """A fresh ACTIVE solution with the documented defaults (auto-training every 7 days)."""
         name = f"bench-{uuid.uuid4().hex[:12]}"
-        arn = self.personalize.create_solution(name=name, datasetGroupArn=DATASET_GROUP)[
-            "solutionArn"
-        ]
+        created = self.personalize.create_solution(name=name, datasetGroupArn=DATASET_GROUP)
+        arn = str(created["solutionArn"])
         timing = self.controls.timing
         self.clock.advance(timing.solution_pending + timing.solution_in_progress)
         return arn
@@ -369,7 +369,7 @@ def last_status(exchange: Exchange) -> str:
     """The Status of the latest answer for this RequestId (a duplicate delivery shares it)."""
     if not exchange.responses:
         raise BenchError(f"no answer to {exchange.event['RequestType']}")
-    return exchange.responses[-1].body["Status"]
+    return str(exchange.responses[-1].body["Status"])
 
 
 def update_calls(calls: Sequence[Call]) -> int:
@@ -505,7 +505,7 @@ def measure_delete(cloud: LocalCloud, cloudformation: CloudFormation) -> DeleteT
             "Delete", "AutoTraining", {"SolutionArn": arn, **FIVE}, physical_id=arn
         )
         started = time.perf_counter()
-        exchange, made = cloud.calls_during(lambda e=event: cloudformation.deliver(e))
+        exchange, made = cloud.calls_during(partial(cloudformation.deliver, event))
         walls.append(time.perf_counter() - started)
         statuses.append(exchange.response["Status"])
         calls += len(made)

@@ -169,7 +169,8 @@ controls = Controls()
 
 def _solutions(backend: PersonalizeBackend) -> dict[str, Solution]:
     # moto's reset() re-creates backends, so the store is attached lazily to each instance.
-    return backend.__dict__.setdefault("_emulated_solutions", {})
+    store: dict[str, Solution] = backend.__dict__.setdefault("_emulated_solutions", {})
+    return store
 
 
 def _invalid(message: str) -> EmulatorError:

@@ -16,9 +16,10 @@ from botocore.config import Config
 
 from cfn_resource import CustomResource
 from lifecycle import Outcome, RequestFailed, SolutionUpdater
-from logs import logger
+from logs import SERVICE_NAME, logger
 from response import allowed_hosts
 from solution import PersonalizeSolutions
+from telemetry import flush, observed
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient
@@ -62,7 +63,7 @@ class StartupFailed:
 
     def create(self, event: Any, time_left: float) -> Outcome:
         """Fail with the start-up reason."""
-        raise RequestFailed(self.reason)
+        raise RequestFailed(self.reason, "StartupFailed")
 
     update = create
     delete = staticmethod(SolutionUpdater.delete)
@@ -86,20 +87,39 @@ def build(
         # failed Delete blocks the user's stack deletion. Delete needs no client at all.
         logger.exception("Cold start failed")
         operations = StartupFailed(f"The function could not start: {error}")
-    resource.serve(operations.create, operations.update, operations.delete, RESPONSE_RESERVE)
+    resource.serve(
+        observed(operations.create),
+        observed(operations.update),
+        operations.delete,
+        RESPONSE_RESERVE,
+    )
 
     def handle(event: Any, context: Any) -> None:
         """Answer one request; never raises (an error would only trigger Lambda's async retries)."""
         if isinstance(event, dict):
             logger.append_keys(**{key: event.get(key) for key in LOG_KEYS})
+            properties = event.get("ResourceProperties")
+            if isinstance(properties, dict) and isinstance(properties.get("SolutionArn"), str):
+                logger.append_keys(SolutionArn=properties["SolutionArn"])
         try:
             resource(event, context)
         except Exception:  # noqa: BLE001 - the resource answers itself; log, never raise
             logger.exception("Unexpected error after dispatch")
         finally:
-            logger.remove_keys(list(LOG_KEYS))
+            flush()
+            logger.remove_keys([*LOG_KEYS, "SolutionArn"])
 
-    return handle
+    return traced(handle)
+
+
+def traced(handle: Handler) -> Handler:
+    """X-Ray tracing through Powertools Tracer, when the template enables it. Loaded only then:
+    the X-Ray SDK costs about as much import time as boto3 itself."""
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED", "true").lower() not in ("false", "0"):
+        return handle
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(service=SERVICE_NAME).capture_lambda_handler(handle)
 
 
 _handler = build()

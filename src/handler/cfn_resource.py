@@ -75,7 +75,7 @@ class CustomResource(CfnResource):
         """Register the operations; each may spend the time left less `reserve` (for answering)."""
 
         def time_left(context: Any) -> float:
-            return context.get_remaining_time_in_millis() / 1000 - reserve
+            return float(context.get_remaining_time_in_millis()) / 1000 - reserve
 
         def wrap(operation: Callable[[Mapping[str, Any], Any], Outcome]) -> Callable[..., str]:
             def run(event: Mapping[str, Any], context: Any) -> str:
@@ -148,7 +148,7 @@ class CustomResource(CfnResource):
         context = self._context
 
         def time_left() -> float:
-            return context.get_remaining_time_in_millis() / 1000 - 0.2
+            return float(context.get_remaining_time_in_millis()) / 1000 - 0.2
 
         delivered = deliver(self._target, body, time_left, logger.warning)
         logger.info(

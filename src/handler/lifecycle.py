@@ -30,15 +30,35 @@ CONFIRM_DELAY = 1.0  # seconds between the two reads that must agree before an U
 
 
 class RequestFailed(Exception):
-    """The request cannot succeed; the message is the Reason CloudFormation shows."""
+    """The request cannot succeed; the message is the Reason CloudFormation shows, and `cause`
+    a short name for metrics (InvalidProperties, SolutionNotFound, UpdateFailed, ...)."""
+
+    def __init__(self, reason: str, cause: str) -> None:
+        super().__init__(reason)
+        self.cause = cause
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying a request did: the attributes, whether UpdateSolution was called, and the
+    seconds spent waiting for Personalize."""
+
+    data: dict[str, str]
+    updated: bool = False
+    waited: float = 0.0
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """A successful answer: the physical id and the Fn::GetAtt attributes."""
+    """A successful answer: the physical id, the Fn::GetAtt attributes, and what it took."""
 
     physical_id: str
-    data: dict[str, str]
+    applied: Applied
+
+    @property
+    def data(self) -> dict[str, str]:
+        """The Fn::GetAtt attributes."""
+        return self.applied.data
 
 
 @dataclass(frozen=True)
@@ -68,33 +88,34 @@ class SolutionUpdater:
     def update(self, event: Mapping[str, Any], time_left: float) -> Outcome:
         """Apply the new properties; a changed SolutionArn means replacement (a new id)."""
         request = self._parse(event.get("ResourceProperties"))
-        data = self._apply(request, time_left)
+        applied = self._apply(request, time_left)
         old = event.get("OldResourceProperties")
         old_arn = old.get("SolutionArn") if isinstance(old, Mapping) else None
         physical_id = event.get("PhysicalResourceId")
         if old_arn != request.settings.solution_arn or not isinstance(physical_id, str):
             physical_id = request.settings.solution_arn
-        return Outcome(physical_id, data)
+        return Outcome(physical_id, applied)
 
     @staticmethod
     def delete(event: Mapping[str, Any]) -> Outcome:
         """Delete leaves the solution as it is: its settings are the solution's, not ours."""
         physical_id = event.get("PhysicalResourceId")
-        return Outcome(physical_id if isinstance(physical_id, str) else "", {})
+        return Outcome(physical_id if isinstance(physical_id, str) else "", Applied({}))
 
     @staticmethod
     def _parse(properties: object) -> ResourceRequest:
         try:
             return parse_properties(properties)
         except InvalidProperties as error:
-            raise RequestFailed(f"Invalid properties: {error}") from None
+            raise RequestFailed(f"Invalid properties: {error}", "InvalidProperties") from None
 
     def _deadline(self, request: ResourceRequest, time_left: float) -> Deadline:
         budget = min(request.service_timeout - CLOUDFORMATION_MARGIN, time_left)
         return Deadline(self.clock() + max(0.0, budget), self.clock)
 
-    def _apply(self, request: ResourceRequest, time_left: float) -> dict[str, str]:
+    def _apply(self, request: ResourceRequest, time_left: float) -> Applied:
         deadline = self._deadline(request, time_left)
+        began = self.clock()
         try:
             started = wait_for(
                 lambda: self._start(request, deadline), deadline, self.policy, self.sleep
@@ -108,8 +129,8 @@ class SolutionUpdater:
                     self.sleep,
                 )
         except TimedOut as error:
-            raise RequestFailed(str(error)) from None
-        return attributes(state)
+            raise RequestFailed(str(error), "Timeout") from None
+        return Applied(attributes(state), started.updated, self.clock() - began)
 
     def _describe(self, arn: str) -> SolutionState:
         try:
@@ -117,14 +138,14 @@ class SolutionUpdater:
         except Transient as error:
             raise Retry(f"Personalize to answer DescribeSolution (last error {error})") from None
         except SolutionGone as error:
-            raise RequestFailed(str(error)) from None
+            raise RequestFailed(str(error), "SolutionNotFound") from None
 
     def _ready_state(self, arn: str) -> SolutionState:
         """A read of a solution that can be updated now (Retry while it is busy)."""
         state = self._describe(arn)
         reason = unusable_reason(state)
         if reason:
-            raise RequestFailed(reason)
+            raise RequestFailed(reason, "SolutionUnusable")
         busy = busy_reason(state)
         if busy:
             raise Retry(busy)
@@ -153,8 +174,10 @@ class SolutionUpdater:
             raise Retry(f"the solution to stop being busy ({error})") from None
         except Transient as error:
             raise Retry(f"Personalize to accept UpdateSolution (last error {error})") from None
-        except (ServiceRejected, SolutionGone) as error:
-            raise RequestFailed(str(error)) from None
+        except SolutionGone as error:
+            raise RequestFailed(str(error), "SolutionNotFound") from None
+        except ServiceRejected as error:
+            raise RequestFailed(str(error), "Rejected") from None
         baseline = state.latest_update.created if state.latest_update else None
         return Started(state, updated=True, baseline=baseline)
 
@@ -164,5 +187,6 @@ class SolutionUpdater:
         if progress.phase is Phase.SUCCEEDED:
             return state
         if progress.phase is Phase.FAILED:
-            raise RequestFailed(f"Solution update failed: {progress.failure_reason}")
+            reason = f"Solution update failed: {progress.failure_reason}"
+            raise RequestFailed(reason, "UpdateFailed")
         raise Retry(f"the solution update to finish (last status {progress.status})")

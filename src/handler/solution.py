@@ -6,6 +6,7 @@ SolutionGone (stop now), SolutionBusy/Transient (wait and retry), ServiceRejecte
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -119,7 +120,7 @@ def _first(*values: Any) -> Any:
     return next((value for value in values if value is not None), None)
 
 
-def _settings(update: dict[str, Any], solution: dict[str, Any]) -> Settings:
+def _settings(update: Mapping[str, Any], solution: Mapping[str, Any]) -> Settings:
     """Settings read from an update summary, falling back to the solution's, then the defaults."""
     config = solution.get("solutionConfig")
     update_config = update.get("solutionUpdateConfig")
@@ -142,7 +143,7 @@ def _settings(update: dict[str, Any], solution: dict[str, Any]) -> Settings:
     )
 
 
-def read_state(solution: dict[str, Any]) -> SolutionState:
+def read_state(solution: Mapping[str, Any]) -> SolutionState:
     """Reduce a DescribeSolution `solution`; an ACTIVE latest update overrides its own values."""
     latest = solution.get("latestSolutionUpdate")
     record = None
@@ -157,7 +158,7 @@ def read_state(solution: dict[str, Any]) -> SolutionState:
     return SolutionState(
         arn=solution["solutionArn"],
         status=solution.get("status", ""),
-        last_updated=solution.get("lastUpdatedDateTime", solution.get("creationDateTime")),
+        last_updated=solution.get("lastUpdatedDateTime") or solution["creationDateTime"],
         settings=record.settings if record and record.status == ACTIVE else _settings({}, solution),
         latest_update=record,
     )

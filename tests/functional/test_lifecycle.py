@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -373,3 +374,37 @@ def test_malformed_envelopes_get_one_clear_failure(
     assert says in response.body["Reason"]
     assert response.body["PhysicalResourceId"]
     assert emulator.count("UpdateSolution") == 0
+
+
+def emf_records(text: str) -> list[dict]:
+    records = []
+    for line in text.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            records.append(json.loads(line))
+    return records
+
+
+def test_metrics_count_updates_no_ops_and_failures_by_cause(stack_resource, make_solution, capsys):
+    arn = make_solution()
+    stack_resource.create(props(arn, **AUTO_5_DAYS))
+    stack_resource.update(props(arn, **AUTO_5_DAYS, ServiceTimeout="900"))
+    stack_resource.update(props(arn, PerformAutoTraining="sometimes"))
+    records = emf_records(capsys.readouterr().out)
+
+    def values(name: str) -> list[float]:
+        found = [r[name] for r in records if name in r]
+        return [v for item in found for v in (item if isinstance(item, list) else [item])]
+
+    assert values("UpdatesApplied") == [1.0]
+    assert values("NoOpUpdatesSkipped") == [
+        1.0,
+        1.0,
+    ]  # the no-op, and the rollback after the failure
+    assert values("Failures") == [1.0]
+    assert [r["Cause"] for r in records if "Failures" in r] == ["InvalidProperties"]
+    assert values("WaitSeconds")[0] > 0.5  # the update was waited for
+    assert all(
+        r["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "PersonalizeSolutionUpdate"
+        for r in records
+    )
+    assert all(arn not in json.dumps(r["_aws"]) for r in records)

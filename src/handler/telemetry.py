@@ -1,0 +1,48 @@
+"""EMF metrics (Powertools Metrics) around each operation: updates applied, no-ops skipped,
+failures by cause, and how long we waited for Personalize. Written to stdout as CloudWatch
+embedded metric format; no request data goes into them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Metrics, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
+
+from lifecycle import Outcome, RequestFailed
+from logs import SERVICE_NAME
+
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "PersonalizeSolutionUpdate")
+
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE_NAME)
+
+
+def observed(operation: Callable[..., Outcome]) -> Callable[..., Outcome]:
+    """Wrap a Create or Update: count what it did (or why it failed) and time the wait."""
+
+    def run(event: Any, *args: Any) -> Outcome:
+        try:
+            outcome = operation(event, *args)
+        except RequestFailed as failure:
+            with single_metric(
+                name="Failures", unit=MetricUnit.Count, value=1, namespace=NAMESPACE
+            ) as metric:
+                metric.add_dimension(name="service", value=SERVICE_NAME)
+                metric.add_dimension(name="Cause", value=failure.cause)
+            raise
+        name = "UpdatesApplied" if outcome.applied.updated else "NoOpUpdatesSkipped"
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+        metrics.add_metric(
+            name="WaitSeconds", unit=MetricUnit.Seconds, value=outcome.applied.waited
+        )
+        return outcome
+
+    return run
+
+
+def flush() -> None:
+    """Emit what this invocation recorded (nothing, and no warning, when it recorded nothing)."""
+    if metrics.metric_set:
+        metrics.flush_metrics()
