@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from localcloud.lambda_service import LambdaService
 from localcloud.receiver import Received, Receiver
 
 ACCOUNT_ID = "123456789012"
@@ -61,6 +62,7 @@ class Exchange:
     started: float
     finished: float
     deadline: float
+    invocations: int = 1
 
     @property
     def response(self) -> dict[str, Any]:
@@ -84,6 +86,7 @@ class CloudFormation:
     stack_name: str = "demo-stack"
     function_timeout: float = 60.0
     on_exchange: Callable[[Exchange], None] | None = None
+    lambda_service: LambdaService | None = None
     stack_id: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -124,16 +127,27 @@ class CloudFormation:
         return event
 
     def deliver(self, event: dict[str, Any], timeout: float | None = None) -> Exchange:
-        """Invoke the handler with a fresh context and collect what the bucket received."""
+        """Invoke the handler with a fresh context and collect what the bucket received. When
+        the handler hands its wait to a new invocation, play that invocation too (as Lambda
+        would), until one answers."""
         context = LambdaContext(timeout or self.function_timeout)
         started = time.monotonic()
         self.handler(event, context)
+        invocations = 1
+        while self.lambda_service and not self.receiver.responses_for(event["RequestId"]):
+            carried = self.lambda_service.take(event["RequestId"])
+            if carried is None:
+                break
+            context = LambdaContext(timeout or self.function_timeout)
+            self.handler(carried, context)
+            invocations += 1
         exchange = Exchange(
             event=event,
             responses=self.receiver.responses_for(event["RequestId"]),
             started=started,
             finished=time.monotonic(),
             deadline=context.started + context.timeout,
+            invocations=invocations,
         )
         if self.on_exchange:
             self.on_exchange(exchange)

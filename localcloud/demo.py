@@ -99,6 +99,7 @@ def main() -> int:
             AWS_REGION="us-east-1",
             AWS_DEFAULT_REGION="us-east-1",
             AWS_EC2_METADATA_DISABLED="true",
+            AWS_ENDPOINT_URL="http://127.0.0.1:9",  # any other client: a dead loopback port
             POWERTOOLS_LOG_LEVEL="WARNING",
         )
         import boto3

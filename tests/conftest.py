@@ -16,6 +16,8 @@ os.environ.update(
     AWS_REGION="us-east-1",
     AWS_DEFAULT_REGION="us-east-1",
     AWS_EC2_METADATA_DISABLED="true",
+    # Any client without its own stand-in goes to a dead loopback port, never to AWS.
+    AWS_ENDPOINT_URL="http://127.0.0.1:9",
     POWERTOOLS_LOG_LEVEL="DEBUG",
 )
 os.environ.pop("AWS_PROFILE", None)

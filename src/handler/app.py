@@ -15,6 +15,7 @@ import botocore
 from botocore.config import Config
 
 from cfn_resource import CustomResource
+from continuation import SelfInvoker
 from lifecycle import Outcome, RequestFailed, SolutionUpdater
 from logs import SERVICE_NAME, logger
 from response import allowed_hosts
@@ -76,7 +77,11 @@ def build(
     personalize_client: PersonalizeClient | None = None, updater: SolutionUpdater | None = None
 ) -> Handler:
     """A ready handler. A start-up fault fails Create and Update with its reason, never raises."""
-    resource = CustomResource(allowed_hosts(os.environ.get("RESPONSE_URL_ALLOWED_HOSTS")))
+    # Under sam local (AWS_SAM_LOCAL) there is no Lambda service to invoke: wait in one run.
+    hand_off = None if os.environ.get("AWS_SAM_LOCAL") else SelfInvoker()
+    resource = CustomResource(
+        allowed_hosts(os.environ.get("RESPONSE_URL_ALLOWED_HOSTS")), hand_off=hand_off
+    )
     operations: SolutionUpdater | StartupFailed
     try:
         client = personalize_client or boto3.client("personalize", config=CLIENT_CONFIG)

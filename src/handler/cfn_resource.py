@@ -15,10 +15,11 @@ from typing import Any
 
 from crhelper import CfnResource
 
-from lifecycle import Outcome, RequestFailed
+from lifecycle import Carried, Continue, Outcome, RequestFailed
 from logs import logger
 from response import RefusedURL, ResponseTarget, build_body, check_url, deliver
 
+HandOff = Callable[[Mapping[str, Any], Any, Carried], None]
 SUCCESS = "SUCCESS"
 FAILED = "FAILED"
 REQUEST_TYPES = ("Create", "Update", "Delete")
@@ -51,7 +52,7 @@ def fallback_physical_id(event: Mapping[str, Any]) -> str:
 class CustomResource(CfnResource):
     """One request in, exactly one bounded response out (none to a URL we do not trust)."""
 
-    def __init__(self, extra_hosts: Iterable[str]) -> None:
+    def __init__(self, extra_hosts: Iterable[str], hand_off: HandOff | None = None) -> None:
         # log_level WARNING: crhelper logs the whole event at DEBUG, URL included (library-flaws).
         # sleep_on_delete=0: crhelper otherwise sleeps (and bills) 120 s on every Delete.
         super().__init__(log_level="WARNING", boto_level="WARNING", sleep_on_delete=0)
@@ -61,6 +62,8 @@ class CustomResource(CfnResource):
         # there must not fail every request (Delete included), as its init_failure would.
         self._init_failed = None
         self._extra_hosts = frozenset(extra_hosts)
+        self._hand_off = hand_off
+        self._handed_off = False
         self._target: ResponseTarget | None = None
         self._answered = False
         self._lock = threading.Lock()
@@ -81,6 +84,8 @@ class CustomResource(CfnResource):
             def run(event: Mapping[str, Any], context: Any) -> str:
                 try:
                     outcome = operation(event, context)
+                except Continue as carry:
+                    return self._continue(event, context, carry)
                 except RequestFailed as failure:
                     # An expected refusal: answered FAILED without crhelper's traceback logging.
                     logger.warning("Request failed", extra={"reason": str(failure)})
@@ -95,9 +100,26 @@ class CustomResource(CfnResource):
         self.update(wrap(lambda event, context: update(event, time_left(context))))
         self.delete(wrap(lambda event, context: delete(event)))
 
+    def _continue(self, event: Mapping[str, Any], context: Any, carry: Continue) -> str:
+        """Hand the wait to a new invocation, which will answer; if that is impossible (no
+        hand-off, e.g. under sam local, or Lambda refuses), answer FAILED with the reason now."""
+        if self._hand_off is not None:
+            try:
+                self._hand_off(event, context, carry.carried)
+            except Exception as error:  # noqa: BLE001 - any refusal becomes a FAILED answer
+                self.Status = FAILED
+                self.Reason = f"{carry}; could not continue in a new invocation ({error})"
+                return ""
+            self._handed_off = True
+            logger.info("Handed the wait to a new invocation", extra=carry.carried.to_json())
+            return ""
+        self.Status, self.Reason = FAILED, str(carry)
+        return ""
+
     def __call__(self, event: Any, context: Any) -> None:
         """Check the URL and the envelope, then let crhelper dispatch."""
         self._answered = False
+        self._handed_off = False
         self._context = context
         self._event = event if isinstance(event, Mapping) else {}
         try:
@@ -135,7 +157,7 @@ class CustomResource(CfnResource):
     def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
         """Answer once per invocation, whoever asks first (the handler or the watchdog)."""
         with self._lock:
-            if self._answered or self._target is None:
+            if self._answered or self._handed_off or self._target is None:
                 return
             self._answered = True
         status = status or self.Status

@@ -27,6 +27,55 @@ from waiter import Deadline, PollPolicy, Retry, TimedOut, wait_for
 
 CLOUDFORMATION_MARGIN = 5.0  # CloudFormation's ServiceTimeout clock started before we were invoked
 CONFIRM_DELAY = 1.0  # seconds between the two reads that must agree before an UpdateSolution call
+CARRY_KEY = "PersonalizeSolutionUpdateWait"  # where a continued invocation finds its state
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A wait carried into the next invocation: when the first one began (CloudFormation's
+    ServiceTimeout counts from there), whether UpdateSolution was already called, the stale-read
+    baseline, and how many invocations came before. Small and JSON-able."""
+
+    first: float
+    updated: bool = False
+    baseline: datetime | None = None
+    hops: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The form that travels in the event."""
+        return {
+            "first": self.first,
+            "updated": self.updated,
+            "baseline": self.baseline.isoformat() if self.baseline else None,
+            "hops": self.hops,
+        }
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any]) -> Carried | None:
+        """The carried state of a continued invocation; None for a request from CloudFormation
+        (or a marker too malformed to trust, which then starts afresh and safely)."""
+        raw = event.get(CARRY_KEY)
+        if not isinstance(raw, Mapping):
+            return None
+        try:
+            baseline = raw.get("baseline")
+            return cls(
+                first=float(raw["first"]),
+                updated=raw.get("updated") is True,
+                baseline=datetime.fromisoformat(baseline) if isinstance(baseline, str) else None,
+                hops=int(raw.get("hops", 0)),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+class Continue(Exception):
+    """This invocation's time is nearly up, CloudFormation's is not: carry the wait on in a new
+    invocation. The message is the Reason to answer with if that cannot be done."""
+
+    def __init__(self, reason: str, carried: Carried) -> None:
+        super().__init__(reason)
+        self.carried = carried
 
 
 class RequestFailed(Exception):
@@ -76,19 +125,20 @@ class SolutionUpdater:
 
     solutions: PersonalizeSolutions
     policy: PollPolicy = field(default_factory=PollPolicy)
-    clock: Callable[[], float] = time.monotonic
+    clock: Callable[[], float] = time.time  # wall clock: deadlines span invocations
     sleep: Callable[[float], None] = time.sleep
     confirm_delay: float = CONFIRM_DELAY
 
     def create(self, event: Mapping[str, Any], time_left: float) -> Outcome:
         """Apply the properties to the solution; the physical id is the solution ARN."""
         request = self._parse(event.get("ResourceProperties"))
-        return Outcome(request.settings.solution_arn, self._apply(request, time_left))
+        applied = self._apply(request, time_left, Carried.from_event(event))
+        return Outcome(request.settings.solution_arn, applied)
 
     def update(self, event: Mapping[str, Any], time_left: float) -> Outcome:
         """Apply the new properties; a changed SolutionArn means replacement (a new id)."""
         request = self._parse(event.get("ResourceProperties"))
-        applied = self._apply(request, time_left)
+        applied = self._apply(request, time_left, Carried.from_event(event))
         old = event.get("OldResourceProperties")
         old_arn = old.get("SolutionArn") if isinstance(old, Mapping) else None
         physical_id = event.get("PhysicalResourceId")
@@ -109,28 +159,40 @@ class SolutionUpdater:
         except InvalidProperties as error:
             raise RequestFailed(f"Invalid properties: {error}", "InvalidProperties") from None
 
-    def _deadline(self, request: ResourceRequest, time_left: float) -> Deadline:
-        budget = min(request.service_timeout - CLOUDFORMATION_MARGIN, time_left)
-        return Deadline(self.clock() + max(0.0, budget), self.clock)
-
-    def _apply(self, request: ResourceRequest, time_left: float) -> Applied:
-        deadline = self._deadline(request, time_left)
-        began = self.clock()
+    def _apply(
+        self, request: ResourceRequest, time_left: float, carried: Carried | None
+    ) -> Applied:
+        """Start (unless a previous invocation did) and wait. The deadline is the earlier of
+        CloudFormation's (ServiceTimeout from the first invocation) and this invocation's end;
+        when only the latter is reached, raise Continue to go on in a new invocation."""
+        now = self.clock()
+        carried = carried or Carried(first=now)
+        overall = carried.first + request.service_timeout - CLOUDFORMATION_MARGIN
+        this_invocation = now + max(0.0, time_left)
+        deadline = Deadline(min(overall, this_invocation), self.clock)
+        updated, baseline, state = carried.updated, carried.baseline, None
         try:
-            started = wait_for(
-                lambda: self._start(request, deadline), deadline, self.policy, self.sleep
-            )
-            state = started.state
-            if started.updated:
+            if not updated:
+                started = wait_for(
+                    lambda: self._start(request, deadline), deadline, self.policy, self.sleep
+                )
+                updated, baseline, state = started.updated, started.baseline, started.state
+            if updated:
                 state = wait_for(
-                    lambda: self._settled(request.settings, started.baseline),
+                    lambda: self._settled(request.settings, baseline),
                     deadline,
                     self.policy,
                     self.sleep,
                 )
         except TimedOut as error:
-            raise RequestFailed(str(error), "Timeout") from None
-        return Applied(attributes(state), started.updated, self.clock() - began)
+            waited = self.clock() - carried.first
+            reason = f"Gave up after {waited:.0f} s waiting for {error.waiting_for}"
+            if this_invocation < overall:
+                hops = carried.hops + 1
+                raise Continue(reason, Carried(carried.first, updated, baseline, hops)) from None
+            raise RequestFailed(reason, "Timeout") from None
+        assert state is not None
+        return Applied(attributes(state), updated, self.clock() - carried.first)
 
     def _describe(self, arn: str) -> SolutionState:
         try:

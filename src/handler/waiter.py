@@ -18,6 +18,10 @@ class Retry(Exception):
 class TimedOut(Exception):
     """The deadline came first; the message says what we were waiting for and for how long."""
 
+    def __init__(self, message: str, waiting_for: str) -> None:
+        super().__init__(message)
+        self.waiting_for = waiting_for
+
 
 @dataclass(frozen=True)
 class PollPolicy:
@@ -63,5 +67,6 @@ def wait_for[T](
             remaining = deadline.remaining()
             if remaining <= 0:
                 waited = deadline.clock() - started
-                raise TimedOut(f"Gave up after {waited:.0f} s waiting for {waiting}") from None
+                message = f"Gave up after {waited:.0f} s waiting for {waiting}"
+                raise TimedOut(message, str(waiting)) from None
             sleep(min(next(intervals), remaining))

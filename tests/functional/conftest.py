@@ -9,6 +9,7 @@ import pytest
 
 from localcloud.cloudformation import CloudFormation, StackResource
 from localcloud.emulator import EmulatorServer, Timing, controls
+from localcloud.lambda_service import LambdaService
 from localcloud.receiver import Receiver
 
 DATASET_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/tests"
@@ -20,6 +21,12 @@ def emulator_url() -> Iterator[str]:
         yield server.url
 
 
+@pytest.fixture(scope="session")
+def lambda_service() -> Iterator[LambdaService]:
+    with LambdaService() as running:
+        yield running
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     with Receiver() as running:
@@ -28,9 +35,11 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def emulator(emulator_url: str, monkeypatch: pytest.MonkeyPatch):
+def emulator(emulator_url: str, lambda_service: LambdaService, monkeypatch: pytest.MonkeyPatch):
     """A fresh emulator state, fast timings, and boto3 pointed at it by its standard variable."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_PERSONALIZE", emulator_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", lambda_service.url)
+    lambda_service.queued.clear()
     monkeypatch.setenv("RESPONSE_URL_ALLOWED_HOSTS", "127.0.0.1")
     controls.reset()
     controls.timing = Timing(
@@ -74,8 +83,8 @@ def handler(emulator):
 
 
 @pytest.fixture
-def cloudformation(handler, receiver) -> CloudFormation:
-    return CloudFormation(handler, receiver, function_timeout=30.0)
+def cloudformation(handler, receiver, lambda_service) -> CloudFormation:
+    return CloudFormation(handler, receiver, function_timeout=30.0, lambda_service=lambda_service)
 
 
 @pytest.fixture

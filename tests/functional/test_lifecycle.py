@@ -241,17 +241,23 @@ def test_throttling_and_5xx_are_retried(stack_resource, make_solution, emulator)
     assert emulator.count("UpdateSolution", "ok") == 1
 
 
-def test_update_longer_than_the_invocation_fails_before_the_deadline(
+def test_update_longer_than_service_timeout_fails_before_it_across_invocations(
     cloudformation, make_solution, emulator
 ):
+    """Real time: 8 s invocations hand the wait on until ServiceTimeout (12 s) is near."""
     arn = make_solution()
     emulator.timing.update_in_progress = 60.0
-    event = cloudformation.event("Create", "AutoTraining", props(arn, **AUTO_5_DAYS))
+    started = time.monotonic()
+    event = cloudformation.event(
+        "Create", "AutoTraining", props(arn, **AUTO_5_DAYS, ServiceTimeout=12)
+    )
     exchange = cloudformation.deliver(event, timeout=8.0)
     assert exchange.response["Status"] == "FAILED"
     assert "CREATE IN_PROGRESS" in exchange.response["Reason"]
     assert "waiting for the solution update" in exchange.response["Reason"]
+    assert exchange.invocations >= 2
     assert exchange.answered_in_time
+    assert exchange.responses[0].at - started < 12.0
 
 
 def test_service_timeout_bounds_the_wait(cloudformation, make_solution, emulator):

@@ -163,3 +163,14 @@ def test_update_request_sends_only_what_is_asked():
             "eventsConfig": {"eventParametersList": [{"eventType": "click", "weight": 0.5}]},
         },
     }
+
+
+def test_carried_state_round_trips_and_bad_markers_start_afresh():
+    from lifecycle import CARRY_KEY, Carried
+
+    carried = Carried(first=1_700_000_000.5, updated=True, baseline=T0, hops=2)
+    assert Carried.from_event({CARRY_KEY: carried.to_json()}) == carried
+    assert Carried.from_event({}) is None
+    assert Carried.from_event({CARRY_KEY: "x"}) is None
+    assert Carried.from_event({CARRY_KEY: {"first": "soon"}}) is None
+    assert Carried.from_event({CARRY_KEY: {"first": 1, "baseline": "not a date"}}) is None

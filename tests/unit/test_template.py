@@ -9,7 +9,15 @@ from cfnlint.decode import decode
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS_HERE = "arn:${AWS::Partition}:personalize:${AWS::Region}:${AWS::AccountId}:solution/*"
-ACTIONS_USED = {"personalize:UpdateSolution", "personalize:DescribeSolution"}
+THIS_FUNCTION = (
+    "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+    "${AWS::StackName}-solution-update"
+)
+RESOURCE_OF = {
+    "personalize:UpdateSolution": SOLUTIONS_HERE,
+    "personalize:DescribeSolution": SOLUTIONS_HERE,
+    "lambda:InvokeFunction": THIS_FUNCTION,
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,17 +44,21 @@ def test_iam_is_exactly_what_the_code_calls_on_this_accounts_solutions(template)
         )
         assert not any("*" in action for action in listed)
         actions.update(listed)
-        resource = statement["Resource"]
-        assert resource == {"Fn::Sub": SOLUTIONS_HERE}
-    assert actions == ACTIONS_USED
+        for action in listed:
+            assert statement["Resource"] == {"Fn::Sub": RESOURCE_OF[action]}, action
+    assert actions == set(RESOURCE_OF)
 
 
 def test_the_actions_granted_are_the_calls_the_code_makes():
-    source = (ROOT / "src/handler/solution.py").read_text()
-    assert "self._client.update_solution(" in source
-    assert "self._client.describe_solution(" in source
-    calls = {part.split("(")[0] for part in source.split("self._client.")[1:]}
-    assert calls == {"update_solution", "describe_solution"}
+    def calls(module: str) -> set[str]:
+        source = (ROOT / "src/handler" / module).read_text()
+        return {part.split("(")[0] for part in source.split("self._client.")[1:]}
+
+    assert calls("solution.py") == {"update_solution", "describe_solution"}
+    assert calls("continuation.py") == {"invoke"}
+    function = "${AWS::StackName}-solution-update"
+    template = (ROOT / "template.yaml").read_text()
+    assert f"FunctionName: !Sub {function}" in template  # what THIS_FUNCTION is built from
 
 
 def test_function_settings(template):

@@ -1,0 +1,72 @@
+"""A stand-in for the Lambda service's Invoke API: records asynchronous self-invocations.
+
+boto3 reaches it through its standard AWS_ENDPOINT_URL_LAMBDA variable. It answers 202 as
+Lambda does for InvocationType Event, and queues the payload; the CloudFormation driver then
+delivers queued payloads to the handler, as Lambda would, with a fresh context each.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class LambdaService:
+    """Records Invoke calls on 127.0.0.1; `refuse_next` makes the next one AccessDenied (403),
+    as a function whose role lacks lambda:InvokeFunction would see."""
+
+    queued: list[dict[str, Any]] = field(default_factory=list)
+    invoked: int = 0
+    refuse_next: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    server: ThreadingHTTPServer | None = None
+
+    def __enter__(self) -> LambdaService:
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with service.lock:
+                    status = 403 if service.refuse_next else 202
+                    service.refuse_next = False
+                    if status == 202:
+                        service.invoked += 1
+                        service.queued.append(json.loads(body))
+                payload = b"" if status == 202 else b'{"Type":"User","message":"refused"}'
+                self.send_response(status)
+                if status != 202:
+                    self.send_header("x-amzn-ErrorType", "AccessDeniedException")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Silent."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def take(self, request_id: str) -> dict[str, Any] | None:
+        """The oldest queued invocation for this request, removed from the queue."""
+        with self.lock:
+            for index, payload in enumerate(self.queued):
+                if payload.get("RequestId") == request_id:
+                    return self.queued.pop(index)
+        return None

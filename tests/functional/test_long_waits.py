@@ -1,0 +1,125 @@
+"""Waits longer than one invocation: the handler hands its wait to a new invocation of itself
+(async Invoke, played back by the local Lambda stand-in), time compressed by a simulated clock."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lifecycle import CARRY_KEY
+from localcloud.cloudformation import CloudFormation
+from localcloud.emulator import Timing
+from localcloud.harness import handler_on_clock
+from localcloud.simclock import SimulatedClock
+
+FIVE = {
+    "PerformAutoTraining": True,
+    "SolutionUpdateConfig": {"AutoTrainingConfig": {"SchedulingExpression": "rate(5 days)"}},
+}
+DATASET_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/long"
+
+
+@pytest.fixture
+def clock(emulator):
+    clock = SimulatedClock()
+    emulator.clock = clock.now
+    emulator.timing = Timing(update_pending=2.0, update_in_progress=150.0, stale_read=1.0)
+    return clock
+
+
+@pytest.fixture
+def solution(personalize, clock):
+    arn = personalize.create_solution(name="long", datasetGroupArn=DATASET_GROUP)["solutionArn"]
+    clock.advance(1)
+    return arn
+
+
+@pytest.fixture
+def cloud(clock, receiver, lambda_service):
+    """Each invocation gets 60 s of real budget (55 s after the answer reserve) on the simulated
+    clock, so a 150 s update needs several invocations."""
+    return CloudFormation(
+        handler_on_clock(clock), receiver, function_timeout=60.0, lambda_service=lambda_service
+    )
+
+
+def create(cloud, arn, timeout="600"):
+    return cloud.event("Create", "Long", {"SolutionArn": arn, "ServiceTimeout": timeout, **FIVE})
+
+
+def test_an_update_longer_than_an_invocation_ends_success_with_nothing_left(
+    cloud, solution, emulator, lambda_service, clock
+):
+    started = clock.now()
+    exchange = cloud.deliver(create(cloud, solution))
+    assert exchange.response["Status"] == "SUCCESS", exchange.response
+    assert exchange.response["Data"]["SchedulingExpression"] == "rate(5 days)"
+    assert exchange.invocations >= 3
+    assert clock.now() - started < 600
+    assert emulator.count("UpdateSolution", "ok") == 1
+    assert lambda_service.queued == []  # no invocation, rule or permission left behind
+    assert len(exchange.responses) == 1
+
+
+def test_the_deadline_fails_before_service_timeout_with_a_clear_reason(
+    cloud, solution, emulator, clock
+):
+    emulator.timing.update_in_progress = 10_000
+    started = clock.now()
+    exchange = cloud.deliver(create(cloud, solution, timeout="200"))
+    body = exchange.response
+    assert body["Status"] == "FAILED"
+    assert "waiting for the solution update to finish" in body["Reason"]
+    assert "CREATE IN_PROGRESS" in body["Reason"]
+    assert clock.now() - started < 200
+    assert exchange.invocations >= 3
+
+
+def test_duplicate_delivery_during_a_long_wait_makes_no_second_update(
+    cloud, solution, emulator, receiver, lambda_service
+):
+    event = create(cloud, solution)
+    quiet = CloudFormation(cloud.handler, receiver, function_timeout=60.0)  # no playback
+    quiet.deliver(event)  # first invocation: updates, then hands off
+    assert len(lambda_service.queued) == 1
+    duplicate = cloud.deliver(json.loads(json.dumps(event)))  # Lambda delivers it again
+    while (left := lambda_service.take(event["RequestId"])) is not None:
+        cloud.deliver(left)  # the first chain carries on too
+    assert emulator.count("UpdateSolution", "ok") == 1
+    statuses = {r.body["Status"] for r in receiver.responses_for(event["RequestId"])}
+    assert statuses == {"SUCCESS"}
+    assert duplicate.invocations >= 2
+
+
+def test_a_refused_hand_off_answers_failed_at_once(cloud, solution, lambda_service):
+    lambda_service.refuse_next = True
+    exchange = cloud.deliver(create(cloud, solution))
+    assert exchange.response["Status"] == "FAILED"
+    assert "could not continue in a new invocation" in exchange.response["Reason"]
+    assert "AccessDenied" in exchange.response["Reason"]
+    assert exchange.invocations == 1
+
+
+def test_under_sam_local_the_handler_still_answers(
+    clock, receiver, solution, monkeypatch, lambda_service
+):
+    monkeypatch.setenv("AWS_SAM_LOCAL", "true")
+    invoked_before = lambda_service.invoked
+    local = CloudFormation(
+        handler_on_clock(clock), receiver, function_timeout=60.0, lambda_service=lambda_service
+    )
+    exchange = local.deliver(create(local, solution))
+    assert exchange.response["Status"] == "FAILED"
+    assert "Gave up after" in exchange.response["Reason"]
+    assert lambda_service.invoked == invoked_before  # it never tried to hand off
+
+
+def test_the_carried_state_is_small(cloud, solution, lambda_service, receiver):
+    event = create(cloud, solution)
+    CloudFormation(cloud.handler, receiver, function_timeout=60.0).deliver(event)
+    carried = lambda_service.take(event["RequestId"])
+    assert carried is not None
+    assert set(carried[CARRY_KEY]) == {"first", "updated", "baseline", "hops"}
+    assert carried[CARRY_KEY]["updated"] is True
+    assert len(json.dumps(carried)) <= 8192
