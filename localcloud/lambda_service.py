@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from localcloud.loopback import serve, stop
+
 
 @dataclass
 class LambdaService:
@@ -48,15 +50,11 @@ class LambdaService:
             def log_message(self, format: str, *args: Any) -> None:
                 """Silent."""
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self.server = serve(Handler, ("127.0.0.1", 0))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+        stop(self.server)
 
     @property
     def url(self) -> str:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from localcloud.loopback import serve, stop
+
 FAKE_SIGNATURE = "X-Amz-Signature=5ec12e7ab7f0c0ffeef00d"
 # What must never appear in a log line or a Reason: the presigned parameters and their values.
 SECRET_MARKERS = (
@@ -94,15 +96,11 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 """Silent: the timeline is printed by the driver."""
 
-        self.server = ThreadingHTTPServer(self.bind, Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self.server = serve(Handler, self.bind)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+        stop(self.server)
 
     @property
     def port(self) -> int:

@@ -9,6 +9,7 @@ from cfnlint.api import lint_file
 from cfnlint.decode import decode
 
 import properties
+from localcloud.cloudformation import as_cloudformation_sends
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -38,19 +39,22 @@ def custom_resources(template):
     }
 
 
-def as_delivered(value):
-    """Roughly what CloudFormation sends: intrinsics resolved, every scalar a string."""
+def resolved(value):
+    """The example's intrinsics replaced by sample values (ImportValue, Ref, GetAtt)."""
     if isinstance(value, dict):
         if len(value) == 1 and next(iter(value)) == "Fn::ImportValue":
             return SAMPLE_TOKEN
         if len(value) == 1 and next(iter(value)) in {"Ref", "Fn::GetAtt"}:
             return SAMPLE_ARN
-        return {key: as_delivered(item) for key, item in value.items()}
+        return {key: resolved(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [as_delivered(item) for item in value]
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
+        return [resolved(item) for item in value]
+    return value
+
+
+def as_delivered(value):
+    """Roughly what CloudFormation sends: intrinsics resolved, every scalar a string."""
+    return as_cloudformation_sends(resolved(value))
 
 
 def test_there_are_examples():
