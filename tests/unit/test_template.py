@@ -9,10 +9,11 @@ from cfnlint.decode import decode
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS_HERE = "arn:${AWS::Partition}:personalize:${AWS::Region}:${AWS::AccountId}:solution/*"
-THIS_FUNCTION = (
-    "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
-    "${AWS::StackName}-solution-update"
-)
+STACK_UUID = {"StackUuid": {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}}
+THIS_FUNCTION = [
+    "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:psu-${StackUuid}",
+    STACK_UUID,
+]
 RESOURCE_OF = {
     "personalize:UpdateSolution": SOLUTIONS_HERE,
     "personalize:DescribeSolution": SOLUTIONS_HERE,
@@ -56,9 +57,15 @@ def test_the_actions_granted_are_the_calls_the_code_makes():
 
     assert calls("solution.py") == {"update_solution", "describe_solution"}
     assert calls("continuation.py") == {"invoke"}
-    function = "${AWS::StackName}-solution-update"
-    template = (ROOT / "template.yaml").read_text()
-    assert f"FunctionName: !Sub {function}" in template  # what THIS_FUNCTION is built from
+
+
+def test_the_function_name_fits_lambdas_limit_and_matches_its_permission_and_logs(template):
+    resources = template["Resources"]
+    name = resources["SolutionUpdateFunction"]["Properties"]["FunctionName"]
+    assert name == {"Fn::Sub": ["psu-${StackUuid}", STACK_UUID]}
+    assert len("psu-" + "0" * 36) <= 64  # a stack UUID is 36 characters
+    log_group = resources["SolutionUpdateLogGroup"]["Properties"]["LogGroupName"]
+    assert log_group == {"Fn::Sub": ["/aws/lambda/psu-${StackUuid}", STACK_UUID]}
 
 
 def test_function_settings(template):
