@@ -34,7 +34,7 @@ EXPECTED = {
     "response.py", "solution.py", "waiter.py", "requirements.txt",
     "aws_lambda_powertools", "boto3", "botocore", "crhelper", "dateutil", "jmespath", "s3transfer",
     "urllib3", "six.py", "typing_extensions.py", "aws_xray_sdk", "wrapt",
-    "wrapt-stubs", "telemetry.py",
+    "wrapt-stubs", "telemetry.py", "continuation.py",
 }  # fmt: skip
 
 
