@@ -38,7 +38,11 @@ ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-_]*")
 SCHEDULE_PATTERN = re.compile(r"rate\((\d+) days?\)")
 ERROR_STATUS = {"InternalFailure": 500, "ServiceUnavailable": 503}
-NETWORK_FAULTS = ("reset",)
+
+
+def is_network_fault(fault: str | None) -> bool:
+    """`reset` and `hang:<seconds>` are acted out on the connection, not answered as errors."""
+    return fault is not None and (fault == "reset" or fault.startswith("hang:"))
 
 
 @dataclass
@@ -293,10 +297,10 @@ def _operation(name: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[
             with controls.lock:
                 queued = controls.faults.get(name)
                 fault = queued.pop(0) if queued else None
-                if fault in NETWORK_FAULTS or (fault or "").startswith("hang:"):
-                    controls.calls.append(Call(controls.clock(), name, fault or ""))
-            if fault == "reset" or (fault or "").startswith("hang:"):
-                _network_fault(response, fault or "")
+                if is_network_fault(fault):
+                    controls.calls.append(Call(controls.clock(), name, str(fault)))
+            if is_network_fault(fault):
+                _network_fault(response, str(fault))
                 fault = None
             with controls.lock:
                 now = controls.clock()
