@@ -89,8 +89,7 @@ class CustomResource(CfnResource):
                 except RequestFailed as failure:
                     # An expected refusal: answered FAILED without crhelper's traceback logging.
                     logger.warning("Request failed", extra={"reason": str(failure)})
-                    self.Status, self.Reason = FAILED, str(failure)
-                    return ""
+                    return self._fail(str(failure))
                 self.Data = outcome.data
                 return outcome.physical_id
 
@@ -107,13 +106,15 @@ class CustomResource(CfnResource):
             try:
                 self._hand_off(event, context, carry.carried)
             except Exception as error:  # noqa: BLE001 - any refusal becomes a FAILED answer
-                self.Status = FAILED
-                self.Reason = f"{carry}; could not continue in a new invocation ({error})"
-                return ""
+                return self._fail(f"{carry}; could not continue in a new invocation ({error})")
             self._handed_off = True
             logger.info("Handed the wait to a new invocation", extra=carry.carried.to_json())
             return ""
-        self.Status, self.Reason = FAILED, str(carry)
+        return self._fail(str(carry))
+
+    def _fail(self, reason: str) -> str:
+        """Mark this request FAILED with reason; the empty id makes crhelper fill in the id."""
+        self.Status, self.Reason = FAILED, reason
         return ""
 
     def __call__(self, event: Any, context: Any) -> None:
