@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from solution import (
     SolutionState,
     Transient,
 )
-from waiter import Deadline, PollPolicy, Retry, TimedOut, wait_for
+from waiter import PATIENT, PROMPT, Deadline, PollPolicy, Retry, TimedOut, wait_for
 
 CLOUDFORMATION_MARGIN = 5.0  # CloudFormation's ServiceTimeout clock started before we were invoked
 CONFIRM_DELAY = 1.0  # seconds between the two reads that must agree before an UpdateSolution call
@@ -121,10 +121,16 @@ class Started:
 
 @dataclass
 class SolutionUpdater:
-    """Applies requests to solutions; the client, clock and sleep are injectable."""
+    """Applies requests to solutions; the client, clock, sleep and polling are injectable.
+
+    `policy` paces the wait for an update this invocation started: its interval bounds how late
+    we answer. `patient` paces every other wait (a busy solution, an update started by an
+    earlier invocation), where fewer calls matter more than seconds.
+    """
 
     solutions: PersonalizeSolutions
-    policy: PollPolicy = field(default_factory=PollPolicy)
+    policy: PollPolicy = PROMPT
+    patient: PollPolicy = PATIENT
     clock: Callable[[], float] = time.time  # wall clock: deadlines span invocations
     sleep: Callable[[float], None] = time.sleep
     confirm_delay: float = CONFIRM_DELAY
@@ -174,15 +180,16 @@ class SolutionUpdater:
         try:
             if not updated:
                 started = wait_for(
-                    lambda: self._start(request, deadline), deadline, self.policy, self.sleep
+                    lambda: self._start(request, deadline), deadline, self.patient, self.sleep
                 )
                 updated, baseline, state = started.updated, started.baseline, started.state
             if updated:
                 state = wait_for(
                     lambda: self._settled(request.settings, baseline),
                     deadline,
-                    self.policy,
+                    self.patient if carried.updated else self.policy,
                     self.sleep,
+                    pause_first=not carried.updated,
                 )
         except TimedOut as error:
             waited = self.clock() - carried.first

@@ -1,7 +1,8 @@
 """The wait policy: retry an attempt with a backed-off interval until it succeeds or a deadline.
 
 Clock and sleep are injected so the same policy runs in tests, in the demo and in benchmarks on a
-simulated clock. The interval cap bounds how late we notice a settled update (2 s by default).
+simulated clock. Two policies ship: PROMPT, whose 2 s interval bounds how late we notice an update
+we are waiting on, and PATIENT, which backs off for waits that carry no such promise.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ class TimedOut(Exception):
 class PollPolicy:
     """Intervals first, first*factor, ... capped at cap seconds."""
 
-    first: float = 0.5
-    factor: float = 1.5
-    cap: float = 2.0
+    first: float
+    factor: float
+    cap: float
 
     def intervals(self) -> Iterator[float]:
         """The successive sleep lengths, forever."""
@@ -37,6 +38,14 @@ class PollPolicy:
         while True:
             yield interval
             interval = min(interval * self.factor, self.cap)
+
+
+# Every 2 s from the UpdateSolution call: the largest interval that keeps the promise to answer
+# within 2 s of settling, so the fewest DescribeSolution calls that keep it.
+PROMPT = PollPolicy(first=2.0, factor=1.0, cap=2.0)
+# For waits with no latency promise (a busy solution, a throttled API, a wait carried into a new
+# invocation): back off to one call per 30 s, so an hour-long wait makes ~130 calls, not ~1800.
+PATIENT = PollPolicy(first=2.0, factor=1.5, cap=30.0)
 
 
 @dataclass
@@ -56,10 +65,16 @@ def wait_for[T](
     deadline: Deadline,
     policy: PollPolicy,
     sleep: Callable[[float], None] = time.sleep,
+    *,
+    pause_first: bool = False,
 ) -> T:
-    """Call attempt until it returns; it raises Retry to ask for another try after a pause."""
+    """Call attempt until it returns; it raises Retry to ask for another try after a pause.
+    With pause_first the first try waits an interval too: right after a change is requested,
+    a check can only say it has not happened yet."""
     started = deadline.clock()
     intervals = policy.intervals()
+    if pause_first:
+        sleep(min(next(intervals), deadline.remaining()))
     while True:
         try:
             return attempt()

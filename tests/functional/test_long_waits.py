@@ -44,6 +44,14 @@ def cloud(clock, receiver, lambda_service):
     )
 
 
+@pytest.fixture
+def full_length(clock, receiver, lambda_service):
+    """Invocations as long as the deployed function's (900 s), on the simulated clock."""
+    return CloudFormation(
+        handler_on_clock(clock), receiver, function_timeout=900.0, lambda_service=lambda_service
+    )
+
+
 def create(cloud, arn, timeout="600"):
     return cloud.event("Create", "Long", {"SolutionArn": arn, "ServiceTimeout": timeout, **FIVE})
 
@@ -123,3 +131,59 @@ def test_the_carried_state_is_small(cloud, solution, lambda_service, receiver):
     assert set(carried[CARRY_KEY]) == {"first", "updated", "baseline", "hops"}
     assert carried[CARRY_KEY]["updated"] is True
     assert len(json.dumps(carried)) <= 8192
+
+
+def settled_at(emulator) -> float:
+    """When the one accepted update settles, by the emulator's own arithmetic."""
+    (update,) = [c for c in emulator.calls if c.operation == "UpdateSolution" and c.outcome == "ok"]
+    return update.at + emulator.timing.update_pending + emulator.timing.update_in_progress
+
+
+def describes_between(emulator, start: float, end: float) -> int:
+    """DescribeSolution calls the emulator answered in [start, end]."""
+    return sum(
+        1 for c in emulator.calls if c.operation == "DescribeSolution" and start <= c.at <= end
+    )
+
+
+@pytest.mark.parametrize("seconds", [3.3, 47.9, 600.7])
+def test_an_update_settling_in_the_first_invocation_is_answered_within_2_s(
+    full_length, solution, emulator, clock, seconds
+):
+    emulator.timing = Timing(update_pending=0.3, update_in_progress=seconds - 0.3, stale_read=0)
+    exchange = full_length.deliver(create(full_length, solution, timeout="3600"))
+    answered = clock.now()
+    assert exchange.response["Status"] == "SUCCESS"
+    assert exchange.invocations == 1
+    assert 0 <= answered - settled_at(emulator) <= 2.0
+    # every 2 s from the update, none sooner: the fewest calls that keep the promise
+    assert emulator.count("DescribeSolution") <= 2 + seconds / 2 + 1
+
+
+def test_a_busy_solution_is_polled_patiently(full_length, solution, emulator, clock):
+    """Training keeps UpdateSolution ResourceInUse for 10 minutes: the retries back off to one
+    per 30 s instead of hammering the API every 2 s, and the update still goes through."""
+    emulator.timing = Timing(update_pending=0.3, update_in_progress=5.0, stale_read=1.0)
+    emulator.train(solution, 600)
+    started = clock.now()
+    exchange = full_length.deliver(create(full_length, solution, timeout="3600"))
+    assert exchange.response["Status"] == "SUCCESS", exchange.response
+    assert emulator.count("UpdateSolution", "ok") == 1
+    assert emulator.count("UpdateSolution", "ResourceInUseException") < 30  # 2 s pacing: ~200
+    assert describes_between(emulator, started + 120, started + 600) <= 2 * (480 / 30 + 1)
+    assert clock.now() - started < 600 + 30 + 10
+
+
+def test_a_wait_carried_into_a_new_invocation_is_polled_patiently(
+    full_length, solution, emulator, clock
+):
+    """The 2 s promise is the first invocation's; a wait that outlives it backs off to one call
+    per 30 s (answering at most ~30 s late on a wait of over 15 minutes)."""
+    emulator.timing = Timing(update_pending=2.0, update_in_progress=1500.0, stale_read=1.0)
+    exchange = full_length.deliver(create(full_length, solution, timeout="3600"))
+    answered = clock.now()
+    assert exchange.response["Status"] == "SUCCESS", exchange.response
+    assert exchange.invocations == 2
+    assert answered - settled_at(emulator) <= 30 + 1
+    assert describes_between(emulator, answered - 300, answered) <= 300 / 30 + 1  # 2 s: 150
+    assert describes_between(emulator, answered - 1000, answered - 900) >= 45  # still prompt

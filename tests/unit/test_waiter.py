@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from waiter import Deadline, PollPolicy, Retry, TimedOut, wait_for
+from waiter import PATIENT, PROMPT, Deadline, PollPolicy, Retry, TimedOut, wait_for
 
 
 class SimulatedClock:
@@ -27,6 +27,21 @@ def test_intervals_back_off_to_the_cap():
     assert intervals == [0.5, 0.75, 1.125, 1.6875, 2.0, 2.0]
 
 
+def checks_within(policy: PollPolicy, seconds: float) -> int:
+    """How many checks a wait of `seconds` makes under the policy."""
+    times = itertools.accumulate(policy.intervals())
+    return sum(1 for _ in itertools.takewhile(lambda t: t <= seconds, times))
+
+
+def test_the_patient_policy_reaches_one_call_per_30_s_within_two_minutes():
+    intervals = list(itertools.islice(PATIENT.intervals(), 40))
+    assert max(intervals) == 30.0
+    assert sum(intervals[: intervals.index(30.0)]) < 120
+    # an hour of waiting: about 125 checks, against 1800 at the prompt policy's 2 s
+    assert checks_within(PATIENT, 3600) < 130
+    assert checks_within(PROMPT, 3600) == 1800
+
+
 def test_returns_as_soon_as_the_attempt_succeeds():
     clock = SimulatedClock()
     results = iter([Retry("a"), Retry("b"), "done"])
@@ -37,8 +52,8 @@ def test_returns_as_soon_as_the_attempt_succeeds():
             raise result
         return result
 
-    assert wait_for(attempt, Deadline(100, clock), PollPolicy(), clock.sleep) == "done"
-    assert clock.sleeps == [0.5, 0.75]
+    assert wait_for(attempt, Deadline(100, clock), PATIENT, clock.sleep) == "done"
+    assert clock.sleeps == [2.0, 3.0]
 
 
 def test_gives_up_at_the_deadline_saying_what_it_waited_for():
@@ -48,15 +63,15 @@ def test_gives_up_at_the_deadline_saying_what_it_waited_for():
         raise Retry("the solution update to finish (last status CREATE IN_PROGRESS)")
 
     with pytest.raises(TimedOut) as caught:
-        wait_for(attempt, Deadline(10, clock), PollPolicy(), clock.sleep)
+        wait_for(attempt, Deadline(10, clock), PROMPT, clock.sleep)
     assert "CREATE IN_PROGRESS" in str(caught.value)
     assert "after 10 s" in str(caught.value)
     assert clock.now == 10
     assert max(clock.sleeps) <= 2.0
 
 
-def test_notices_settling_within_the_cap():
-    """Whenever the condition becomes true, the next check comes at most `cap` later."""
+def test_the_prompt_policy_notices_settling_within_2_s():
+    """Whenever the condition becomes true, the next check comes at most 2 s later."""
     for settle_at in [0.1, 1.0, 3.3, 17.9, 250.0]:
         clock = SimulatedClock()
 
@@ -65,5 +80,5 @@ def test_notices_settling_within_the_cap():
                 raise Retry("x")
             return clock.now
 
-        noticed = wait_for(attempt, Deadline(1000, clock), PollPolicy(), clock.sleep)
+        noticed = wait_for(attempt, Deadline(1000, clock), PROMPT, clock.sleep)
         assert noticed - settle_at <= 2.0
