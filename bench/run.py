@@ -233,7 +233,11 @@ class LocalCloud:
         if policy.confirm_delay is not None:
             options["confirm_delay"] = policy.confirm_delay
         updater = SolutionUpdater(
-            PersonalizeSolutions(client), clock=self.clock.now, sleep=self.clock.sleep, **options
+            PersonalizeSolutions(client),
+            clock=self.clock.now,
+            sleep=self.clock.sleep,
+            call_budget=app.call_budget(app.CLIENT_CONFIG),
+            **options,
         )
         handler = app.build(personalize_client=client, updater=updater)
         return CloudFormation(

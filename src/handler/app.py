@@ -27,12 +27,24 @@ if TYPE_CHECKING:
 
 # Short per-call bounds: the waiter retries across calls and watches the deadline between them.
 CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 2},
-    connect_timeout=3,
-    read_timeout=8,
+    retries={"mode": "standard", "total_max_attempts": 2},  # not max_attempts: it means retries
+    connect_timeout=2,
+    read_timeout=5,
     user_agent_extra="personalize-solution-update",
 )
-RESPONSE_RESERVE = 5.0  # seconds kept, after the wait, for delivering the response
+# Seconds kept, after the wait, for delivering the response. More than the watchdog's lead
+# (cfn_resource.WATCHDOG_LEAD): the wait's deadline passes first, so no call starts after it.
+RESPONSE_RESERVE = 5.0
+
+
+def call_budget(config: Config) -> float:
+    """The most one call can take under config: every attempt connecting and reading to its
+    timeout, plus the standard retry mode's backoff (up to 2^n s, at most 20, before retry n+1)."""
+    options = vars(config)  # Config sets its options as attributes that typing cannot see
+    attempts = int(options["retries"]["total_max_attempts"])
+    per_attempt = float(options["connect_timeout"]) + float(options["read_timeout"])
+    backoff = sum(min(20.0, 2.0**n) for n in range(attempts - 1))
+    return attempts * per_attempt + backoff
 
 
 def require_solution_update_api(client: Any) -> None:
@@ -86,7 +98,9 @@ def build(
     try:
         client = personalize_client or boto3.client("personalize", config=CLIENT_CONFIG)
         require_solution_update_api(client)
-        operations = updater or SolutionUpdater(PersonalizeSolutions(client))
+        operations = updater or SolutionUpdater(
+            PersonalizeSolutions(client), call_budget=call_budget(CLIENT_CONFIG)
+        )
     except Exception as error:  # noqa: BLE001 - any start-up fault must become an answer
         # Not crhelper's init_failure: it answers every request FAILED with an empty id, and a
         # failed Delete blocks the user's stack deletion. Delete needs no client at all.

@@ -90,6 +90,11 @@ class CustomResource(CfnResource):
                     # An expected refusal: answered FAILED without crhelper's traceback logging.
                     logger.warning("Request failed", extra={"reason": str(failure)})
                     return self._fail(str(failure))
+                except Exception as error:  # noqa: BLE001 - a bug must still get a clear answer
+                    # Not crhelper's catch-all: its Reason is str(error), which can be empty.
+                    logger.exception("Unexpected error")
+                    name = type(error).__name__
+                    return self._fail(f"Internal error ({name}); see the function's logs")
                 self.Data = outcome.data
                 return outcome.physical_id
 
@@ -101,16 +106,22 @@ class CustomResource(CfnResource):
 
     def _continue(self, event: Mapping[str, Any], context: Any, carry: Continue) -> str:
         """Hand the wait to a new invocation, which will answer; if that is impossible (no
-        hand-off, e.g. under sam local, or Lambda refuses), answer FAILED with the reason now."""
-        if self._hand_off is not None:
-            try:
-                self._hand_off(event, context, carry.carried)
-            except Exception as error:  # noqa: BLE001 - any refusal becomes a FAILED answer
-                return self._fail(f"{carry}; could not continue in a new invocation ({error})")
-            self._handed_off = True
-            logger.info("Handed the wait to a new invocation", extra=carry.carried.to_json())
-            return ""
-        return self._fail(str(carry))
+        hand-off, e.g. under sam local, or Lambda refuses), answer FAILED with the reason now.
+        Never after an answer: the watchdog may have sent one, and a chain would send another."""
+        if self._hand_off is None:
+            return self._fail(str(carry))
+        with self._lock:
+            if self._answered:
+                return ""
+            self._handed_off = True  # from here the watchdog stays silent: the chain answers
+        try:
+            self._hand_off(event, context, carry.carried)
+        except Exception as error:  # noqa: BLE001 - any refusal becomes a FAILED answer
+            with self._lock:
+                self._handed_off = False
+            return self._fail(f"{carry}; could not continue in a new invocation ({error})")
+        logger.info("Handed the wait to a new invocation", extra=carry.carried.to_json())
+        return ""
 
     def _fail(self, reason: str) -> str:
         """Mark this request FAILED with reason; the empty id makes crhelper fill in the id."""

@@ -18,7 +18,11 @@ from botocore.config import Config
 
 from lifecycle import CARRY_KEY, Carried
 
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3)
+# Bounded like the Personalize client (app.CLIENT_CONFIG): the hand-off starts that call's
+# budget before the invocation's end, so it must fit in the same time.
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 2}, connect_timeout=2, read_timeout=5
+)
 
 
 class SelfInvoker:

@@ -28,6 +28,9 @@ from waiter import PATIENT, PROMPT, Deadline, PollPolicy, Retry, TimedOut, wait_
 CLOUDFORMATION_MARGIN = 5.0  # CloudFormation's ServiceTimeout clock started before we were invoked
 CONFIRM_DELAY = 1.0  # seconds between the two reads that must agree before an UpdateSolution call
 CARRY_KEY = "PersonalizeSolutionUpdateWait"  # where a continued invocation finds its state
+# A chain covers ServiceTimeout (at most 3600 s) in 900 s invocations: about 5. More means a
+# marker that lies (about its start, say), so the chain stops there and answers.
+MAX_HOPS = 8
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,10 @@ class SolutionUpdater:
 
     `policy` paces the wait for an update this invocation started: its interval bounds how late
     we answer. `patient` paces every other wait (a busy solution, an update started by an
-    earlier invocation), where fewer calls matter more than seconds.
+    earlier invocation), where fewer calls matter more than seconds. `call_budget` is the most
+    one Personalize call can take, retries included: no call starts later than that before the
+    invocation's end, so none outlives it (a timed-out invocation is retried by Lambda from the
+    start, after the watchdog has answered).
     """
 
     solutions: PersonalizeSolutions
@@ -134,6 +140,7 @@ class SolutionUpdater:
     clock: Callable[[], float] = time.time  # wall clock: deadlines span invocations
     sleep: Callable[[float], None] = time.sleep
     confirm_delay: float = CONFIRM_DELAY
+    call_budget: float = 0.0
 
     def create(self, event: Mapping[str, Any], time_left: float) -> Outcome:
         """Apply the properties to the solution; the physical id is the solution ARN."""
@@ -173,14 +180,25 @@ class SolutionUpdater:
         when only the latter is reached, raise Continue to go on in a new invocation."""
         now = self.clock()
         carried = carried or Carried(first=now)
-        overall = carried.first + request.service_timeout - CLOUDFORMATION_MARGIN
-        this_invocation = now + max(0.0, time_left)
+        first = min(carried.first, now)  # a marker from the future would extend the deadline
+        overall = first + request.service_timeout - CLOUDFORMATION_MARGIN
+        this_invocation = now + time_left - self.call_budget
+        if this_invocation <= now < overall:
+            raise RequestFailed(
+                f"The invocation had {max(0.0, time_left):.0f} s left, less than one Personalize "
+                f"call may take ({self.call_budget:.0f} s); raise the function's timeout",
+                "Timeout",
+            )
         deadline = Deadline(min(overall, this_invocation), self.clock)
         updated, baseline, state = carried.updated, carried.baseline, None
         try:
             if not updated:
                 started = wait_for(
-                    lambda: self._start(request, deadline), deadline, self.patient, self.sleep
+                    lambda: self._start(request, deadline),
+                    deadline,
+                    self.patient,
+                    self.sleep,
+                    purpose="the solution to be read and, if needed, updated",
                 )
                 updated, baseline, state = started.updated, started.baseline, started.state
             if updated:
@@ -189,17 +207,18 @@ class SolutionUpdater:
                     deadline,
                     self.patient if carried.updated else self.policy,
                     self.sleep,
+                    purpose="the solution update to finish",
                     pause_first=not carried.updated,
                 )
         except TimedOut as error:
-            waited = self.clock() - carried.first
+            waited = self.clock() - first
             reason = f"Gave up after {waited:.0f} s waiting for {error.waiting_for}"
-            if this_invocation < overall:
+            if this_invocation < overall and carried.hops < MAX_HOPS:
                 hops = carried.hops + 1
-                raise Continue(reason, Carried(carried.first, updated, baseline, hops)) from None
+                raise Continue(reason, Carried(first, updated, baseline, hops)) from None
             raise RequestFailed(reason, "Timeout") from None
         assert state is not None
-        return Applied(attributes(state), updated, self.clock() - carried.first)
+        return Applied(attributes(state), updated, self.clock() - first)
 
     def _describe(self, arn: str) -> SolutionState:
         try:
@@ -208,6 +227,8 @@ class SolutionUpdater:
             raise Retry(f"Personalize to answer DescribeSolution (last error {error})") from None
         except SolutionGone as error:
             raise RequestFailed(str(error), "SolutionNotFound") from None
+        except ServiceRejected as error:
+            raise RequestFailed(str(error), "Rejected") from None
 
     def _ready_state(self, arn: str) -> SolutionState:
         """A read of a solution that can be updated now (Retry while it is busy)."""
@@ -225,17 +246,20 @@ class SolutionUpdater:
 
         "Update needed" costs the user a training run, so it is confirmed by a second read
         `confirm_delay` later: a lagging read can hide the update that already applied them.
+        Neither that read nor UpdateSolution starts past the deadline or after an answer.
         """
         settings = request.settings
         state = self._ready_state(settings.solution_arn)
         changed = differences(settings, state.settings)
         if changed and self.confirm_delay:
             self.sleep(min(self.confirm_delay, deadline.remaining()))
+            self._check_time(deadline)
             state = self._ready_state(settings.solution_arn)
             changed = differences(settings, state.settings)
         if not changed:
             logger.info("Solution already has the requested settings; no update made")
             return Started(state, updated=False)
+        self._check_time(deadline)
         logger.info("Updating solution", extra={"changed": changed})
         try:
             self.solutions.update(settings)
@@ -250,7 +274,16 @@ class SolutionUpdater:
         baseline = state.latest_update.created if state.latest_update else None
         return Started(state, updated=True, baseline=baseline)
 
+    @staticmethod
+    def _check_time(deadline: Deadline) -> None:
+        """Before a call that must not start late (the deadline passes before the watchdog can
+        answer): past it, ask for another try, which the waiter then refuses."""
+        if deadline.remaining() <= 0:
+            raise Retry("enough time left to start the update")
+
     def _settled(self, settings: DesiredSettings, baseline: datetime | None) -> SolutionState:
+        """One check of the update we started: the state once it is ACTIVE, RequestFailed if it
+        failed, Retry while it is pending."""
         state = self._describe(settings.solution_arn)
         progress = progress_of(state, settings, baseline)
         if progress.phase is Phase.SUCCEEDED:

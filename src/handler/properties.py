@@ -86,6 +86,7 @@ class _Parser:
         self.problems: list[str] = []
 
     def fail(self, name: str, problem: str, accepted: str) -> None:
+        """Record one problem, in the form every Reason uses: what is wrong, what would do."""
         self.problems.append(f"Property {name}: {problem}; expected {accepted}")
 
     def mapping(self, name: str, value: object, known: tuple[str, ...]) -> Mapping[str, object]:
@@ -100,6 +101,7 @@ class _Parser:
         return value
 
     def boolean(self, name: str, value: object) -> bool | None:
+        """A boolean, or the strings "true"/"false" in any case (CloudFormation sends strings)."""
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.lower() in ("true", "false"):
@@ -110,6 +112,7 @@ class _Parser:
     def number(
         self, name: str, value: object, low: float | None, high: float | None
     ) -> float | None:
+        """A finite number, or its decimal string, within [low, high] when both are given."""
         bounds = "a number" if low is None or high is None else f"a number from {low:g} to {high:g}"
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.fail(name, f"{shown(value)} is not a number", bounds)
@@ -125,12 +128,14 @@ class _Parser:
         return number
 
     def string(self, name: str, value: object, max_length: int, accepted: str) -> str | None:
+        """A non-empty string of at most max_length characters."""
         if not isinstance(value, str) or not value or len(value) > max_length:
             self.fail(name, f"{shown(value)} is not a valid value", accepted)
             return None
         return value
 
     def schedule(self, name: str, value: object) -> int | None:
+        """The days of a rate(N day[s]) expression, within Personalize's limit."""
         match = SCHEDULE_PATTERN.fullmatch(value) if isinstance(value, str) else None
         if match is None:
             self.fail(name, f"{shown(value)} is not a rate expression", SCHEDULE_FORM)
@@ -142,6 +147,7 @@ class _Parser:
         return days
 
     def service_timeout(self, value: object) -> int:
+        """CloudFormation's ServiceTimeout in whole seconds (1 to 3600); the default if invalid."""
         accepted = "a whole number of seconds from 1 to 3600"
         text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
         if not re.fullmatch(r"[1-9][0-9]{0,3}", text) or int(text) > DEFAULT_SERVICE_TIMEOUT:
@@ -150,6 +156,7 @@ class _Parser:
         return int(text)
 
     def event_parameters(self, name: str, value: object) -> tuple[EventParameter, ...] | None:
+        """EventsConfig.EventParameterList: at most 10 maps of EventType, threshold and weight."""
         known = ("EventType", "EventValueThreshold", "Weight")
         if not isinstance(value, list) or len(value) > MAX_EVENT_PARAMETERS:
             self.fail(name, f"{shown(value)} is not a list of at most 10 maps", "a list of maps")

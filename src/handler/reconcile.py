@@ -34,6 +34,7 @@ class Progress:
 
 
 def _event_key(item: EventParameter) -> tuple[str, float, float]:
+    """A sort key for event parameters, so that order does not count as a difference."""
     nan = float("nan")
     return (
         item.event_type or "",

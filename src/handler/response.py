@@ -81,7 +81,8 @@ def check_url(url: object, extra_hosts: Iterable[str]) -> ResponseTarget:
 def build_body(
     event: Mapping[str, Any], status: str, reason: str, physical_id: str, data: Mapping[str, str]
 ) -> bytes:
-    """The response JSON, at most 4096 bytes: the Reason is cut first, then Data is dropped."""
+    """The response JSON, at most 4096 bytes: the Reason is cut first; if that is not enough,
+    the answer becomes FAILED without Data (a SUCCESS missing its attributes would mislead)."""
     body: dict[str, Any] = {
         "Status": status,
         "Reason": reason,

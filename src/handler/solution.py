@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from properties import DesiredSettings, EventParameter, schedule_expression
 
@@ -95,6 +96,7 @@ class SolutionState:
 
 
 def _schedule_days(config: dict[str, Any] | None) -> int | None:
+    """The days of a config's autoTrainingConfig.schedulingExpression, None if it has none."""
     expression = ((config or {}).get("autoTrainingConfig") or {}).get("schedulingExpression")
     if not isinstance(expression, str):
         return None
@@ -103,6 +105,7 @@ def _schedule_days(config: dict[str, Any] | None) -> int | None:
 
 
 def _events(config: dict[str, Any] | None) -> tuple[EventParameter, ...] | None:
+    """A config's eventsConfig as EventParameters, None if it has none."""
     events = (config or {}).get("eventsConfig")
     if events is None:
         return None
@@ -117,6 +120,7 @@ def _events(config: dict[str, Any] | None) -> tuple[EventParameter, ...] | None:
 
 
 def _first(*values: Any) -> Any:
+    """The first value that is not None (update, then solution, then documented default)."""
     return next((value for value in values if value is not None), None)
 
 
@@ -210,7 +214,11 @@ def _classify(error: Exception, arn: str) -> PersonalizeError:
         if code in TRANSIENT_CODES or status >= 500 or status == 429:
             return Transient(text)
         return ServiceRejected(f"Personalize rejected the request ({text})")
-    return Transient(f"{type(error).__name__}: {error}")
+    text = f"{type(error).__name__}: {error}"
+    if isinstance(error, BotoConnectionError | HTTPClientError):  # resets, timeouts, DNS
+        return Transient(text)
+    # No credentials or region, a parameter botocore refuses: waiting will not change it.
+    return ServiceRejected(f"Could not call Personalize ({text})")
 
 
 class PersonalizeSolutions:
@@ -222,9 +230,14 @@ class PersonalizeSolutions:
     def describe(self, arn: str) -> SolutionState:
         """DescribeSolution, reduced; raises a PersonalizeError kind on failure."""
         try:
-            return read_state(self._client.describe_solution(solutionArn=arn)["solution"])
+            answer = self._client.describe_solution(solutionArn=arn)
         except (ClientError, BotoCoreError) as error:
             raise _classify(error, arn) from None
+        try:
+            return read_state(answer["solution"])
+        except (KeyError, TypeError, AttributeError) as error:
+            # Read again rather than guess: every field we need is in the documented answer.
+            raise Transient(f"an incomplete DescribeSolution answer (missing {error})") from None
 
     def update(self, settings: DesiredSettings) -> None:
         """UpdateSolution with only the asked-for settings; each call may start a training run."""

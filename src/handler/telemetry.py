@@ -11,7 +11,7 @@ from typing import Any
 from aws_lambda_powertools import Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lifecycle import Outcome, RequestFailed
+from lifecycle import Continue, Outcome, RequestFailed
 from logs import SERVICE_NAME
 
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "PersonalizeSolutionUpdate")
@@ -25,12 +25,15 @@ def observed(operation: Callable[..., Outcome]) -> Callable[..., Outcome]:
     def run(event: Any, *args: Any) -> Outcome:
         try:
             outcome = operation(event, *args)
-        except RequestFailed as failure:
+        except Continue:
+            raise  # not an outcome yet: the next invocation counts it
+        except Exception as error:
+            cause = error.cause if isinstance(error, RequestFailed) else "InternalError"
             with single_metric(
                 name="Failures", unit=MetricUnit.Count, value=1, namespace=NAMESPACE
             ) as metric:
                 metric.add_dimension(name="service", value=SERVICE_NAME)
-                metric.add_dimension(name="Cause", value=failure.cause)
+                metric.add_dimension(name="Cause", value=cause)
             raise
         name = "UpdatesApplied" if outcome.applied.updated else "NoOpUpdatesSkipped"
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)

@@ -66,12 +66,16 @@ def wait_for[T](
     policy: PollPolicy,
     sleep: Callable[[float], None] = time.sleep,
     *,
+    purpose: str,
     pause_first: bool = False,
 ) -> T:
     """Call attempt until it returns; it raises Retry to ask for another try after a pause.
-    With pause_first the first try waits an interval too: right after a change is requested,
-    a check can only say it has not happened yet."""
+    No try starts once the deadline has passed (TimedOut names `purpose` if none ran). With
+    pause_first the first try waits an interval too: right after a change is requested, a
+    check can only say it has not happened yet."""
     started = deadline.clock()
+    if deadline.remaining() <= 0:
+        raise TimedOut(f"No time left to start waiting for {purpose}", purpose)
     intervals = policy.intervals()
     if pause_first:
         sleep(min(next(intervals), deadline.remaining()))

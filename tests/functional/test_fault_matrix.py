@@ -16,13 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import pytest
-from botocore.model import ServiceModel
 
 from localcloud.cloudformation import CloudFormation, LambdaContext
 from localcloud.emulator import Timing
-from localcloud.harness import handler_on_clock
+from localcloud.harness import client_without_update_solution, handler_on_clock
 from localcloud.simclock import SimulatedClock
 from response import MAX_BODY_BYTES
 
@@ -86,7 +84,6 @@ class Cell:
     env: Any
     target: str = ""
     event: dict[str, Any] = field(default_factory=dict)
-    expected_id: str = ""
     timeout: float = 30.0
     handler: Callable[[dict[str, Any], Any], Any] | None = None
     concurrent: bool = False
@@ -115,14 +112,6 @@ def fails_when_touching(*reason: str) -> Callable[[Scenario], Expect]:
         return baseline(scenario)
 
     return expect
-
-
-def old_botocore_client() -> Any:
-    client = boto3.client("personalize")
-    raw = client.meta.service_model._service_description
-    operations = {k: v for k, v in raw["operations"].items() if k != "UpdateSolution"}
-    client.meta._service_model = ServiceModel(dict(raw, operations=operations), "personalize")
-    return client
 
 
 def free_port() -> int:
@@ -196,7 +185,7 @@ def arrange_url(host: str | None = None, port: int | None = None) -> Callable[[C
 
 def arrange_little_time(cell: Cell) -> None:
     cell.env.emulator.timing.update_in_progress = 300.0
-    cell.timeout = 8.0
+    cell.timeout = 20.0  # 10 s of waiting per invocation, after the reserve and a call's budget
     bound_by_service_timeout(cell)
 
 
@@ -212,7 +201,7 @@ def arrange_duplicate(concurrent: bool) -> Callable[[Cell], None]:
 def arrange_cold_start_failure(cell: Cell) -> None:
     import app
 
-    cell.handler = app.build(personalize_client=old_botocore_client())
+    cell.handler = app.build(personalize_client=client_without_update_solution())
 
 
 def expect_duplicates(scenario: Scenario) -> Expect:
@@ -253,7 +242,7 @@ FAULTS: list[tuple[str, Callable[[Cell], None], Callable[[Scenario], Expect]]] =
     ("in-use-then-clears", arrange_training(1.0), baseline),
     (
         "in-use-never-clears",
-        arrange_training(999, timeout=10.0),
+        arrange_training(999, timeout=20.0),
         fails_when_changing(0, "busy", "ResourceInUseException", "Gave up"),
     ),
     ("not-found-at-start", arrange_deleted, fails_when_touching("was not found")),

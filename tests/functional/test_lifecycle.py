@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 
+import boto3
 import pytest
 
-from localcloud.cloudformation import LambdaContext
+from localcloud.cloudformation import CloudFormation, LambdaContext
+from localcloud.harness import client_without_update_solution, handler_on_clock
 from localcloud.receiver import PRESIGNED_QUERY
+from localcloud.simclock import SimulatedClock
 
 AUTO_5_DAYS = {
     "PerformAutoTraining": True,
@@ -241,23 +245,83 @@ def test_throttling_and_5xx_are_retried(stack_resource, make_solution, emulator)
     assert emulator.count("UpdateSolution", "ok") == 1
 
 
-def test_update_longer_than_service_timeout_fails_before_it_across_invocations(
-    cloudformation, make_solution, emulator
+def test_access_denied_on_the_first_read_fails_at_once_and_changes_nothing(
+    stack_resource, make_solution, emulator
 ):
-    """Real time: 8 s invocations hand the wait on until ServiceTimeout (12 s) is near."""
+    """A solution in another account or a role without DescribeSolution: waiting will not
+    help, and the Reason says what Personalize said."""
+    arn = make_solution()
+    emulator.inject("DescribeSolution", "AccessDeniedException", times=1)
+    create, rollback_delete = stack_resource.create(props(arn, **AUTO_5_DAYS))
+    assert create.response["Status"] == "FAILED"
+    assert "Personalize rejected the request (AccessDeniedException" in create.response["Reason"]
+    assert rollback_delete.response["Status"] == "SUCCESS"
+    assert emulator.count("UpdateSolution") == 0
+
+
+def test_no_credentials_fails_at_once_with_a_reason(
+    make_solution, emulator, receiver, lambda_service, monkeypatch
+):
+    """botocore's own refusals (no credentials, no region) are not retried for an hour."""
+    arn = make_solution()
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # it caches the credentials it found
+    import app
+
+    cloudformation = CloudFormation(app.build(), receiver, lambda_service=lambda_service)
+    started = time.monotonic()
+    exchange = cloudformation.send(
+        "Create", "AutoTraining", props(arn, **AUTO_5_DAYS, ServiceTimeout=10)
+    )
+    assert exchange.response["Status"] == "FAILED"
+    assert "Could not call Personalize (NoCredentialsError" in exchange.response["Reason"]
+    assert time.monotonic() - started < 5
+    assert emulator.count("UpdateSolution") == 0
+
+
+def test_update_longer_than_service_timeout_fails_before_it_across_invocations(
+    make_solution, emulator, receiver, lambda_service
+):
+    """Real time: 12 s invocations (2 s of waiting each, once the answer's reserve and one
+    call's 5 s budget are kept) hand the wait on until ServiceTimeout (18 s) is near."""
+    clock = SimulatedClock()
+    clock.run_in_real_time()
+    cloudformation = CloudFormation(
+        handler_on_clock(clock), receiver, function_timeout=12.0, lambda_service=lambda_service
+    )
     arn = make_solution()
     emulator.timing.update_in_progress = 60.0
     started = time.monotonic()
     event = cloudformation.event(
-        "Create", "AutoTraining", props(arn, **AUTO_5_DAYS, ServiceTimeout=12)
+        "Create", "AutoTraining", props(arn, **AUTO_5_DAYS, ServiceTimeout=18)
     )
-    exchange = cloudformation.deliver(event, timeout=8.0)
+    exchange = cloudformation.deliver(event)
     assert exchange.response["Status"] == "FAILED"
     assert "CREATE IN_PROGRESS" in exchange.response["Reason"]
     assert "waiting for the solution update" in exchange.response["Reason"]
     assert exchange.invocations >= 2
     assert exchange.answered_in_time
-    assert exchange.responses[0].at - started < 12.0
+    assert exchange.responses[0].at - started < 18.0
+    assert emulator.count("UpdateSolution", "ok") == 1
+
+
+def test_an_invocation_too_short_for_one_call_fails_without_touching_the_solution(
+    cloudformation, make_solution, emulator
+):
+    """The deployed function's calls may each take 15 s: with less than that (after the
+    answer's reserve) a call could outlive the invocation, so none is made."""
+    arn = make_solution()
+    reads = emulator.count("DescribeSolution")
+    exchange = cloudformation.deliver(
+        cloudformation.event("Create", "AutoTraining", props(arn, **AUTO_5_DAYS)), timeout=15.0
+    )
+    assert exchange.response["Status"] == "FAILED"
+    assert "raise the function's timeout" in exchange.response["Reason"]
+    assert emulator.count("DescribeSolution") == reads
+    assert emulator.count("UpdateSolution") == 0
 
 
 def test_service_timeout_bounds_the_wait(cloudformation, make_solution, emulator):
@@ -301,20 +365,11 @@ def test_no_log_line_carries_the_presigned_query(
         assert secret not in everything
 
 
-def test_start_up_failure_answers_failed_with_a_valid_id(receiver, emulator, monkeypatch):
+def test_start_up_failure_answers_failed_with_a_valid_id(receiver, emulator):
     """A botocore too old to know UpdateSolution: every request gets one clear FAILED."""
-    import boto3
-    from botocore.model import ServiceModel
-
     import app
-    from localcloud.cloudformation import CloudFormation
 
-    client = boto3.client("personalize")
-    raw = client.meta.service_model._service_description
-    old = dict(
-        raw, operations={k: v for k, v in raw["operations"].items() if k != "UpdateSolution"}
-    )
-    monkeypatch.setattr(client.meta, "_service_model", ServiceModel(old, "personalize"))
+    client = client_without_update_solution()
     cloudformation = CloudFormation(app.build(personalize_client=client), receiver)
     exchange = cloudformation.send(
         "Create", "AutoTraining", {"SolutionArn": "arn:aws:personalize:us-east-1:1:solution/x"}

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from lifecycle import CARRY_KEY
+from lifecycle import CARRY_KEY, MAX_HOPS, Carried
 from localcloud.cloudformation import CloudFormation
 from localcloud.emulator import Timing
 from localcloud.harness import handler_on_clock
@@ -187,3 +187,33 @@ def test_a_wait_carried_into_a_new_invocation_is_polled_patiently(
     assert answered - settled_at(emulator) <= 30 + 1
     assert describes_between(emulator, answered - 300, answered) <= 300 / 30 + 1  # 2 s: 150
     assert describes_between(emulator, answered - 1000, answered - 900) >= 45  # still prompt
+
+
+def test_a_continued_event_past_its_deadline_answers_without_touching_the_solution(
+    cloud, solution, emulator, clock
+):
+    """A hand-off that arrives after CloudFormation's deadline (it sat in Lambda's queue): no
+    read, no update, only the answer."""
+    event = create(cloud, solution, timeout="60")
+    event[CARRY_KEY] = Carried(first=clock.now() - 4000).to_json()
+    calls = len(emulator.calls)
+    exchange = cloud.deliver(event)
+    assert exchange.response["Status"] == "FAILED"
+    assert "Gave up after 4000 s waiting for the solution to be read" in exchange.response["Reason"]
+    assert emulator.calls[calls:] == []
+
+
+def test_update_solution_never_starts_past_the_deadline(
+    clock, receiver, solution, emulator, lambda_service
+):
+    """When the confirming read is due only after the invocation's deadline, neither it nor the
+    update starts (the next invocation decides afresh); a chain that cannot get anywhere stops
+    at its hop limit, with an answer."""
+    handler = handler_on_clock(clock, confirm_delay=1000.0)
+    cloud = CloudFormation(handler, receiver, function_timeout=60.0, lambda_service=lambda_service)
+    exchange = cloud.deliver(create(cloud, solution, timeout="3600"))
+    assert exchange.response["Status"] == "FAILED"
+    assert "waiting for enough time left to start the update" in exchange.response["Reason"]
+    assert exchange.invocations == MAX_HOPS + 1
+    assert emulator.count("UpdateSolution") == 0
+    assert lambda_service.queued == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -63,7 +65,11 @@ def test_the_function_name_fits_lambdas_limit_and_matches_its_permission_and_log
     resources = template["Resources"]
     name = resources["SolutionUpdateFunction"]["Properties"]["FunctionName"]
     assert name == {"Fn::Sub": ["psu-${StackUuid}", STACK_UUID]}
-    assert len("psu-" + "0" * 36) <= 64  # a stack UUID is 36 characters
+    # What CloudFormation resolves for a nested application's longest stack name:
+    stack_id = f"arn:aws:cloudformation:us-east-1:123456789012:stack/{'n' * 128}/{uuid.uuid4()}"
+    select = STACK_UUID["StackUuid"]["Fn::Select"]
+    resolved = "psu-" + stack_id.split(select[1]["Fn::Split"][0])[select[0]]
+    assert re.fullmatch(r"[a-zA-Z0-9-_]{1,64}", resolved), resolved
     log_group = resources["SolutionUpdateLogGroup"]["Properties"]["LogGroupName"]
     assert log_group == {"Fn::Sub": ["/aws/lambda/psu-${StackUuid}", STACK_UUID]}
 

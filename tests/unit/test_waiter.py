@@ -52,7 +52,7 @@ def test_returns_as_soon_as_the_attempt_succeeds():
             raise result
         return result
 
-    assert wait_for(attempt, Deadline(100, clock), PATIENT, clock.sleep) == "done"
+    assert wait_for(attempt, Deadline(100, clock), PATIENT, clock.sleep, purpose="x") == "done"
     assert clock.sleeps == [2.0, 3.0]
 
 
@@ -63,7 +63,7 @@ def test_gives_up_at_the_deadline_saying_what_it_waited_for():
         raise Retry("the solution update to finish (last status CREATE IN_PROGRESS)")
 
     with pytest.raises(TimedOut) as caught:
-        wait_for(attempt, Deadline(10, clock), PROMPT, clock.sleep)
+        wait_for(attempt, Deadline(10, clock), PROMPT, clock.sleep, purpose="x")
     assert "CREATE IN_PROGRESS" in str(caught.value)
     assert "after 10 s" in str(caught.value)
     assert clock.now == 10
@@ -80,5 +80,34 @@ def test_the_prompt_policy_notices_settling_within_2_s():
                 raise Retry("x")
             return clock.now
 
-        noticed = wait_for(attempt, Deadline(1000, clock), PROMPT, clock.sleep)
+        noticed = wait_for(attempt, Deadline(1000, clock), PROMPT, clock.sleep, purpose="x")
         assert noticed - settle_at <= 2.0
+
+
+def test_no_try_starts_after_the_deadline():
+    """A wait that begins too late makes no call at all (it could outlive the invocation)."""
+    clock = SimulatedClock()
+    clock.now = 50.0
+    tries: list[float] = []
+
+    def attempt():
+        tries.append(clock.now)
+        return "done"
+
+    with pytest.raises(TimedOut) as caught:
+        wait_for(attempt, Deadline(40, clock), PROMPT, clock.sleep, purpose="the solution")
+    assert tries == []
+    assert caught.value.waiting_for == "the solution"
+    assert "No time left" in str(caught.value)
+
+
+def test_pause_first_skips_the_check_that_could_only_say_not_yet():
+    clock = SimulatedClock()
+    tries: list[float] = []
+
+    def attempt():
+        tries.append(clock.now)
+        return "done"
+
+    wait_for(attempt, Deadline(40, clock), PROMPT, clock.sleep, purpose="x", pause_first=True)
+    assert tries == [2.0]
