@@ -114,10 +114,10 @@ def fails_when_touching(*reason: str) -> Callable[[Scenario], Expect]:
     return expect
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+# Bound but never listening: connections to it are refused, and no server started later in the
+# run can take its port (a port merely found free could be reused by the next receiver).
+REFUSING = socket.socket()
+REFUSING.bind(("127.0.0.1", 0))
 
 
 # Each fault: (name, arrange(cell), expectation(scenario)). arrange runs after the scenario's state
@@ -265,7 +265,11 @@ FAULTS: list[tuple[str, Callable[[Cell], None], Callable[[Scenario], Expect]]] =
     ),
     ("bucket-5xx-then-ok", arrange_bucket("503", "500"), baseline),
     ("bucket-403-expired", arrange_bucket("403"), expect_unreachable_bucket),
-    ("bucket-connection-refused", arrange_url(port=free_port()), expect_unreachable_bucket),
+    (
+        "bucket-connection-refused",
+        arrange_url(port=REFUSING.getsockname()[1]),
+        expect_unreachable_bucket,
+    ),
     ("bucket-put-hangs", arrange_bucket("hang:2"), baseline),
     ("url-not-allowed", arrange_url(host="localhost"), expect_refused_url),
     (
@@ -284,6 +288,7 @@ RESULTS: list[dict[str, Any]] = []
 @pytest.fixture(scope="module", autouse=True)
 def summary_line(request):
     yield
+    REFUSING.close()
     cells = [r for r in RESULTS if r["kind"] == "cell"]
     inputs = [r for r in RESULTS if r["kind"] == "input"]
     per_delivery = [r["per_delivery"] for r in RESULTS if r["per_delivery"] is not None]
