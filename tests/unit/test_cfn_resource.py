@@ -24,18 +24,23 @@ def test_crhelper_cannot_log_the_event_even_with_root_at_debug():
         logging.getLogger().setLevel(logging.WARNING)
 
 
+def request(bucket: Receiver, request_type: str, request_id: str) -> dict:
+    """A CloudFormation request whose answer goes to bucket."""
+    return {
+        "RequestType": request_type,
+        "ResponseURL": bucket.url_for(request_id),
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
+        "RequestId": request_id,
+        "LogicalResourceId": "L",
+        "ResourceProperties": {},
+    }
+
+
 def test_delete_answers_at_once():
     """crhelper sleeps (and bills) 120 s before answering a Delete unless told otherwise."""
     with Receiver() as bucket:
-        event = {
-            "RequestType": "Delete",
-            "ResponseURL": bucket.url_for("r-delete"),
-            "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
-            "RequestId": "r-delete",
-            "LogicalResourceId": "L",
-            "PhysicalResourceId": "arn:aws:personalize:us-east-1:123456789012:solution/s",
-            "ResourceProperties": {},
-        }
+        event = request(bucket, "Delete", "r-delete")
+        event["PhysicalResourceId"] = "arn:aws:personalize:us-east-1:123456789012:solution/s"
         resource = CustomResource(("127.0.0.1",))
         resource.serve(unreachable, unreachable, SolutionUpdater.delete, reserve=0.0)
         run = threading.Thread(target=resource, args=(event, LambdaContext(timeout=200)))
@@ -81,14 +86,7 @@ def test_after_the_watchdog_answers_the_wait_is_not_handed_on():
     deadline passes. Handing off now would start a chain that answers a second time."""
     handed_off: list[Carried] = []
     with Receiver() as bucket:
-        event = {
-            "RequestType": "Create",
-            "ResponseURL": bucket.url_for("r-race"),
-            "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
-            "RequestId": "r-race",
-            "LogicalResourceId": "L",
-            "ResourceProperties": {},
-        }
+        event = request(bucket, "Create", "r-race")
 
         def overrunning(event, time_left):
             deadline = time.monotonic() + 10
@@ -114,14 +112,7 @@ def test_an_unexpected_error_still_gets_a_reason_a_person_can_act_on(capsys):
         raise KeyError("")
 
     with Receiver() as bucket:
-        event = {
-            "RequestType": "Create",
-            "ResponseURL": bucket.url_for("r-bug"),
-            "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
-            "RequestId": "r-bug",
-            "LogicalResourceId": "L",
-            "ResourceProperties": {},
-        }
+        event = request(bucket, "Create", "r-bug")
         resource = CustomResource(("127.0.0.1",))
         resource.serve(observed(broken), observed(broken), SolutionUpdater.delete, reserve=0.0)
         resource(event, LambdaContext(timeout=30))
