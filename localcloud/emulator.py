@@ -129,6 +129,7 @@ class Controls:
     busy_until: dict[str, float] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    stopping: threading.Event = field(default_factory=threading.Event)  # cuts hangs short
 
     def inject(self, operation: str, code: str, times: int = 1, after: int = 0) -> None:
         """The next `times` calls of operation fail with an error code (ThrottlingException,
@@ -285,7 +286,7 @@ def _network_fault(response: PersonalizeResponse, fault: str) -> None:
         connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         connection.close()
         raise ConnectionResetError("emulated connection reset")
-    time.sleep(float(fault.split(":", 1)[1]))
+    controls.stopping.wait(float(fault.split(":", 1)[1]))
 
 
 def _operation(name: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., str]]:
@@ -466,10 +467,12 @@ class EmulatorServer:
         self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
 
     def __enter__(self) -> EmulatorServer:
+        controls.stopping.clear()
         self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        controls.stopping.set()  # a request still hanging ends now, not after its hang
         self._server.stop()
 
     @property

@@ -60,6 +60,7 @@ class Receiver:
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
     bind: tuple[str, int] = ("127.0.0.1", 0)
+    stopping: threading.Event = field(default_factory=threading.Event)  # cuts hangs short
 
     def __enter__(self) -> Receiver:
         receiver = self
@@ -72,7 +73,7 @@ class Receiver:
                     receiver.attempts += 1
                     answer = receiver.script.pop(0) if receiver.script else "200"
                 if answer.startswith("hang:"):
-                    time.sleep(float(answer.split(":", 1)[1]))
+                    receiver.stopping.wait(float(answer.split(":", 1)[1]))
                     return
                 status = int(answer)
                 if 200 <= status < 300:
@@ -100,6 +101,7 @@ class Receiver:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stopping.set()  # a PUT still hanging ends now, not after its hang
         stop(self.server)
 
     @property

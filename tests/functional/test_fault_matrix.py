@@ -397,7 +397,9 @@ def deliver(cell: Cell, handler: Callable[..., Any]) -> tuple[float, bool]:
 
     if cell.concurrent:
         second = handler_on_clock(cell.env.clock)
-        threads = [threading.Thread(target=invoke, args=(h,)) for h in (handler, second)]
+        threads = [
+            threading.Thread(target=invoke, args=(h,), daemon=True) for h in (handler, second)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -154,6 +155,7 @@ def test_no_attempt_once_the_time_is_gone():
 
 
 def test_a_hanging_bucket_is_bounded_by_the_time_left():
+    threads = threading.active_count()
     with Receiver(script=["hang:5", "hang:5", "hang:5"]) as bucket:
         url = bucket.url_for("r")
         ends = time.monotonic() + 1.5
@@ -163,6 +165,10 @@ def test_a_hanging_bucket_is_bounded_by_the_time_left():
         )
         assert not delivered
         assert time.monotonic() - started < 3.0
+    settled = time.monotonic() + 1.0  # the hanging handler ends with the receiver, not 5 s on
+    while threading.active_count() > threads and time.monotonic() < settled:
+        time.sleep(0.02)
+    assert threading.active_count() == threads
 
 
 def test_plain_http_listed_host_really_receives_the_put():
