@@ -15,6 +15,7 @@ import botocore
 from botocore.config import Config
 
 from cfn_resource import CustomResource
+from continuation import CLIENT_CONFIG as HAND_OFF_CONFIG
 from continuation import SelfInvoker
 from lifecycle import Outcome, RequestFailed, SolutionUpdater
 from logs import SERVICE_NAME, logger
@@ -38,12 +39,15 @@ RESPONSE_RESERVE = 5.0
 
 
 def call_budget(config: Config) -> float:
-    """The most one call can take under config: every attempt connecting and reading to its
-    timeout, plus the standard retry mode's backoff (up to 2^n s, at most 20, before retry n+1)."""
+    """The most one call can take under config, for a server that stops answering: every attempt
+    connecting and reading to its timeout, plus the standard retry mode's backoff before each
+    retry n (up to 2^(n-1) s, at most 20, plus up to 5 s more for an x-amz-retry-after header).
+    A server that trickles bytes can take longer (read_timeout bounds each socket read); the
+    watchdog answers then."""
     options = vars(config)  # Config sets its options as attributes that typing cannot see
     attempts = int(options["retries"]["total_max_attempts"])
     per_attempt = float(options["connect_timeout"]) + float(options["read_timeout"])
-    backoff = sum(min(20.0, 2.0**n) for n in range(attempts - 1))
+    backoff = sum(min(20.0, 2.0**n) + 5.0 for n in range(attempts - 1))
     return attempts * per_attempt + backoff
 
 
@@ -110,7 +114,8 @@ def build(
         observed(operations.create),
         observed(operations.update),
         operations.delete,
-        RESPONSE_RESERVE,
+        # after the wait: its last call, then a hand-off (or not), then the answer
+        RESPONSE_RESERVE + call_budget(HAND_OFF_CONFIG),
     )
 
     def handle(event: Any, context: Any) -> None:

@@ -18,6 +18,7 @@ from crhelper import CfnResource
 from lifecycle import Carried, Continue, Outcome, RequestFailed
 from logs import logger
 from response import RefusedURL, ResponseTarget, build_body, check_url, deliver
+from telemetry import count_failure
 
 HandOff = Callable[[Mapping[str, Any], Any, Carried], None]
 SUCCESS = "SUCCESS"
@@ -109,6 +110,7 @@ class CustomResource(CfnResource):
         hand-off, e.g. under sam local, or Lambda refuses), answer FAILED with the reason now.
         Never after an answer: the watchdog may have sent one, and a chain would send another."""
         if self._hand_off is None:
+            count_failure("Timeout")
             return self._fail(str(carry))
         with self._lock:
             if self._answered:
@@ -119,6 +121,7 @@ class CustomResource(CfnResource):
         except Exception as error:  # noqa: BLE001 - any refusal becomes a FAILED answer
             with self._lock:
                 self._handed_off = False
+            count_failure("HandOffFailed")
             return self._fail(f"{carry}; could not continue in a new invocation ({error})")
         logger.info("Handed the wait to a new invocation", extra=carry.carried.to_json())
         return ""

@@ -18,10 +18,10 @@ from botocore.config import Config
 
 from lifecycle import CARRY_KEY, Carried
 
-# Bounded like the Personalize client (app.CLIENT_CONFIG): the hand-off starts that call's
-# budget before the invocation's end, so it must fit in the same time.
+# One attempt: an async Invoke is not idempotent, and a retry after a lost 202 would start a second
+# chain (and a second answer). Short: the invocation keeps this call's whole budget (3 s) for it.
 CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "total_max_attempts": 2}, connect_timeout=2, read_timeout=5
+    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=1, read_timeout=2
 )
 
 

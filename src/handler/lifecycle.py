@@ -179,10 +179,18 @@ class SolutionUpdater:
         CloudFormation's (ServiceTimeout from the first invocation) and this invocation's end;
         when only the latter is reached, raise Continue to go on in a new invocation."""
         now = self.clock()
+        fresh = carried is None
         carried = carried or Carried(first=now)
         first = min(carried.first, now)  # a marker from the future would extend the deadline
-        overall = first + request.service_timeout - CLOUDFORMATION_MARGIN
+        # The last call may start at either deadline and run call_budget: both keep room for it.
+        overall = first + request.service_timeout - CLOUDFORMATION_MARGIN - self.call_budget
         this_invocation = now + time_left - self.call_budget
+        if fresh and overall <= now:
+            raise RequestFailed(
+                f"ServiceTimeout {request.service_timeout} s leaves no time for one Personalize "
+                f"call ({self.call_budget:.0f} s) and the answer; raise ServiceTimeout",
+                "Timeout",
+            )
         if this_invocation <= now < overall:
             raise RequestFailed(
                 f"The invocation had {max(0.0, time_left):.0f} s left, less than one Personalize "
@@ -209,6 +217,7 @@ class SolutionUpdater:
                     self.sleep,
                     purpose="the solution update to finish",
                     pause_first=not carried.updated,
+                    backoff=self.patient,
                 )
         except TimedOut as error:
             waited = self.clock() - first
@@ -224,7 +233,8 @@ class SolutionUpdater:
         try:
             return self.solutions.describe(arn)
         except Transient as error:
-            raise Retry(f"Personalize to answer DescribeSolution (last error {error})") from None
+            message = f"Personalize to answer DescribeSolution (last error {error})"
+            raise Retry(message, transient=True) from None
         except SolutionGone as error:
             raise RequestFailed(str(error), "SolutionNotFound") from None
         except ServiceRejected as error:
@@ -252,8 +262,8 @@ class SolutionUpdater:
         state = self._ready_state(settings.solution_arn)
         changed = differences(settings, state.settings)
         if changed and self.confirm_delay:
-            self.sleep(min(self.confirm_delay, deadline.remaining()))
-            self._check_time(deadline)
+            self._check_time(deadline, needed=self.confirm_delay)
+            self.sleep(self.confirm_delay)
             state = self._ready_state(settings.solution_arn)
             changed = differences(settings, state.settings)
         if not changed:
@@ -266,7 +276,8 @@ class SolutionUpdater:
         except SolutionBusy as error:
             raise Retry(f"the solution to stop being busy ({error})") from None
         except Transient as error:
-            raise Retry(f"Personalize to accept UpdateSolution (last error {error})") from None
+            message = f"Personalize to accept UpdateSolution (last error {error})"
+            raise Retry(message, transient=True) from None
         except SolutionGone as error:
             raise RequestFailed(str(error), "SolutionNotFound") from None
         except ServiceRejected as error:
@@ -275,10 +286,11 @@ class SolutionUpdater:
         return Started(state, updated=True, baseline=baseline)
 
     @staticmethod
-    def _check_time(deadline: Deadline) -> None:
+    def _check_time(deadline: Deadline, needed: float = 0.0) -> None:
         """Before a call that must not start late (the deadline passes before the watchdog can
-        answer): past it, ask for another try, which the waiter then refuses."""
-        if deadline.remaining() <= 0:
+        answer): unless more than `needed` s are left, ask for another try, which the waiter
+        refuses past the deadline."""
+        if deadline.remaining() <= needed:
             raise Retry("enough time left to start the update")
 
     def _settled(self, settings: DesiredSettings, baseline: datetime | None) -> SolutionState:

@@ -115,7 +115,7 @@ def _events(config: dict[str, Any] | None) -> tuple[EventParameter, ...] | None:
             event_value_threshold=item.get("eventValueThreshold"),
             weight=item.get("weight"),
         )
-        for item in events.get("eventParametersList", [])
+        for item in events.get("eventParametersList") or ()
     )
 
 
@@ -235,9 +235,10 @@ class PersonalizeSolutions:
             raise _classify(error, arn) from None
         try:
             return read_state(answer["solution"])
-        except (KeyError, TypeError, AttributeError) as error:
-            # Read again rather than guess: every field we need is in the documented answer.
-            raise Transient(f"an incomplete DescribeSolution answer (missing {error})") from None
+        except KeyError as error:  # a field every documented answer has: not worth an hour's retry
+            raise ServiceRejected(
+                f"DescribeSolution answered without {error}, which this function needs"
+            ) from None
 
     def update(self, settings: DesiredSettings) -> None:
         """UpdateSolution with only the asked-for settings; each call may start a training run."""

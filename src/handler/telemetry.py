@@ -28,12 +28,7 @@ def observed(operation: Callable[..., Outcome]) -> Callable[..., Outcome]:
         except Continue:
             raise  # not an outcome yet: the next invocation counts it
         except Exception as error:
-            cause = error.cause if isinstance(error, RequestFailed) else "InternalError"
-            with single_metric(
-                name="Failures", unit=MetricUnit.Count, value=1, namespace=NAMESPACE
-            ) as metric:
-                metric.add_dimension(name="service", value=SERVICE_NAME)
-                metric.add_dimension(name="Cause", value=cause)
+            count_failure(error.cause if isinstance(error, RequestFailed) else "InternalError")
             raise
         name = "UpdatesApplied" if outcome.applied.updated else "NoOpUpdatesSkipped"
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
@@ -43,6 +38,15 @@ def observed(operation: Callable[..., Outcome]) -> Callable[..., Outcome]:
         return outcome
 
     return run
+
+
+def count_failure(cause: str) -> None:
+    """One Failures metric with its Cause dimension, emitted at once (not with the batch)."""
+    with single_metric(
+        name="Failures", unit=MetricUnit.Count, value=1, namespace=NAMESPACE
+    ) as metric:
+        metric.add_dimension(name="service", value=SERVICE_NAME)
+        metric.add_dimension(name="Cause", value=cause)
 
 
 def flush() -> None:

@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 
 
 class Retry(Exception):
-    """Not done yet; the message says what we are waiting for."""
+    """Not done yet; the message says what we are waiting for. `transient`: because a call
+    failed (throttled, reset, 5xx), not because the awaited change has not happened."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class TimedOut(Exception):
@@ -68,15 +73,18 @@ def wait_for[T](
     *,
     purpose: str,
     pause_first: bool = False,
+    backoff: PollPolicy | None = None,
 ) -> T:
     """Call attempt until it returns; it raises Retry to ask for another try after a pause.
     No try starts once the deadline has passed (TimedOut names `purpose` if none ran). With
     pause_first the first try waits an interval too: right after a change is requested, a
-    check can only say it has not happened yet."""
+    check can only say it has not happened yet. With backoff, a run of transient failures is
+    paced by it instead of by policy: the service asked us to slow down."""
     started = deadline.clock()
     if deadline.remaining() <= 0:
         raise TimedOut(f"No time left to start waiting for {purpose}", purpose)
     intervals = policy.intervals()
+    failures: Iterator[float] | None = None
     if pause_first:
         sleep(min(next(intervals), deadline.remaining()))
     while True:
@@ -88,4 +96,10 @@ def wait_for[T](
                 waited = deadline.clock() - started
                 message = f"Gave up after {waited:.0f} s waiting for {waiting}"
                 raise TimedOut(message, str(waiting)) from None
-            sleep(min(next(intervals), remaining))
+            if waiting.transient and backoff is not None:
+                failures = failures or backoff.intervals()
+                interval = next(failures)
+            else:
+                failures = None
+                interval = next(intervals)
+            sleep(min(interval, remaining))

@@ -106,13 +106,15 @@ def test_no_success_from_a_stale_read(stack_resource, make_solution, emulator):
 
 
 def test_answer_within_two_seconds_of_settling(stack_resource, make_solution, emulator):
+    """Real time: the answer reaches the bucket within 2 s of the update settling (by the
+    emulator's own arithmetic from the UpdateSolution call), plus slack for real I/O."""
     arn = make_solution()
     emulator.timing.update_in_progress = 3.0
-    started = time.time()
     [create] = stack_resource.create(props(arn, **AUTO_5_DAYS))
-    settled = started + emulator.timing.update_pending + 3.0
+    [update] = [c for c in emulator.calls if c.operation == "UpdateSolution" and c.outcome == "ok"]
+    settled = update.at + emulator.timing.update_pending + emulator.timing.update_in_progress
     assert create.response["Status"] == "SUCCESS"
-    assert create.responses[0].wall - settled < 2.0
+    assert 0 <= create.responses[0].wall - settled < 2.0 + 0.25
 
 
 def test_create_failed_reason_surfaced_and_rollback_is_free(
@@ -274,7 +276,7 @@ def test_no_credentials_fails_at_once_with_a_reason(
     cloudformation = CloudFormation(app.build(), receiver, lambda_service=lambda_service)
     started = time.monotonic()
     exchange = cloudformation.send(
-        "Create", "AutoTraining", props(arn, **AUTO_5_DAYS, ServiceTimeout=10)
+        "Create", "AutoTraining", props(arn, **AUTO_5_DAYS, ServiceTimeout=40)
     )
     assert exchange.response["Status"] == "FAILED"
     assert "Could not call Personalize (NoCredentialsError" in exchange.response["Reason"]
@@ -285,18 +287,19 @@ def test_no_credentials_fails_at_once_with_a_reason(
 def test_update_longer_than_service_timeout_fails_before_it_across_invocations(
     make_solution, emulator, receiver, lambda_service
 ):
-    """Real time: 12 s invocations (2 s of waiting each, once the answer's reserve and one
-    call's 5 s budget are kept) hand the wait on until ServiceTimeout (18 s) is near."""
+    """Real time: 21 s invocations (3 s of waiting each, once 8 s for the hand-off and the
+    answer and one call's 10 s budget are kept) hand the wait on until ServiceTimeout (30 s,
+    so 15 s of waiting) is near; no watchdog answer, and the answer comes before 30 s."""
     clock = SimulatedClock()
     clock.run_in_real_time()
     cloudformation = CloudFormation(
-        handler_on_clock(clock), receiver, function_timeout=12.0, lambda_service=lambda_service
+        handler_on_clock(clock), receiver, function_timeout=21.0, lambda_service=lambda_service
     )
     arn = make_solution()
     emulator.timing.update_in_progress = 60.0
     started = time.monotonic()
     event = cloudformation.event(
-        "Create", "AutoTraining", props(arn, **AUTO_5_DAYS, ServiceTimeout=18)
+        "Create", "AutoTraining", props(arn, **AUTO_5_DAYS, ServiceTimeout=30)
     )
     exchange = cloudformation.deliver(event)
     assert exchange.response["Status"] == "FAILED"
@@ -304,7 +307,7 @@ def test_update_longer_than_service_timeout_fails_before_it_across_invocations(
     assert "waiting for the solution update" in exchange.response["Reason"]
     assert exchange.invocations >= 2
     assert exchange.answered_in_time
-    assert exchange.responses[0].at - started < 18.0
+    assert exchange.responses[0].at - started < 30.0
     assert emulator.count("UpdateSolution", "ok") == 1
 
 
