@@ -49,7 +49,7 @@ class PollPolicy:
 # within 2 s of settling, so the fewest DescribeSolution calls that keep it.
 PROMPT = PollPolicy(first=2.0, factor=1.0, cap=2.0)
 # For waits with no latency promise (a busy solution, a throttled API, a wait carried into a new
-# invocation): back off to one call per 30 s, so an hour-long wait makes ~130 calls, not ~1800.
+# invocation): back off to one check per 30 s, so an hour of it makes ~125 checks, not ~1800.
 PATIENT = PollPolicy(first=2.0, factor=1.5, cap=30.0)
 
 

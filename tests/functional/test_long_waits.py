@@ -100,13 +100,14 @@ def test_duplicate_delivery_during_a_long_wait_makes_no_second_update(
     assert duplicate.invocations >= 2
 
 
-def test_a_refused_hand_off_answers_failed_at_once(cloud, solution, lambda_service):
+def test_a_refused_hand_off_answers_failed_at_once(cloud, solution, lambda_service, capsys):
     lambda_service.refuse_next = True
     exchange = cloud.deliver(create(cloud, solution))
     assert exchange.response["Status"] == "FAILED"
     assert "could not continue in a new invocation" in exchange.response["Reason"]
     assert "AccessDenied" in exchange.response["Reason"]
     assert exchange.invocations == 1
+    assert '"Cause":"HandOffFailed"' in capsys.readouterr().out  # counted as a failure
 
 
 def test_under_sam_local_the_handler_still_answers(
@@ -211,9 +212,67 @@ def test_update_solution_never_starts_past_the_deadline(
     at its hop limit, with an answer."""
     handler = handler_on_clock(clock, confirm_delay=1000.0)
     cloud = CloudFormation(handler, receiver, function_timeout=60.0, lambda_service=lambda_service)
+    started = clock.now()
     exchange = cloud.deliver(create(cloud, solution, timeout="3600"))
     assert exchange.response["Status"] == "FAILED"
     assert "waiting for enough time left to start the update" in exchange.response["Reason"]
     assert exchange.invocations == MAX_HOPS + 1
     assert emulator.count("UpdateSolution") == 0
+    # the confirm delay was never slept past a deadline: 9 invocations of 60 s at most
+    assert clock.now() - started < 60 * exchange.invocations
     assert lambda_service.queued == []
+
+
+class SlowReads:
+    """The real client, except that each DescribeSolution takes `seconds` of simulated time
+    (a slow network: the call itself stays within its budget)."""
+
+    def __init__(self, client, clock: SimulatedClock, seconds: float) -> None:
+        self.client, self.clock, self.seconds = client, clock, seconds
+
+    def describe_solution(self, **kwargs):
+        self.clock.advance(self.seconds)
+        return self.client.describe_solution(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+
+def test_update_solution_never_starts_after_a_read_that_ended_past_the_deadline(
+    clock, receiver, solution, emulator, lambda_service, personalize
+):
+    """Reads of 25 s: the confirming read starts in time but ends past the deadline, so the
+    update it confirmed is left to the next invocation (which meets the same fate here)."""
+    handler = handler_on_clock(clock, client=SlowReads(personalize, clock, 25.0))
+    cloud = CloudFormation(handler, receiver, function_timeout=60.0, lambda_service=lambda_service)
+    exchange = cloud.deliver(create(cloud, solution, timeout="3600"))
+    assert exchange.response["Status"] == "FAILED"
+    assert emulator.count("UpdateSolution") == 0
+    assert emulator.count("DescribeSolution") >= 2 * exchange.invocations  # it did confirm
+
+
+def test_a_start_time_from_the_future_does_not_extend_the_deadline(
+    cloud, solution, emulator, clock
+):
+    """A marker claiming the wait began in the future is not believed: ServiceTimeout still
+    counts from now at the latest."""
+    emulator.timing.update_in_progress = 10_000
+    event = create(cloud, solution, timeout="100")
+    event[CARRY_KEY] = Carried(first=clock.now() + 100_000).to_json()
+    started = clock.now()
+    exchange = cloud.deliver(event)
+    assert exchange.response["Status"] == "FAILED"
+    assert clock.now() - started < 100
+
+
+def test_throttling_during_the_promised_wait_backs_off(full_length, solution, emulator, clock):
+    """Throttled checks are paced by the patient policy, not every 2 s."""
+    emulator.timing = Timing(update_pending=0.3, update_in_progress=300.0, stale_read=0)
+    emulator.inject("DescribeSolution", "ThrottlingException", times=1000, after=2)
+    started = clock.now()
+    exchange = full_length.deliver(create(full_length, solution, timeout="400"))
+    assert exchange.response["Status"] == "FAILED"
+    assert "ThrottlingException" in exchange.response["Reason"]
+    # botocore tries each check twice; 2 s pacing would make about 370 attempts in 370 s
+    assert emulator.count("DescribeSolution") - 2 < 2 * (370 / 30 + 10)
+    assert clock.now() - started < 400

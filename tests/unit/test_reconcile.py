@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from properties import DesiredSettings, EventParameter
 from reconcile import Phase, attributes, busy_reason, differences, progress_of, unusable_reason
-from solution import read_state, update_request
+from solution import PersonalizeSolutions, ServiceRejected, read_state, update_request
 
 ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -174,3 +176,36 @@ def test_carried_state_round_trips_and_bad_markers_start_afresh():
     assert Carried.from_event({CARRY_KEY: "x"}) is None
     assert Carried.from_event({CARRY_KEY: {"first": "soon"}}) is None
     assert Carried.from_event({CARRY_KEY: {"first": 1, "baseline": "not a date"}}) is None
+
+
+class AnswersWithout:
+    """A client whose DescribeSolution answer lacks a documented field."""
+
+    def __init__(self, missing: str) -> None:
+        self.missing = missing
+
+    def describe_solution(self, solutionArn: str) -> dict:
+        solution = {
+            "solutionArn": solutionArn,
+            "status": "ACTIVE",
+            "creationDateTime": datetime(2026, 1, 1, tzinfo=UTC),
+        }
+        del solution[self.missing]
+        return {"solution": solution}
+
+
+def test_an_answer_without_a_documented_field_is_refused_at_once_not_re_read():
+    arn = "arn:aws:personalize:us-east-1:123456789012:solution/s"
+    with pytest.raises(ServiceRejected, match="answered without 'creationDateTime'"):
+        PersonalizeSolutions(AnswersWithout("creationDateTime")).describe(arn)
+
+
+def test_a_null_event_parameter_list_reads_as_empty():
+    state = read_state(
+        {
+            "solutionArn": "arn:aws:personalize:us-east-1:123456789012:solution/s",
+            "creationDateTime": datetime(2026, 1, 1, tzinfo=UTC),
+            "solutionConfig": {"eventsConfig": {"eventParametersList": None}},
+        }
+    )
+    assert state.settings.event_parameters == ()
