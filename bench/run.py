@@ -50,7 +50,7 @@ PENDING_SHARE = 0.02  # of an update's duration spent CREATE PENDING; the rest i
 STALE_READ = 1.0  # seconds DescribeSolution keeps showing the solution as it was
 FUNCTION_TIMEOUT = 900.0  # the function's timeout (template.yaml)
 SHORT_INVOCATION = 0.1  # billed seconds of one short isComplete / scheduled poll invocation
-COLD_START_RUNS = 15
+COLD_START_RUNS = 31  # fresh interpreters vary by ±20% here: 15 left the median ratio noisy
 DELETE_RUNS = 5
 GUARD_DURATION = 5.0
 
