@@ -7,7 +7,8 @@ CloudFormation. Nothing here knows about crhelper or HTTP.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -122,6 +123,21 @@ class Started:
     baseline: datetime | None = None
 
 
+@contextmanager
+def waiting_terms(call: str) -> Iterator[None]:
+    """The adapter's failures as the waiter understands them: a transient one is retried (and
+    backs off), a missing solution or a refusal fails the request. SolutionBusy passes through:
+    only UpdateSolution reports it, and its caller says what it waits for."""
+    try:
+        yield
+    except Transient as error:
+        raise Retry(f"Personalize to {call} (last error {error})", transient=True) from None
+    except SolutionGone as error:
+        raise RequestFailed(str(error), "SolutionNotFound") from None
+    except ServiceRejected as error:
+        raise RequestFailed(str(error), "Rejected") from None
+
+
 @dataclass
 class SolutionUpdater:
     """Applies requests to solutions; the client, clock, sleep and polling are injectable.
@@ -230,15 +246,9 @@ class SolutionUpdater:
         return Applied(attributes(state), updated, self.clock() - first)
 
     def _describe(self, arn: str) -> SolutionState:
-        try:
+        """DescribeSolution, with its failures turned into the waiter's terms."""
+        with waiting_terms("answer DescribeSolution"):
             return self.solutions.describe(arn)
-        except Transient as error:
-            message = f"Personalize to answer DescribeSolution (last error {error})"
-            raise Retry(message, transient=True) from None
-        except SolutionGone as error:
-            raise RequestFailed(str(error), "SolutionNotFound") from None
-        except ServiceRejected as error:
-            raise RequestFailed(str(error), "Rejected") from None
 
     def _ready_state(self, arn: str) -> SolutionState:
         """A read of a solution that can be updated now (Retry while it is busy)."""
@@ -272,16 +282,10 @@ class SolutionUpdater:
         self._check_time(deadline)
         logger.info("Updating solution", extra={"changed": changed})
         try:
-            self.solutions.update(settings)
+            with waiting_terms("accept UpdateSolution"):
+                self.solutions.update(settings)
         except SolutionBusy as error:
             raise Retry(f"the solution to stop being busy ({error})") from None
-        except Transient as error:
-            message = f"Personalize to accept UpdateSolution (last error {error})"
-            raise Retry(message, transient=True) from None
-        except SolutionGone as error:
-            raise RequestFailed(str(error), "SolutionNotFound") from None
-        except ServiceRejected as error:
-            raise RequestFailed(str(error), "Rejected") from None
         baseline = state.latest_update.created if state.latest_update else None
         return Started(state, updated=True, baseline=baseline)
 
