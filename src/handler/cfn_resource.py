@@ -41,6 +41,11 @@ def envelope_problem(event: Mapping[str, Any]) -> str | None:
     return None
 
 
+def seconds_left(context: Any) -> float:
+    """The invocation's remaining time, from Lambda's context, in seconds."""
+    return float(context.get_remaining_time_in_millis()) / 1000
+
+
 def fallback_physical_id(event: Mapping[str, Any]) -> str:
     """The id of a request that failed before it had one: the event's own, else one derived from
     RequestId, so that a duplicate delivery gets the same id and the rollback Delete has one."""
@@ -79,7 +84,7 @@ class CustomResource(CfnResource):
         """Register the operations; each may spend the time left less `reserve` (for answering)."""
 
         def time_left(context: Any) -> float:
-            return float(context.get_remaining_time_in_millis()) / 1000 - reserve
+            return seconds_left(context) - reserve
 
         def wrap(operation: Callable[[Mapping[str, Any], Any], Outcome]) -> Callable[..., str]:
             def run(event: Mapping[str, Any], context: Any) -> str:
@@ -151,8 +156,8 @@ class CustomResource(CfnResource):
 
     def _set_timeout(self) -> None:
         """crhelper's watchdog, started WATCHDOG_LEAD s before the end to leave time for the PUT."""
-        remaining = self._context.get_remaining_time_in_millis() / 1000
-        self._timer = threading.Timer(max(0.0, remaining - WATCHDOG_LEAD), self._timeout)
+        lead_time = seconds_left(self._context) - WATCHDOG_LEAD
+        self._timer = threading.Timer(max(0.0, lead_time), self._timeout)
         self._timer.daemon = True
         self._timer.start()
 
@@ -185,7 +190,7 @@ class CustomResource(CfnResource):
         context = self._context
 
         def time_left() -> float:
-            return float(context.get_remaining_time_in_millis()) / 1000 - 0.2
+            return seconds_left(context) - 0.2
 
         delivered = deliver(self._target, body, time_left, logger.warning)
         logger.info(
