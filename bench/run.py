@@ -151,7 +151,7 @@ class Policy:
     def steady_interval(self, duration: float) -> float:
         """The interval the policy settles into at this duration: the scale of its phase
         offsets. Ours polls at PROMPT's 2 s in the first invocation, at PATIENT's cap after."""
-        from waiter import PATIENT, PROMPT
+        from budget import PATIENT, PROMPT
 
         if self.poll is not None:
             return self.poll.cap
@@ -223,27 +223,15 @@ class LocalCloud:
 
     def cloudformation(self, policy: Policy) -> CloudFormation:
         """The real handler (app.build) with a SolutionUpdater on the simulated clock."""
-        import boto3
-
-        import app
-        from lifecycle import SolutionUpdater
         from localcloud.cloudformation import CloudFormation
-        from solution import PersonalizeSolutions
+        from localcloud.harness import handler_on_clock
 
-        client = boto3.client("personalize", config=app.CLIENT_CONFIG)
         options: dict[str, Any] = {}
         if policy.poll is not None:
-            options["policy"] = options["patient"] = policy.poll
+            options["prompt"] = options["patient"] = policy.poll
         if policy.confirm_delay is not None:
             options["confirm_delay"] = policy.confirm_delay
-        updater = SolutionUpdater(
-            PersonalizeSolutions(client),
-            clock=self.clock.now,
-            sleep=self.clock.sleep,
-            call_budget=app.call_budget(app.CLIENT_CONFIG),
-            **options,
-        )
-        handler = app.build(personalize_client=client, updater=updater)
+        handler = handler_on_clock(self.clock, **options)
         return CloudFormation(
             handler,
             self.receiver,

@@ -3,31 +3,25 @@ simulated clock (shared with the emulator), through the handler's own injection 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import boto3
-from botocore.config import Config
 
 from localcloud.simclock import SimulatedClock
 
 
 def handler_on_clock(clock: SimulatedClock, client: Any = None, **options: Any) -> Any:
-    """app.build() with an injected client and a SolutionUpdater on the simulated clock; options
-    go to the SolutionUpdater (confirm_delay, policy, ...)."""
+    """app.build() with an injected client (by default one with 1 s timeouts) and the updater on
+    the simulated clock; options go to the SolutionUpdater (confirm_delay, prompt, patient)."""
     import app
-    from lifecycle import SolutionUpdater
-    from solution import PersonalizeSolutions
+    from budget import PERSONALIZE_CALL
+    from solution import bounded_client
 
-    config = app.CLIENT_CONFIG.merge(Config(read_timeout=1, connect_timeout=1))
-    client = client or boto3.client("personalize", config=config)
-    updater = SolutionUpdater(
-        PersonalizeSolutions(client),
-        clock=clock.now,
-        sleep=clock.sleep,
-        call_budget=app.call_budget(config),
-        **options,
+    limits = replace(PERSONALIZE_CALL, connect=1.0, read=1.0)
+    return app.build(
+        client or bounded_client(limits), clock=clock.now, sleep=clock.sleep, call=limits, **options
     )
-    return app.build(personalize_client=client, updater=updater)
 
 
 def client_without_update_solution() -> Any:

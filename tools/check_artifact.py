@@ -27,15 +27,20 @@ print("import ok")
 """
 
 
-# Everything the function package may hold at its top level: our modules, the pinned requirements
-# and their dependencies. Anything else (tests, localcloud, dev tools) means the build is wrong.
-EXPECTED = {
-    "app.py", "cfn_resource.py", "lifecycle.py", "logs.py", "properties.py", "reconcile.py",
-    "response.py", "solution.py", "waiter.py", "requirements.txt",
+SOURCE = Path(__file__).resolve().parent.parent / "src" / "handler"
+# Everything the function package may hold at its top level: our sources (whatever CodeUri holds
+# but caches), the pinned requirements and their dependencies. Anything else (tests, localcloud,
+# dev tools) means the build is wrong.
+DEPENDENCIES = {
     "aws_lambda_powertools", "boto3", "botocore", "crhelper", "dateutil", "jmespath", "s3transfer",
-    "urllib3", "six.py", "typing_extensions.py", "aws_xray_sdk", "wrapt",
-    "wrapt-stubs", "telemetry.py", "continuation.py",
+    "urllib3", "six.py", "typing_extensions.py", "aws_xray_sdk", "wrapt", "wrapt-stubs",
 }  # fmt: skip
+
+
+def expected() -> set[str]:
+    """The top-level names a complete, clean artifact holds."""
+    ours = {p.name for p in SOURCE.iterdir() if p.name != "__pycache__"}
+    return ours | DEPENDENCIES
 
 
 def main() -> int:
@@ -70,7 +75,8 @@ def main() -> int:
     )
     size = sum(f.stat().st_size for f in artifact.rglob("*") if f.is_file())
     print(f"artifact {artifact.name}: {size / 1e6:.1f} MB; top level: {', '.join(top_level)}")
-    unexpected, missing = set(top_level) - EXPECTED, EXPECTED - set(top_level)
+    wanted = expected()
+    unexpected, missing = set(top_level) - wanted, wanted - set(top_level)
     if unexpected or missing:
         print(f"unexpected in the package: {sorted(unexpected)}; missing: {sorted(missing)}")
         return 1

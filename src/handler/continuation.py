@@ -1,4 +1,5 @@
-"""Carrying a wait into a new invocation: the function invokes itself, asynchronously.
+"""Carrying a wait into a new invocation: the marker that travels in the event, and the function
+invoking itself asynchronously with it.
 
 Chosen over crhelper's poller (an EventBridge rule, target and Lambda permission per request):
 nothing is created, so nothing can be left behind on success, failure or a timeout; the next
@@ -10,35 +11,112 @@ handful of invocations, far below Lambda's recursive-loop detection threshold.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
-from lifecycle import CARRY_KEY, Carried
+from budget import HAND_OFF_CALL
 
-# One attempt: an async Invoke is not idempotent, and a retry after a lost 202 would start a second
-# chain (and a second answer). Short: the invocation keeps this call's whole budget (3 s) for it.
-CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=1, read_timeout=2
-)
+CARRY_KEY = "PersonalizeSolutionUpdateWait"  # where a continued invocation finds its state
+MARKER_FIELDS = frozenset({"first", "updated", "baseline", "hops"})
+# Invocations of one chain may run on hosts whose clocks differ a little; beyond this, a start
+# "in the future" is a lie (and budget.plan clamps what is within it to the present).
+CLOCK_SKEW = 60.0
+
+
+class ForgedMarker(ValueError):
+    """The event carries a marker this function would not have written; the message says why."""
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A wait carried into the next invocation: when the first one began (CloudFormation's
+    ServiceTimeout counts from there), whether UpdateSolution was already called, the stale-read
+    baseline (the creation time of the update seen before ours), and how many invocations came
+    before. Small and JSON-able."""
+
+    first: float
+    updated: bool = False
+    baseline: datetime | None = None
+    hops: int = 0
+
+    def after_update(self, baseline: datetime | None) -> Carried:
+        """The same wait, once UpdateSolution has been called after an update created at
+        `baseline` (None: the solution had never been updated)."""
+        return replace(self, updated=True, baseline=baseline)
+
+    def next_hop(self) -> Carried:
+        """The state the next invocation of the chain receives."""
+        return replace(self, hops=self.hops + 1)
+
+    def to_json(self) -> dict[str, Any]:
+        """The form that travels in the event."""
+        return {
+            "first": self.first,
+            "updated": self.updated,
+            "baseline": self.baseline.isoformat() if self.baseline else None,
+            "hops": self.hops,
+        }
+
+
+def read_marker(event: Mapping[str, Any], now: float) -> Carried | None:
+    """The carried state of a continued invocation, None for a request from CloudFormation.
+
+    Anyone allowed to invoke the function can put a marker in an event, so every field is
+    checked: a negative hop count would make an endless chain, a start in the future would
+    extend CloudFormation's deadline. Raises ForgedMarker with the reason."""
+    raw = event.get(CARRY_KEY)
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or set(raw) != MARKER_FIELDS:
+        fields = ", ".join(sorted(MARKER_FIELDS))
+        raise ForgedMarker(f"{CARRY_KEY} must be a map of exactly {fields}")
+    first, updated, baseline, hops = raw["first"], raw["updated"], raw["baseline"], raw["hops"]
+    if isinstance(first, bool) or not isinstance(first, int | float) or not math.isfinite(first):
+        raise ForgedMarker(f"{CARRY_KEY}.first is not a time")
+    if first > now + CLOCK_SKEW:
+        raise ForgedMarker(f"{CARRY_KEY}.first is in the future")
+    if not isinstance(updated, bool):
+        raise ForgedMarker(f"{CARRY_KEY}.updated is not a boolean")
+    if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
+        raise ForgedMarker(f"{CARRY_KEY}.hops is not a whole number of at least 0")
+    if baseline is not None and (not updated or not isinstance(baseline, str)):
+        raise ForgedMarker(f"{CARRY_KEY}.baseline is set without an update, or not a string")
+    try:
+        when = datetime.fromisoformat(baseline) if baseline else None
+    except ValueError:
+        raise ForgedMarker(f"{CARRY_KEY}.baseline is not an ISO 8601 time") from None
+    return Carried(first=float(first), updated=updated, baseline=when, hops=hops)
+
+
+class HandOffUncertain(Exception):
+    """The Invoke request was sent but no status came back: it may have been queued, and the
+    new invocation will answer. Another answer from here could contradict it."""
 
 
 class SelfInvoker:
     """Re-delivers the event, with the carried state, to the function's own ARN."""
 
     def __init__(self, client_factory: Callable[[], Any] | None = None) -> None:
-        self._factory = client_factory or (lambda: boto3.client("lambda", config=CLIENT_CONFIG))
+        self._factory = client_factory or (
+            lambda: boto3.client("lambda", config=Config(**HAND_OFF_CALL.botocore_options()))
+        )
         self._client: Any = None  # built on first use: most invocations never need it
 
-    def __call__(self, event: Mapping[str, Any], context: Any, carried: Carried) -> None:
-        """Invoke asynchronously (InvocationType Event); raises if Lambda refuses."""
+    def __call__(self, payload: Mapping[str, Any], function_arn: str) -> None:
+        """Invoke asynchronously (InvocationType Event). Raises HandOffUncertain when the request
+        went out but its answer did not come back; any other error (refused, no connection, an
+        error status) means it was not queued."""
         if self._client is None:
             self._client = self._factory()
-        payload = {**event, CARRY_KEY: carried.to_json()}
-        self._client.invoke(
-            FunctionName=context.invoked_function_arn,
-            InvocationType="Event",
-            Payload=json.dumps(payload).encode(),
-        )
+        body = json.dumps(payload).encode()
+        try:
+            self._client.invoke(FunctionName=function_arn, InvocationType="Event", Payload=body)
+        except (ReadTimeoutError, ConnectionClosedError) as error:
+            raise HandOffUncertain(str(error)) from None

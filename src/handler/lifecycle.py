@@ -1,20 +1,23 @@
-"""What Create, Update and Delete do to a solution: the adapter, the decisions and the waiter.
+"""What Create and Update do to a solution: start an update unless it already has the settings,
+then wait for that update to settle. Delete does nothing to it (its settings are the solution's).
 
-Each operation returns (physical id, attributes) or raises RequestFailed with a Reason for
-CloudFormation. Nothing here knows about crhelper or HTTP.
+`SolutionUpdater.apply` reads as the plan, the start and the settle. It returns what was applied, or
+raises RequestFailed (a Reason for CloudFormation) or Continue (this invocation's time is up, the
+request's is not). Nothing here knows about CloudFormation's event or HTTP.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from budget import CONFIRM_DELAY, PATIENT, PROMPT, Plan
+from continuation import Carried
 from logs import logger
-from properties import DesiredSettings, InvalidProperties, ResourceRequest, parse_properties
+from properties import DesiredSettings
 from reconcile import Phase, attributes, busy_reason, differences, progress_of, unusable_reason
 from solution import (
     PersonalizeSolutions,
@@ -24,53 +27,7 @@ from solution import (
     SolutionState,
     Transient,
 )
-from waiter import PATIENT, PROMPT, Deadline, PollPolicy, Retry, TimedOut, wait_for
-
-CLOUDFORMATION_MARGIN = 5.0  # CloudFormation's ServiceTimeout clock started before we were invoked
-CONFIRM_DELAY = 1.0  # seconds between the two reads that must agree before an UpdateSolution call
-CARRY_KEY = "PersonalizeSolutionUpdateWait"  # where a continued invocation finds its state
-# A chain covers ServiceTimeout (at most 3600 s) in 900 s invocations: about 5. More means a
-# marker that lies (about its start, say), so the chain stops there and answers.
-MAX_HOPS = 8
-
-
-@dataclass(frozen=True)
-class Carried:
-    """A wait carried into the next invocation: when the first one began (CloudFormation's
-    ServiceTimeout counts from there), whether UpdateSolution was already called, the stale-read
-    baseline, and how many invocations came before. Small and JSON-able."""
-
-    first: float
-    updated: bool = False
-    baseline: datetime | None = None
-    hops: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        """The form that travels in the event."""
-        return {
-            "first": self.first,
-            "updated": self.updated,
-            "baseline": self.baseline.isoformat() if self.baseline else None,
-            "hops": self.hops,
-        }
-
-    @classmethod
-    def from_event(cls, event: Mapping[str, Any]) -> Carried | None:
-        """The carried state of a continued invocation; None for a request from CloudFormation
-        (or a marker too malformed to trust, which then starts afresh and safely)."""
-        raw = event.get(CARRY_KEY)
-        if not isinstance(raw, Mapping):
-            return None
-        try:
-            baseline = raw.get("baseline")
-            return cls(
-                first=float(raw["first"]),
-                updated=raw.get("updated") is True,
-                baseline=datetime.fromisoformat(baseline) if isinstance(baseline, str) else None,
-                hops=int(raw.get("hops", 0)),
-            )
-        except (KeyError, TypeError, ValueError):
-            return None
+from waiter import Deadline, PollPolicy, Retry, TimedOut, wait_for
 
 
 class Continue(Exception):
@@ -93,30 +50,18 @@ class RequestFailed(Exception):
 
 @dataclass(frozen=True)
 class Applied:
-    """What applying a request did: the attributes, whether UpdateSolution was called, and the
-    seconds spent waiting for Personalize."""
+    """What applying a request did: the Fn::GetAtt attributes, whether UpdateSolution was called,
+    and the seconds since the request's first invocation began."""
 
     data: dict[str, str]
-    updated: bool = False
-    waited: float = 0.0
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A successful answer: the physical id, the Fn::GetAtt attributes, and what it took."""
-
-    physical_id: str
-    applied: Applied
-
-    @property
-    def data(self) -> dict[str, str]:
-        """The Fn::GetAtt attributes."""
-        return self.applied.data
+    updated: bool
+    waited: float
 
 
 @dataclass(frozen=True)
 class Started:
-    """The first phase's result: the state read, and whether (and after what) we updated."""
+    """The start's result: the state read, and the update seen before ours when we made one
+    (None when the settings were already in force)."""
 
     state: SolutionState
     updated: bool
@@ -142,108 +87,76 @@ def waiting_terms(call: str) -> Iterator[None]:
 class SolutionUpdater:
     """Applies requests to solutions; the client, clock, sleep and polling are injectable.
 
-    `policy` paces the wait for an update this invocation started: its interval bounds how late
-    we answer. `patient` paces every other wait (a busy solution, an update started by an
-    earlier invocation), where fewer calls matter more than seconds. `call_budget` is the most
-    one Personalize call can take, retries included: no call starts later than that before the
-    invocation's end, so none outlives it (a timed-out invocation is retried by Lambda from the
-    start, after the watchdog has answered).
+    `prompt` paces the wait for an update this invocation started: its interval bounds how late
+    we answer. `patient` paces every other wait (a busy solution, an update started by an earlier
+    invocation), where fewer calls matter more than seconds.
     """
 
     solutions: PersonalizeSolutions
-    policy: PollPolicy = PROMPT
-    patient: PollPolicy = PATIENT
     clock: Callable[[], float] = time.time  # wall clock: deadlines span invocations
     sleep: Callable[[float], None] = time.sleep
     confirm_delay: float = CONFIRM_DELAY
-    call_budget: float = 0.0
+    prompt: PollPolicy = PROMPT
+    patient: PollPolicy = PATIENT
 
-    def create(self, event: Mapping[str, Any], time_left: float) -> Outcome:
-        """Apply the properties to the solution; the physical id is the solution ARN."""
-        request = self._parse(event.get("ResourceProperties"))
-        applied = self._apply(request, time_left, Carried.from_event(event))
-        return Outcome(request.settings.solution_arn, applied)
-
-    def update(self, event: Mapping[str, Any], time_left: float) -> Outcome:
-        """Apply the new properties; a changed SolutionArn means replacement (a new id)."""
-        request = self._parse(event.get("ResourceProperties"))
-        applied = self._apply(request, time_left, Carried.from_event(event))
-        old = event.get("OldResourceProperties")
-        old_arn = old.get("SolutionArn") if isinstance(old, Mapping) else None
-        physical_id = event.get("PhysicalResourceId")
-        if old_arn != request.settings.solution_arn or not isinstance(physical_id, str):
-            physical_id = request.settings.solution_arn
-        return Outcome(physical_id, applied)
-
-    @staticmethod
-    def delete(event: Mapping[str, Any]) -> Outcome:
-        """Delete leaves the solution as it is: its settings are the solution's, not ours."""
-        physical_id = event.get("PhysicalResourceId")
-        return Outcome(physical_id if isinstance(physical_id, str) else "", Applied({}))
-
-    @staticmethod
-    def _parse(properties: object) -> ResourceRequest:
+    def apply(self, settings: DesiredSettings, plan: Plan, carried: Carried | None) -> Applied:
+        """Start an update (unless an earlier invocation did, or none is needed) and wait for it
+        until `plan.wait_until`; then hand the wait on if the plan allows, else fail."""
+        if plan.refusal:
+            raise RequestFailed(plan.refusal, "Timeout")
+        wait = carried or Carried(first=plan.first)
+        deadline = Deadline(plan.wait_until, self.clock)
         try:
-            return parse_properties(properties)
-        except InvalidProperties as error:
-            raise RequestFailed(f"Invalid properties: {error}", "InvalidProperties") from None
-
-    def _apply(
-        self, request: ResourceRequest, time_left: float, carried: Carried | None
-    ) -> Applied:
-        """Start (unless a previous invocation did) and wait. The deadline is the earlier of
-        CloudFormation's (ServiceTimeout from the first invocation) and this invocation's end;
-        when only the latter is reached, raise Continue to go on in a new invocation."""
-        now = self.clock()
-        fresh = carried is None
-        carried = carried or Carried(first=now)
-        first = min(carried.first, now)  # a marker from the future would extend the deadline
-        # The last call may start at either deadline and run call_budget: both keep room for it.
-        overall = first + request.service_timeout - CLOUDFORMATION_MARGIN - self.call_budget
-        this_invocation = now + time_left - self.call_budget
-        if fresh and overall <= now:
-            raise RequestFailed(
-                f"ServiceTimeout {request.service_timeout} s leaves no time for one Personalize "
-                f"call ({self.call_budget:.0f} s) and the answer; raise ServiceTimeout",
-                "Timeout",
-            )
-        if this_invocation <= now < overall:
-            raise RequestFailed(
-                f"The invocation had {max(0.0, time_left):.0f} s left, less than one Personalize "
-                f"call may take ({self.call_budget:.0f} s); raise the function's timeout",
-                "Timeout",
-            )
-        deadline = Deadline(min(overall, this_invocation), self.clock)
-        updated, baseline, state = carried.updated, carried.baseline, None
-        try:
-            if not updated:
-                started = wait_for(
-                    lambda: self._start(request, deadline),
-                    deadline,
-                    self.patient,
-                    self.sleep,
-                    purpose="the solution to be read and, if needed, updated",
-                )
-                updated, baseline, state = started.updated, started.baseline, started.state
-            if updated:
-                state = wait_for(
-                    lambda: self._settled(request.settings, baseline),
-                    deadline,
-                    self.patient if carried.updated else self.policy,
-                    self.sleep,
-                    purpose="the solution update to finish",
-                    pause_first=not carried.updated,
-                    backoff=self.patient,
-                )
+            if wait.updated:
+                state = self._settle(settings, wait.baseline, deadline, started_here=False)
+            else:
+                started = self._start(settings, deadline)
+                if not started.updated:
+                    return self._applied(started.state, False, plan)
+                wait = wait.after_update(started.baseline)
+                state = self._settle(settings, wait.baseline, deadline, started_here=True)
         except TimedOut as error:
-            waited = self.clock() - first
+            waited = self.clock() - plan.first
             reason = f"Gave up after {waited:.0f} s waiting for {error.waiting_for}"
-            if this_invocation < overall and carried.hops < MAX_HOPS:
-                hops = carried.hops + 1
-                raise Continue(reason, Carried(first, updated, baseline, hops)) from None
+            if plan.hand_off:
+                raise Continue(reason, wait.next_hop()) from None
             raise RequestFailed(reason, "Timeout") from None
-        assert state is not None
-        return Applied(attributes(state), updated, self.clock() - first)
+        return self._applied(state, True, plan)
+
+    def _applied(self, state: SolutionState, updated: bool, plan: Plan) -> Applied:
+        """The result of a request that settled in `state`."""
+        return Applied(attributes(state), updated, self.clock() - plan.first)
+
+    def _start(self, settings: DesiredSettings, deadline: Deadline) -> Started:
+        """Read the solution (waiting while it is busy) and update it unless it is a no-op."""
+        return wait_for(
+            lambda: self._try_start(settings, deadline),
+            deadline,
+            self.patient,
+            self.sleep,
+            purpose="the solution to be read and, if needed, updated",
+        )
+
+    def _settle(
+        self,
+        settings: DesiredSettings,
+        baseline: datetime | None,
+        deadline: Deadline,
+        *,
+        started_here: bool,
+    ) -> SolutionState:
+        """Wait for the update we started to be ACTIVE: promptly in the invocation that called
+        UpdateSolution (whose first check waits an interval: it could only say "not yet"),
+        patiently in the invocations that carry the wait on."""
+        return wait_for(
+            lambda: self._check(settings, baseline),
+            deadline,
+            self.prompt if started_here else self.patient,
+            self.sleep,
+            purpose="the solution update to finish",
+            pause_first=started_here,
+            backoff=self.patient,
+        )
 
     def _describe(self, arn: str) -> SolutionState:
         """DescribeSolution, with its failures turned into the waiter's terms."""
@@ -261,14 +174,13 @@ class SolutionUpdater:
             raise Retry(busy)
         return state
 
-    def _start(self, request: ResourceRequest, deadline: Deadline) -> Started:
-        """Start an update unless the solution already has the settings (a no-op).
+    def _try_start(self, settings: DesiredSettings, deadline: Deadline) -> Started:
+        """One attempt to start: a no-op when the solution already has the settings.
 
         "Update needed" costs the user a training run, so it is confirmed by a second read
         `confirm_delay` later: a lagging read can hide the update that already applied them.
-        Neither that read nor UpdateSolution starts past the deadline or after an answer.
+        Neither that read nor UpdateSolution starts past the deadline.
         """
-        settings = request.settings
         state = self._ready_state(settings.solution_arn)
         changed = differences(settings, state.settings)
         if changed and self.confirm_delay:
@@ -291,13 +203,12 @@ class SolutionUpdater:
 
     @staticmethod
     def _check_time(deadline: Deadline, needed: float = 0.0) -> None:
-        """Before a call that must not start late (the deadline passes before the watchdog can
-        answer): unless more than `needed` s are left, ask for another try, which the waiter
-        refuses past the deadline."""
+        """Before a call that must not start late: unless more than `needed` s are left, ask for
+        another try, which the waiter refuses past the deadline."""
         if deadline.remaining() <= needed:
             raise Retry("enough time left to start the update")
 
-    def _settled(self, settings: DesiredSettings, baseline: datetime | None) -> SolutionState:
+    def _check(self, settings: DesiredSettings, baseline: datetime | None) -> SolutionState:
         """One check of the update we started: the state once it is ACTIVE, RequestFailed if it
         failed, Retry while it is pending."""
         state = self._describe(settings.solution_arn)

@@ -1,7 +1,7 @@
 """The one structured JSON logger every module shares (Powertools Logger).
 
 The event is never logged (it carries the presigned ResponseURL); keys for the stack, request and
-logical id are appended per invocation by app.lambda_handler.
+logical id are appended per request by the dispatcher, and Lambda's context keys by app.build.
 """
 
 from __future__ import annotations
@@ -23,6 +23,12 @@ class CurrentStdout(logging.StreamHandler):  # type: ignore[type-arg]
         self.stream = sys.stdout
         super().emit(record)
 
+
+# At DEBUG, botocore logs each request's headers, the role's session token and signature among
+# them; Lambda's log level can be DEBUG, so the SDK's loggers never go below WARNING.
+SDK_LOG_LEVEL = "WARNING"
+for _name in ("boto3", "botocore", "s3transfer", "urllib3"):
+    logging.getLogger(_name).setLevel(SDK_LOG_LEVEL)
 
 logger = Logger(
     service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE_NAME), logger_handler=CurrentStdout()

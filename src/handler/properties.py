@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from budget import DEFAULT_SERVICE_TIMEOUT
+
 SOLUTION_ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
 SCHEDULE_PATTERN = re.compile(r"rate\(([1-9][0-9]*) (day|days)\)")
 NUMBER_PATTERN = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
@@ -19,7 +21,6 @@ MAX_ARN_LENGTH = 256
 MAX_EVENT_TYPE_LENGTH = 256
 MAX_EVENT_PARAMETERS = 10
 MAX_SCHEDULE_DAYS = 30
-DEFAULT_SERVICE_TIMEOUT = 3600
 MAX_SHOWN_VALUE = 60
 
 SCHEDULE_FORM = "rate(N day) or rate(N days) with N a whole number from 1 to 30"

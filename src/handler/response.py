@@ -1,4 +1,4 @@
-"""Answering CloudFormation: which ResponseURLs we answer, the body, and a bounded, checked PUT.
+"""Answering CloudFormation: which ResponseURLs we answer, and a bounded, checked PUT.
 
 Replaces crhelper's sender, which always speaks HTTPS, never reads the status and retries forever.
 The presigned URL is a credential: it never appears in a log line or an error text; only
@@ -8,17 +8,14 @@ The presigned URL is a credential: it never appears in a log line or an error te
 from __future__ import annotations
 
 import http.client
-import json
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-MAX_BODY_BYTES = 4096
-MAX_ATTEMPTS = 5
-ATTEMPT_TIMEOUT = 10.0
+from budget import PUT_ATTEMPT_TIMEOUT, PUT_ATTEMPTS, PUT_FIRST_PAUSE
+
 _BUCKET = r"cloudformation-custom-resource-response-[a-z0-9]+"
 _S3 = r"s3(?:[.-](?:dualstack\.)?[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9])?"
 _DOMAIN = r"\.amazonaws\.com(?:\.cn)?"
@@ -78,34 +75,6 @@ def check_url(url: object, extra_hosts: Iterable[str]) -> ResponseTarget:
     )
 
 
-def build_body(
-    event: Mapping[str, Any], status: str, reason: str, physical_id: str, data: Mapping[str, str]
-) -> bytes:
-    """The response JSON, at most 4096 bytes: the Reason is cut first; if that is not enough,
-    the answer becomes FAILED without Data (a SUCCESS missing its attributes would mislead)."""
-    body: dict[str, Any] = {
-        "Status": status,
-        "Reason": reason,
-        "PhysicalResourceId": physical_id,
-        "StackId": event.get("StackId", ""),
-        "RequestId": event.get("RequestId", ""),
-        "LogicalResourceId": event.get("LogicalResourceId", ""),
-        "Data": dict(data),
-    }
-    encoded = json.dumps(body).encode()
-    if len(encoded) > MAX_BODY_BYTES:
-        excess = len(encoded) - MAX_BODY_BYTES
-        keep = max(0, len(reason) - excess - 40)
-        body["Reason"] = reason[:keep] + " [truncated]" if keep else "[truncated]"
-        encoded = json.dumps(body).encode()
-    if len(encoded) > MAX_BODY_BYTES:
-        body.update(
-            Status="FAILED", Data={}, Reason="The response was too large for CloudFormation"
-        )
-        encoded = json.dumps(body).encode()
-    return encoded
-
-
 def put(target: ResponseTarget, body: bytes, timeout: float) -> int:
     """One PUT with an empty Content-Type, honouring the URL's scheme; returns the HTTP status."""
     parts = target.parts
@@ -135,13 +104,13 @@ def deliver(
     sleep: Callable[[float], None] = time.sleep,
 ) -> bool:
     """PUT until a 2xx, a 4xx (never retried: an expired URL will not heal), or the budget ends."""
-    pause = 0.25
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    pause = PUT_FIRST_PAUSE
+    for attempt in range(1, PUT_ATTEMPTS + 1):
         budget = time_left()
         if budget <= 0:
             break
         try:
-            status = send(target, body, min(ATTEMPT_TIMEOUT, budget))
+            status = send(target, body, min(PUT_ATTEMPT_TIMEOUT, budget))
         except (OSError, http.client.HTTPException) as error:
             failure = type(error).__name__
             log(f"Response PUT to {target.described} failed (attempt {attempt}): {failure}")
@@ -151,7 +120,7 @@ def deliver(
             log(f"Response PUT to {target.described} answered HTTP {status} (attempt {attempt})")
             if 400 <= status < 500:
                 return False
-        if attempt < MAX_ATTEMPTS:
+        if attempt < PUT_ATTEMPTS:
             sleep(min(pause, max(0.0, time_left())))
             pause *= 2
     return False

@@ -11,9 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import boto3
+import botocore
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from budget import CallLimits
 from properties import DesiredSettings, EventParameter, schedule_expression
 
 if TYPE_CHECKING:
@@ -221,10 +225,35 @@ def _classify(error: Exception, arn: str) -> PersonalizeError:
     return ServiceRejected(f"Could not call Personalize ({text})")
 
 
+def bounded_client(limits: CallLimits) -> PersonalizeClient:
+    """A Personalize client whose calls are bounded by `limits`; its endpoint follows boto3's own
+    AWS_ENDPOINT_URL_PERSONALIZE / AWS_ENDPOINT_URL variables."""
+    config = Config(**limits.botocore_options(), user_agent_extra="personalize-solution-update")
+    return boto3.client("personalize", config=config)
+
+
+def require_update_api(client: Any) -> None:
+    """Refuse a botocore that predates what we call, with a reason that says what to do."""
+    model = client.meta.service_model
+    if "UpdateSolution" not in model.operation_names:
+        raise RuntimeError(
+            f"botocore {botocore.__version__} has no personalize UpdateSolution (needs 1.35.9 or "
+            "newer); deploy with the pinned requirements.txt"
+        )
+    config = model.shape_for("SolutionUpdateConfig").members
+    members = model.operation_model("UpdateSolution").input_shape.members
+    if "performIncrementalUpdate" not in members or "eventsConfig" not in config:
+        raise RuntimeError(
+            f"botocore {botocore.__version__} lacks performIncrementalUpdate/eventsConfig on "
+            "UpdateSolution; deploy with the pinned requirements.txt"
+        )
+
+
 class PersonalizeSolutions:
     """Reads and updates solutions through an injectable Personalize client."""
 
     def __init__(self, client: PersonalizeClient) -> None:
+        require_update_api(client)
         self._client = client
 
     def describe(self, arn: str) -> SolutionState:

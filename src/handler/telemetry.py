@@ -5,13 +5,11 @@ embedded metric format; no request data goes into them."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import Any
 
 from aws_lambda_powertools import Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lifecycle import Continue, Outcome, RequestFailed
+from lifecycle import Applied
 from logs import SERVICE_NAME
 
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "PersonalizeSolutionUpdate")
@@ -19,25 +17,11 @@ NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "PersonalizeSolutionU
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE_NAME)
 
 
-def observed(operation: Callable[..., Outcome]) -> Callable[..., Outcome]:
-    """Wrap a Create or Update: count what it did (or why it failed) and time the wait."""
-
-    def run(event: Any, *args: Any) -> Outcome:
-        try:
-            outcome = operation(event, *args)
-        except Continue:
-            raise  # not an outcome yet: the next invocation counts it
-        except Exception as error:
-            count_failure(error.cause if isinstance(error, RequestFailed) else "InternalError")
-            raise
-        name = "UpdatesApplied" if outcome.applied.updated else "NoOpUpdatesSkipped"
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-        metrics.add_metric(
-            name="WaitSeconds", unit=MetricUnit.Seconds, value=outcome.applied.waited
-        )
-        return outcome
-
-    return run
+def record(applied: Applied) -> None:
+    """Count a successful Create or Update (an update made, or a no-op skipped) and its wait."""
+    name = "UpdatesApplied" if applied.updated else "NoOpUpdatesSkipped"
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="WaitSeconds", unit=MetricUnit.Seconds, value=applied.waited)
 
 
 def count_failure(cause: str) -> None:

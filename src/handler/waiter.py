@@ -1,8 +1,7 @@
 """The wait policy: retry an attempt with a backed-off interval until it succeeds or a deadline.
 
 Clock and sleep are injected so the same policy runs in tests, in the demo and in benchmarks on a
-simulated clock. Two policies ship: PROMPT, whose 2 s interval bounds how late we notice an update
-we are waiting on, and PATIENT, which backs off for waits that carry no such promise.
+simulated clock. The policies that ship are named in budget.py.
 """
 
 from __future__ import annotations
@@ -43,14 +42,6 @@ class PollPolicy:
         while True:
             yield interval
             interval = min(interval * self.factor, self.cap)
-
-
-# Every 2 s from the UpdateSolution call: the largest interval that keeps the promise to answer
-# within 2 s of settling, so the fewest DescribeSolution calls that keep it.
-PROMPT = PollPolicy(first=2.0, factor=1.0, cap=2.0)
-# For waits with no latency promise (a busy solution, a throttled API, a wait carried into a new
-# invocation): back off to one check per 30 s, so an hour of it makes ~125 checks, not ~1800.
-PATIENT = PollPolicy(first=2.0, factor=1.5, cap=30.0)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from localcloud.cloudformation import CloudFormation, LambdaContext
 from localcloud.emulator import Timing
 from localcloud.harness import client_without_update_solution, handler_on_clock
 from localcloud.simclock import SimulatedClock
-from response import MAX_BODY_BYTES
+from protocol import MAX_BODY_BYTES
 
 FIVE = {
     "PerformAutoTraining": True,

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from lifecycle import CARRY_KEY, MAX_HOPS, Carried
+from budget import MAX_HOPS
+from continuation import CARRY_KEY, Carried
 from localcloud.cloudformation import CloudFormation
 from localcloud.emulator import Timing
 from localcloud.harness import handler_on_clock

@@ -1,4 +1,4 @@
-"""Answering CloudFormation: which URLs, what body, and a PUT that is checked and bounded."""
+"""Answering CloudFormation: which URLs, and a PUT that is checked and bounded."""
 
 from __future__ import annotations
 
@@ -8,21 +8,13 @@ import time
 
 import pytest
 
+from budget import PUT_ATTEMPTS
 from localcloud.receiver import Receiver
-from response import (
-    MAX_ATTEMPTS,
-    MAX_BODY_BYTES,
-    RefusedURL,
-    allowed_hosts,
-    build_body,
-    check_url,
-    deliver,
-)
+from response import RefusedURL, allowed_hosts, check_url, deliver
 
 SIGV4 = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2Fx&X-Amz-Signature=abc123"
 SIGV2 = "AWSAccessKeyId=AKIAEXAMPLE&Expires=1700000000&Signature=abc%2Bdef%3D"
 KEY = "arn%3Aaws%3Acloudformation%3Aus-east-1%3A123456789012%3Astack/s/1%7CRes%7Creq"
-EVENT = {"StackId": "stack", "RequestId": "req", "LogicalResourceId": "Res"}
 
 
 @pytest.mark.parametrize(
@@ -83,31 +75,6 @@ def test_listed_hosts_may_use_plain_http():
         check_url("http://127.0.0.2/r", hosts)
 
 
-def test_body_fits_in_4096_bytes_keeping_the_start_of_the_reason():
-    reason = "Solution update failed: " + "x" * 10_000
-    body = build_body(EVENT, "FAILED", reason, "id", {})
-    assert len(body) <= MAX_BODY_BYTES
-    decoded = json.loads(body)
-    assert decoded["Reason"].startswith("Solution update failed: xxx")
-    assert decoded["Reason"].endswith("[truncated]")
-    assert (decoded["StackId"], decoded["RequestId"], decoded["LogicalResourceId"]) == (
-        "stack",
-        "req",
-        "Res",
-    )
-
-
-def test_multibyte_reasons_are_measured_in_bytes():
-    body = build_body(EVENT, "FAILED", "é" * 5000, "id", {})
-    assert len(body) <= MAX_BODY_BYTES
-
-
-def test_oversized_data_turns_into_a_failure_that_fits():
-    body = build_body(EVENT, "SUCCESS", "", "id", {"Big": "y" * 5000})
-    assert len(body) <= MAX_BODY_BYTES
-    assert json.loads(body)["Status"] == "FAILED"
-
-
 class Sender:
     def __init__(self, answers):
         self.answers = list(answers)
@@ -145,7 +112,7 @@ def test_403_gives_up_at_once():
 def test_endless_5xx_is_bounded():
     send = Sender([])
     assert not deliver(target(), b"{}", lambda: 30.0, lambda _: None, send, lambda _: None)
-    assert send.calls == MAX_ATTEMPTS
+    assert send.calls == PUT_ATTEMPTS
 
 
 def test_no_attempt_once_the_time_is_gone():
@@ -175,7 +142,7 @@ def test_plain_http_listed_host_really_receives_the_put():
     """crhelper's sender always speaks HTTPS; ours honours the scheme."""
     with Receiver() as bucket:
         url = bucket.url_for("r1")
-        body = build_body(EVENT, "SUCCESS", "", "id", {"A": "b"})
+        body = json.dumps({"Status": "SUCCESS", "Data": {"A": "b"}}).encode()
         assert deliver(check_url(url, {"127.0.0.1"}), body, lambda: 5.0, lambda _: None)
         [received] = bucket.responses_for("r1")
         assert received.body["Data"] == {"A": "b"}

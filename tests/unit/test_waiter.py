@@ -6,7 +6,8 @@ import itertools
 
 import pytest
 
-from waiter import PATIENT, PROMPT, Deadline, PollPolicy, Retry, TimedOut, wait_for
+from budget import PATIENT, PROMPT
+from waiter import Deadline, PollPolicy, Retry, TimedOut, wait_for
 
 
 class SimulatedClock:

@@ -1,0 +1,143 @@
+"""Every timing rule of an invocation, as named numbers and pure arithmetic.
+
+One request may span several invocations (a wait longer than 900 s carries on in a new one), so two
+deadlines bound it: CloudFormation's (ServiceTimeout, counted from the first invocation) and this
+invocation's (Lambda's timeout). `plan()` turns them into the moments that matter: the last moment a
+Personalize call may start, whether the wait can then be handed on, and when the watchdog answers.
+Nothing here does I/O, so the invariants between these numbers are unit-tested directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from waiter import PollPolicy
+
+# Per-call bounds, in botocore's standard retry mode.
+MAX_BACKOFF = 20.0  # standard mode's cap on the pause before a retry
+RETRY_AFTER_ALLOWANCE = 5.0  # botocore honours an x-amz-retry-after header of up to 5 s more
+
+# After the wait: the answer and, when the wait goes on elsewhere, the hand-off.
+ANSWER_RESERVE = 5.0  # seconds kept at the end of an invocation for the PUT to CloudFormation
+PUT_MARGIN = 0.2  # the PUT stops retrying this long before Lambda's end
+PUT_ATTEMPTS = 5
+PUT_ATTEMPT_TIMEOUT = 10.0
+PUT_FIRST_PAUSE = 0.25  # doubled after each failed attempt
+# Before Lambda's end, the watchdog answers FAILED if nothing else has (crhelper's lead is 0.5 s).
+# Less than ANSWER_RESERVE: the wait's own deadline passes first, so no call starts after it.
+WATCHDOG_LEAD = 3.0
+
+# CloudFormation's ServiceTimeout clock starts before the first invocation does.
+CLOUDFORMATION_MARGIN = 5.0
+DEFAULT_SERVICE_TIMEOUT = 3600
+# A chain covers ServiceTimeout (at most 3600 s) in 900 s invocations: about 5. More means a
+# marker that lies (about its start, say), so the chain stops there and answers.
+MAX_HOPS = 8
+
+# The wait itself.
+CONFIRM_DELAY = 1.0  # between the two reads that must agree before an UpdateSolution call
+# Every 2 s from the UpdateSolution call: the largest interval that keeps the promise to answer
+# within 2 s of settling, so the fewest DescribeSolution calls that keep it.
+PROMPT = PollPolicy(first=2.0, factor=1.0, cap=2.0)
+# For waits with no latency promise (a busy solution, a throttled API, a wait carried into a new
+# invocation): back off to one check per 30 s, so an hour of it makes ~125 checks, not ~1800.
+PATIENT = PollPolicy(first=2.0, factor=1.5, cap=30.0)
+
+
+@dataclass(frozen=True)
+class CallLimits:
+    """How one AWS call is bounded: attempts, and the connect and read timeout of each."""
+
+    attempts: int
+    connect: float
+    read: float
+
+    def worst_case(self) -> float:
+        """The most the call can take against a server that stops answering: every attempt
+        connecting and reading to its timeout, plus the backoff before each retry n (up to
+        2^(n-1) s, at most 20, plus an x-amz-retry-after allowance). A server that trickles
+        bytes can take longer (read timeouts are per socket read); the watchdog answers then."""
+        backoff = sum(
+            min(MAX_BACKOFF, 2.0**n) + RETRY_AFTER_ALLOWANCE for n in range(self.attempts - 1)
+        )
+        return self.attempts * (self.connect + self.read) + backoff
+
+    def botocore_options(self) -> dict[str, Any]:
+        """The botocore Config arguments that impose these limits. `total_max_attempts`, not
+        `max_attempts`: the latter counts retries, not attempts."""
+        return {
+            "retries": {"mode": "standard", "total_max_attempts": self.attempts},
+            "connect_timeout": self.connect,
+            "read_timeout": self.read,
+        }
+
+
+# Short per-call bounds: the waiter retries across calls and watches the deadline between them.
+PERSONALIZE_CALL = CallLimits(attempts=2, connect=2.0, read=5.0)  # 20 s at worst
+# One attempt: an async Invoke is not idempotent, so a retry after a lost 202 could start a second
+# chain. A refused connection sent nothing, and is retried by the hand-off itself.
+HAND_OFF_CALL = CallLimits(attempts=1, connect=1.0, read=2.0)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One invocation's timetable. Times on the injected clock (seconds since the epoch):
+    `first` (when the request's first invocation began) and `wait_until` (no Personalize call
+    starts after it). `hand_off`: when the wait reaches `wait_until`, carry it into a new
+    invocation instead of answering. `refusal`: why no call can be made at all. Real seconds
+    from the start of this invocation: `watchdog_after`."""
+
+    now: float
+    first: float
+    wait_until: float
+    hand_off: bool
+    refusal: str | None
+    watchdog_after: float
+
+
+def plan(
+    *,
+    now: float,
+    remaining: float,
+    service_timeout: int,
+    first: float | None = None,
+    hops: int = 0,
+    call: CallLimits = PERSONALIZE_CALL,
+    hand_off: CallLimits | None = HAND_OFF_CALL,
+) -> Plan:
+    """The timetable for an invocation with `remaining` seconds left, of a request whose first
+    invocation began at `first` (None: this is the first). `hand_off` None means the wait cannot
+    be carried on (no Lambda service to invoke, as under sam local).
+
+    A start time from the future is not believed: it would extend CloudFormation's deadline."""
+    fresh = first is None
+    began = now if first is None else min(first, now)
+    call_worst = call.worst_case()
+    reserve = ANSWER_RESERVE + (hand_off.worst_case() if hand_off else 0.0)
+    # The last call may start at either deadline and run its worst case: both keep room for it.
+    cloudformation_end = began + service_timeout - CLOUDFORMATION_MARGIN - call_worst
+    invocation_end = now + remaining - reserve - call_worst
+    refusal = None
+    if fresh and cloudformation_end <= now:
+        refusal = (
+            f"ServiceTimeout {service_timeout} s leaves no time for one Personalize call "
+            f"({call_worst:.0f} s) and the answer; raise ServiceTimeout"
+        )
+    elif invocation_end <= now < cloudformation_end:
+        refusal = (
+            f"The invocation had {max(0.0, remaining - reserve):.0f} s left, less than one "
+            f"Personalize call may take ({call_worst:.0f} s); raise the function's timeout"
+        )
+    return Plan(
+        now=now,
+        first=began,
+        wait_until=min(cloudformation_end, invocation_end),
+        # Only while CloudFormation's deadline is still ahead: past it, answering now is better.
+        hand_off=hand_off is not None
+        and refusal is None
+        and max(now, invocation_end) < cloudformation_end
+        and hops < MAX_HOPS,
+        refusal=refusal,
+        watchdog_after=max(0.0, remaining - WATCHDOG_LEAD),
+    )

@@ -1,0 +1,105 @@
+"""The carried wait: a marker anyone with invoke rights could forge is checked field by field, and
+a hand-off whose outcome is unknown is told apart from one that was refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+
+from continuation import (
+    CARRY_KEY,
+    Carried,
+    ForgedMarker,
+    HandOffUncertain,
+    SelfInvoker,
+    read_marker,
+)
+
+NOW = 1_800_000_000.0
+GOOD = {"first": NOW - 10, "updated": True, "baseline": "2026-11-29T10:00:00+00:00", "hops": 1}
+
+
+def test_a_marker_round_trips():
+    carried = Carried(NOW - 10, True, datetime(2026, 11, 29, 10, tzinfo=UTC), 1)
+    assert read_marker({CARRY_KEY: carried.to_json()}, NOW) == carried
+    assert read_marker({CARRY_KEY: GOOD}, NOW) == carried
+
+
+def test_a_request_from_cloudformation_has_no_marker():
+    assert read_marker({"RequestType": "Create"}, NOW) is None
+
+
+def test_a_start_within_clock_skew_is_accepted():
+    assert read_marker({CARRY_KEY: {**GOOD, "first": NOW + 5}}, NOW) is not None
+
+
+@pytest.mark.parametrize(
+    ("marker", "says"),
+    [
+        ({**GOOD, "hops": -1}, "hops"),
+        ({**GOOD, "hops": 1.5}, "hops"),
+        ({**GOOD, "hops": True}, "hops"),
+        ({**GOOD, "first": NOW + 100_000}, "future"),
+        ({**GOOD, "first": "yesterday"}, "first"),
+        ({**GOOD, "first": float("nan")}, "first"),
+        ({**GOOD, "updated": "yes"}, "updated"),
+        ({**GOOD, "baseline": "not a time"}, "baseline"),
+        ({**GOOD, "updated": False}, "baseline"),
+        ({**GOOD, "extra": 1}, "exactly"),
+        ({"first": NOW}, "exactly"),
+        (["first"], "exactly"),
+    ],
+)
+def test_a_forged_marker_is_refused_naming_the_field(marker, says):
+    with pytest.raises(ForgedMarker, match=says):
+        read_marker({CARRY_KEY: marker}, NOW)
+
+
+class FakeLambda:
+    """Answers Invoke with the given outcome (an exception to raise, or None for a 202)."""
+
+    def __init__(self, outcome: Exception | None) -> None:
+        self.outcome = outcome
+        self.invocations: list[dict] = []
+
+    def invoke(self, **request) -> None:
+        self.invocations.append(request)
+        if self.outcome is not None:
+            raise self.outcome
+
+
+def invoker(outcome: Exception | None) -> tuple[SelfInvoker, FakeLambda]:
+    client = FakeLambda(outcome)
+    return SelfInvoker(lambda: client), client
+
+
+def test_the_hand_off_is_one_asynchronous_invoke_of_the_function_itself():
+    invoke, client = invoker(None)
+    invoke({"RequestId": "r"}, "arn:aws:lambda:us-east-1:123456789012:function:f")
+    [request] = client.invocations
+    assert request["InvocationType"] == "Event"
+    assert request["FunctionName"] == "arn:aws:lambda:us-east-1:123456789012:function:f"
+
+
+def test_a_lost_answer_is_uncertain_and_not_retried():
+    """The request went out: a second Invoke could start a second chain and a second answer."""
+    invoke, client = invoker(ReadTimeoutError(endpoint_url="http://127.0.0.1:9"))
+    with pytest.raises(HandOffUncertain):
+        invoke({}, "arn")
+    assert len(client.invocations) == 1
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "Invoke"),
+        EndpointConnectionError(endpoint_url="http://127.0.0.1:9"),
+    ],
+    ids=["refused", "never-sent"],
+)
+def test_a_refused_or_unsent_hand_off_is_a_plain_failure(refusal):
+    invoke, _ = invoker(refusal)
+    with pytest.raises(type(refusal)):
+        invoke({}, "arn")

@@ -1,0 +1,146 @@
+"""One answer per request, whoever asks first: the operation, the watchdog or a hand-off; and a
+Reason a person can act on when something unexpected happens."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from budget import WATCHDOG_LEAD
+from continuation import Carried, HandOffUncertain
+from dispatcher import Dispatcher
+from lifecycle import Applied, Continue
+from localcloud.cloudformation import LambdaContext
+from localcloud.receiver import Receiver
+from telemetry import flush
+
+ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"
+CARRIED = Carried(first=1_800_000_000.0, updated=True, hops=3)
+
+
+def request(bucket: Receiver, request_type: str, request_id: str, **fields) -> dict:
+    """A CloudFormation request whose answer goes to bucket."""
+    return {
+        "RequestType": request_type,
+        "ResponseURL": bucket.url_for(request_id),
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
+        "RequestId": request_id,
+        "LogicalResourceId": "L",
+        "ResourceProperties": {"SolutionArn": ARN},
+        **fields,
+    }
+
+
+def unreachable(settings, plan, carried) -> Applied:
+    raise AssertionError("the operation must not run")
+
+
+def dispatcher(apply=unreachable, hand_off=None) -> Dispatcher:
+    return Dispatcher(apply, extra_hosts=("127.0.0.1",), hand_off=hand_off)
+
+
+def statuses(bucket: Receiver, request_id: str) -> list[tuple[str, str]]:
+    return [(r.body["Status"], r.body["Reason"]) for r in bucket.responses_for(request_id)]
+
+
+def test_delete_answers_at_once_without_the_operation():
+    """crhelper sleeps (and bills) 120 s before answering a Delete unless told otherwise."""
+    with Receiver() as bucket:
+        event = request(bucket, "Delete", "r-delete", PhysicalResourceId=ARN)
+        run = threading.Thread(target=dispatcher(), args=(event, LambdaContext(timeout=200)))
+        run.daemon = True  # if it sleeps anyway, the test still ends
+        run.start()
+        run.join(timeout=5)
+        [response] = bucket.responses_for("r-delete")
+    assert not run.is_alive()
+    assert (response.body["Status"], response.body["PhysicalResourceId"]) == ("SUCCESS", ARN)
+
+
+def test_after_the_watchdog_answers_the_wait_is_not_handed_on():
+    """A call that overran its budget: the watchdog answered FAILED, then the handler's own
+    deadline passes. Handing off now would start a chain that answers a second time."""
+    handed_off: list[object] = []
+    with Receiver() as bucket:
+
+        def overrunning(settings, plan, carried) -> Applied:
+            deadline = time.monotonic() + 10
+            while not bucket.responses_for("r-race") and time.monotonic() < deadline:
+                time.sleep(0.05)  # stuck in a call while the watchdog answers
+            raise Continue("Gave up after 1 s waiting for x", Carried(first=0.0))
+
+        handler = dispatcher(overrunning, hand_off=lambda *args: handed_off.append(args))
+        handler(request(bucket, "Create", "r-race"), LambdaContext(timeout=WATCHDOG_LEAD + 0.3))
+        answers = statuses(bucket, "r-race")
+    assert [status for status, _ in answers] == ["FAILED"]
+    assert "ran out of time" in answers[0][1]
+    assert handed_off == []
+
+
+def test_an_unexpected_error_still_gets_a_reason_a_person_can_act_on(capsys):
+    """crhelper would answer with str(error), empty for KeyError('') and cryptic for most."""
+
+    def broken(settings, plan, carried) -> Applied:
+        raise KeyError("")
+
+    with Receiver() as bucket:
+        dispatcher(broken)(request(bucket, "Create", "r-bug"), LambdaContext(timeout=30))
+        answers = statuses(bucket, "r-bug")
+    assert answers == [("FAILED", "Internal error (KeyError); see the function's logs")]
+    flush()
+    assert '"Cause":"InternalError"' in capsys.readouterr().out
+
+
+def test_a_hand_off_that_may_have_been_queued_leaves_the_answer_to_it():
+    """The Invoke's 202 was lost: the new invocation may be running and will answer. A FAILED
+    from here would be a second, contradicting answer."""
+
+    def uncertain(payload, function_arn) -> None:
+        raise HandOffUncertain("Read timeout on endpoint URL")
+
+    with Receiver() as bucket:
+        handler = dispatcher(lambda *a: _continue(), hand_off=uncertain)
+        handler(request(bucket, "Create", "r-lost"), LambdaContext(timeout=30))
+        assert statuses(bucket, "r-lost") == []
+
+
+def test_a_refused_hand_off_answers_failed_saying_why(capsys):
+    def refused(payload, function_arn) -> None:
+        raise PermissionError("AccessDeniedException: not allowed")
+
+    with Receiver() as bucket:
+        handler = dispatcher(lambda *a: _continue(), hand_off=refused)
+        handler(request(bucket, "Create", "r-refused"), LambdaContext(timeout=30))
+        [(status, reason)] = statuses(bucket, "r-refused")
+    assert status == "FAILED"
+    assert "could not continue in a new invocation (AccessDeniedException" in reason
+    flush()
+    assert '"Cause":"HandOffFailed"' in capsys.readouterr().out
+
+
+def test_a_handed_off_wait_carries_the_event_and_the_wait_state():
+    sent: list[tuple[dict, str]] = []
+    with Receiver() as bucket:
+        event = request(bucket, "Create", "r-on")
+        handler = dispatcher(lambda *a: _continue(), hand_off=lambda *args: sent.append(args))
+        handler(event, LambdaContext(timeout=30))
+        assert statuses(bucket, "r-on") == []
+    [(payload, function_arn)] = sent
+    assert payload["RequestId"] == "r-on"
+    assert payload["PersonalizeSolutionUpdateWait"] == CARRIED.to_json()
+    assert function_arn == LambdaContext(timeout=1).invoked_function_arn
+
+
+def test_forged_crhelper_poll_events_are_refused_without_running_the_operation():
+    """crhelper would run a poll function (there is none) or answer with the forged Data."""
+    with Receiver() as bucket:
+        forged = request(bucket, "Create", "r-forged", CrHelperPoll=True, CrHelperData=["x"])
+        dispatcher()(forged, LambdaContext(timeout=30))
+        [response] = bucket.responses_for("r-forged")
+    assert response.body["Status"] == "FAILED"
+    assert "crhelper polling keys" in response.body["Reason"]
+    assert response.body["Data"] == {}
+
+
+def _continue() -> Applied:
+    """An operation whose invocation ran out of time with CloudFormation's deadline far off."""
+    raise Continue("Gave up after 800 s waiting for the solution update", CARRIED)

@@ -1,0 +1,179 @@
+"""The CloudFormation event, read once: what is refused, what is answered FAILED, which physical
+id each answer carries, and a response body that always fits CloudFormation's 4096 bytes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from continuation import CARRY_KEY, Carried
+from protocol import MAX_BODY_BYTES, NoAnswer, read_request
+
+HOSTS = frozenset({"127.0.0.1"})
+ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"
+OTHER = "arn:aws:personalize:us-east-1:123456789012:solution/t"
+NOW = 1_800_000_000.0
+
+
+def event(kind: str = "Create", **fields) -> dict:
+    """A well-formed request of `kind`, with fields overriding or added."""
+    base = {
+        "RequestType": kind,
+        "ResponseURL": "http://127.0.0.1:8085/r?X-Amz-Signature=s",
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
+        "RequestId": "req-1",
+        "LogicalResourceId": "Res",
+        "ResourceProperties": {"ServiceToken": "t", "SolutionArn": ARN},
+    }
+    if kind != "Create":
+        base["PhysicalResourceId"] = ARN
+    if kind == "Update":
+        base["OldResourceProperties"] = {"ServiceToken": "t", "SolutionArn": ARN}
+    return {**base, **fields}
+
+
+def read(raw: object):
+    return read_request(raw, HOSTS, NOW)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        ["Create"],
+        {k: v for k, v in event().items() if k != "ResponseURL"},
+        event(ResponseURL="http://evil.example/r?X-Amz-Signature=s"),
+    ],
+    ids=["not-a-map", "no-url", "url-not-allowed"],
+)
+def test_nowhere_safe_to_answer_is_refused_without_the_query(raw):
+    with pytest.raises(NoAnswer) as refused:
+        read(raw)
+    assert "X-Amz-Signature" not in str(refused.value)
+
+
+def test_a_well_formed_create_is_read_completely():
+    request = read(event(ResourceProperties={"SolutionArn": ARN, "ServiceTimeout": "600"}))
+    assert request.problem is None
+    assert request.kind == "Create"
+    assert request.resource is not None
+    assert request.resource.settings.solution_arn == ARN
+    assert request.resource.service_timeout == 600
+    assert request.carried is None
+    assert request.log_keys()["SolutionArn"] == ARN
+
+
+@pytest.mark.parametrize(
+    ("raw", "named", "cause"),
+    [
+        (event(RequestType="Upsert"), "Unsupported RequestType", "MalformedRequest"),
+        (event(RequestType=["Create"]), "Unsupported RequestType", "MalformedRequest"),
+        ({k: v for k, v in event().items() if k != "StackId"}, "StackId", "MalformedRequest"),
+        (event(RequestId=5), "RequestId", "MalformedRequest"),
+        (
+            {k: v for k, v in event("Delete").items() if k != "PhysicalResourceId"},
+            "PhysicalResourceId",
+            "MalformedRequest",
+        ),
+        (event(CrHelperPoll=True), "CrHelperPoll", "ForgedRequest"),
+        (event("Update", CrHelperData=["x"]), "CrHelperData", "ForgedRequest"),
+        (event(**{CARRY_KEY: {"first": NOW, "hops": -1}}), CARRY_KEY, "ForgedRequest"),
+        (
+            event(ResourceProperties={"SolutionArn": ARN, "Color": "red"}),
+            "Color",
+            "InvalidProperties",
+        ),
+    ],
+    ids=[
+        "unknown-type",
+        "type-not-a-string",
+        "no-stack-id",
+        "request-id-not-a-string",
+        "delete-without-id",
+        "crhelper-poll",
+        "crhelper-data",
+        "forged-marker",
+        "unknown-property",
+    ],
+)
+def test_requests_that_cannot_be_acted_on_carry_a_problem_naming_why(raw, named, cause):
+    request = read(raw)
+    assert request.problem is not None
+    assert named in request.problem.reason
+    assert request.problem.cause == cause
+    assert request.resource is None
+
+
+def test_delete_does_not_parse_the_properties():
+    """The rollback Delete of a Create that failed on its properties must still succeed."""
+    request = read(event("Delete", ResourceProperties={"SolutionArn": "???"}))
+    assert request.problem is None
+    assert request.resource is None
+
+
+def test_a_continued_request_carries_its_wait_and_travels_on_with_the_next_hop():
+    carried = Carried(first=NOW - 100, updated=True, baseline=None, hops=2)
+    request = read(event(**{CARRY_KEY: carried.to_json()}))
+    assert request.carried == carried
+    onward = request.continued(carried.next_hop())
+    assert onward[CARRY_KEY]["hops"] == 3
+    assert onward["ResponseURL"] == request.event["ResponseURL"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "arn", "expected"),
+    [
+        (event(), ARN, ARN),
+        (event("Update"), ARN, ARN),
+        (event("Update", PhysicalResourceId="custom-id"), ARN, "custom-id"),
+        (event("Update", ResourceProperties={"SolutionArn": OTHER}), OTHER, OTHER),
+        ({k: v for k, v in event("Update").items() if k != "OldResourceProperties"}, ARN, ARN),
+    ],
+    ids=["create", "update-same", "update-keeps-its-id", "replacement", "no-old-properties"],
+)
+def test_success_ids_replace_the_resource_only_when_the_solution_changes(raw, arn, expected):
+    assert read(raw).success_id(arn) == expected
+
+
+def test_failure_ids_are_the_request_own_or_derived_not_random():
+    assert read(event()).failure_id == "create-failed-req-1"
+    assert read(event("Update")).failure_id == ARN
+    assert read(event(RequestId=None)).failure_id == "create-failed-unknown"
+
+
+def test_crhelper_is_given_the_ids_but_never_the_response_url():
+    envelope = read(event(CrHelperPoll=True)).envelope()
+    assert envelope["ResponseURL"] == ""
+    assert envelope["PhysicalResourceId"] == "create-failed-req-1"
+    assert set(envelope) == {
+        "RequestType",
+        "StackId",
+        "RequestId",
+        "LogicalResourceId",
+        "ResponseURL",
+        "PhysicalResourceId",
+    }
+
+
+def test_body_fits_in_4096_bytes_keeping_the_start_of_the_reason():
+    reason = "Solution update failed: " + "x" * 10_000
+    body = read(event()).body("FAILED", reason, "id", {})
+    assert len(body) <= MAX_BODY_BYTES
+    decoded = json.loads(body)
+    assert decoded["Reason"].startswith("Solution update failed: xxx")
+    assert decoded["Reason"].endswith("[truncated]")
+    assert (decoded["RequestId"], decoded["LogicalResourceId"]) == ("req-1", "Res")
+
+
+def test_multibyte_reasons_are_measured_in_bytes():
+    assert len(read(event()).body("FAILED", "é" * 5000, "id", {})) <= MAX_BODY_BYTES
+
+
+def test_oversized_data_turns_into_a_failure_that_fits():
+    body = read(event()).body("SUCCESS", "", "id", {"Big": "y" * 5000})
+    assert len(body) <= MAX_BODY_BYTES
+    assert json.loads(body)["Status"] == "FAILED"
+
+
+def test_a_failure_carries_no_data():
+    assert json.loads(read(event()).body("FAILED", "no", "id", {"A": "b"}))["Data"] == {}
