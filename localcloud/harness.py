@@ -3,7 +3,6 @@ simulated clock (shared with the emulator), through the handler's own injection 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -18,7 +17,7 @@ def handler_on_clock(clock: SimulatedClock, client: Any = None, **options: Any) 
     from budget import PERSONALIZE_CALL
     from solution import bounded_client
 
-    limits = replace(PERSONALIZE_CALL, connect=1.0, read=1.0)
+    limits = PERSONALIZE_CALL._replace(connect=1.0, read=1.0)
     return app.build(
         client or bounded_client(limits), clock=clock.now, sleep=clock.sleep, call=limits, **options
     )

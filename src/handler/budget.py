@@ -9,8 +9,7 @@ Nothing here does I/O, so the invariants between these numbers are unit-tested d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from waiter import PollPolicy
 
@@ -45,8 +44,7 @@ PROMPT = PollPolicy(first=2.0, factor=1.0, cap=2.0)
 PATIENT = PollPolicy(first=2.0, factor=1.5, cap=30.0)
 
 
-@dataclass(frozen=True)
-class CallLimits:
+class CallLimits(NamedTuple):
     """How one AWS call is bounded: attempts, and the connect and read timeout of each."""
 
     attempts: int
@@ -80,8 +78,7 @@ PERSONALIZE_CALL = CallLimits(attempts=2, connect=2.0, read=5.0)  # 20 s at wors
 HAND_OFF_CALL = CallLimits(attempts=1, connect=1.0, read=2.0)
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """One invocation's timetable. Times on the injected clock (seconds since the epoch):
     `first` (when the request's first invocation began) and `wait_until` (no Personalize call
     starts after it). `hand_off`: when the wait reaches `wait_until`, carry it into a new

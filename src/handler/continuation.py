@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 from botocore.config import Config
@@ -34,8 +33,7 @@ class ForgedMarker(ValueError):
     """The event carries a marker this function would not have written; the message says why."""
 
 
-@dataclass(frozen=True)
-class Carried:
+class Carried(NamedTuple):
     """A wait carried into the next invocation: when the first one began (CloudFormation's
     ServiceTimeout counts from there), whether UpdateSolution was already called, the stale-read
     baseline (the creation time of the update seen before ours), and how many invocations came
@@ -49,11 +47,11 @@ class Carried:
     def after_update(self, baseline: datetime | None) -> Carried:
         """The same wait, once UpdateSolution has been called after an update created at
         `baseline` (None: the solution had never been updated)."""
-        return replace(self, updated=True, baseline=baseline)
+        return self._replace(updated=True, baseline=baseline)
 
     def next_hop(self) -> Carried:
         """The state the next invocation of the chain receives."""
-        return replace(self, hops=self.hops + 1)
+        return self._replace(hops=self.hops + 1)
 
     def to_json(self) -> dict[str, Any]:
         """The form that travels in the event."""

@@ -19,8 +19,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from crhelper import CfnResource
 
@@ -32,8 +31,7 @@ logging.getLogger("crhelper").setLevel(logging.CRITICAL)  # it logs the event (a
 _CONSTRUCTING = threading.Lock()  # the environment is process-wide
 
 
-@dataclass(frozen=True)
-class Sent:
+class Sent(NamedTuple):
     """What crhelper would have sent CloudFormation."""
 
     status: str

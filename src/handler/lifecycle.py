@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from budget import CONFIRM_DELAY, PATIENT, PROMPT, Plan
 from continuation import Carried
@@ -48,8 +49,7 @@ class RequestFailed(Exception):
         self.cause = cause
 
 
-@dataclass(frozen=True)
-class Applied:
+class Applied(NamedTuple):
     """What applying a request did: the Fn::GetAtt attributes, whether UpdateSolution was called,
     and the seconds since the request's first invocation began."""
 
@@ -58,8 +58,7 @@ class Applied:
     waited: float
 
 
-@dataclass(frozen=True)
-class Started:
+class Started(NamedTuple):
     """The start's result: the state read, and the update seen before ours when we made one
     (None when the settings were already in force)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from budget import DEFAULT_SERVICE_TIMEOUT
 
@@ -35,8 +35,7 @@ class InvalidProperties(ValueError):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class EventParameter:
+class EventParameter(NamedTuple):
     """One entry of EventsConfig.EventParametersList; None means the field was omitted."""
 
     event_type: str | None
@@ -44,8 +43,7 @@ class EventParameter:
     weight: float | None
 
 
-@dataclass(frozen=True)
-class DesiredSettings:
+class DesiredSettings(NamedTuple):
     """What the template asks of the solution. None means "omitted: leave as it is"."""
 
     solution_arn: str
@@ -55,8 +53,7 @@ class DesiredSettings:
     event_parameters: tuple[EventParameter, ...] | None = None
 
 
-@dataclass(frozen=True)
-class ResourceRequest:
+class ResourceRequest(NamedTuple):
     """A parsed request: the settings and how long CloudFormation will wait for the answer."""
 
     settings: DesiredSettings

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from continuation import CARRY_KEY, Carried, ForgedMarker, read_marker
 from properties import InvalidProperties, ResourceRequest, parse_properties
@@ -31,16 +30,14 @@ class NoAnswer(Exception):
     The message never contains the URL's query (its presigned signature)."""
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """Why a request is answered FAILED without being acted on; `cause` names it for metrics."""
 
     reason: str
     cause: str
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """One CloudFormation request, as read from its event. `resource` is the parsed properties
     (Create and Update); `problem`, when set, is answered FAILED before anything else is done;
     `carried` is the wait an earlier invocation handed on."""

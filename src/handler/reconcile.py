@@ -6,9 +6,9 @@ or misleads CloudFormation (success read from a stale update) is unit-tested dir
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import NamedTuple
 
 from properties import DesiredSettings, EventParameter, schedule_expression
 from solution import ACTIVE, CREATE_FAILED, Settings, SolutionState
@@ -24,8 +24,7 @@ class Phase(Enum):
     FAILED = "failed"
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(NamedTuple):
     """The phase plus the status string seen, for the timeline and for timeout reasons."""
 
     phase: Phase

@@ -11,7 +11,7 @@ import http.client
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import SplitResult, urlsplit
 
 from budget import PUT_ATTEMPT_TIMEOUT, PUT_ATTEMPTS, PUT_FIRST_PAUSE
@@ -28,8 +28,7 @@ class RefusedURL(ValueError):
     """The ResponseURL is not one we answer; the message never contains the URL's query."""
 
 
-@dataclass(frozen=True)
-class ResponseTarget:
+class ResponseTarget(NamedTuple):
     """A ResponseURL that passed the allow-list, split for http.client."""
 
     parts: SplitResult

@@ -7,9 +7,8 @@ SolutionGone (stop now), SolutionBusy/Transient (wait and retry), ServiceRejecte
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import boto3
 import botocore
@@ -67,8 +66,7 @@ class ServiceRejected(PersonalizeError):
     """Personalize rejected the request itself (InvalidInputException and the like)."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """The settings in force on a solution, with the documented defaults filled in."""
 
     perform_auto_training: bool
@@ -77,8 +75,7 @@ class Settings:
     event_parameters: tuple[EventParameter, ...]
 
 
-@dataclass(frozen=True)
-class UpdateRecord:
+class UpdateRecord(NamedTuple):
     """latestSolutionUpdate: one update's status, timestamps and the settings it carries."""
 
     status: str
@@ -88,8 +85,7 @@ class UpdateRecord:
     settings: Settings
 
 
-@dataclass(frozen=True)
-class SolutionState:
+class SolutionState(NamedTuple):
     """One DescribeSolution read, reduced to what the handler decides on."""
 
     arn: str

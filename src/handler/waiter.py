@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class Retry(Exception):
@@ -28,8 +29,7 @@ class TimedOut(Exception):
         self.waiting_for = waiting_for
 
 
-@dataclass(frozen=True)
-class PollPolicy:
+class PollPolicy(NamedTuple):
     """Intervals first, first*factor, ... capped at cap seconds."""
 
     first: float
