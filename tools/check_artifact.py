@@ -31,7 +31,7 @@ print("import ok")
 # and their dependencies. Anything else (tests, localcloud, dev tools) means the build is wrong.
 EXPECTED = {
     "app.py", "cfn_resource.py", "lifecycle.py", "logs.py", "properties.py", "reconcile.py",
-    "response.py", "solution.py", "waiter.py", "requirements.txt",
+    "response.py", "solution.py", "waiter.py", "requirements.in", "requirements.txt",
     "aws_lambda_powertools", "boto3", "botocore", "crhelper", "dateutil", "jmespath", "s3transfer",
     "urllib3", "six.py", "typing_extensions.py", "aws_xray_sdk", "wrapt",
     "wrapt-stubs", "telemetry.py", "continuation.py",
