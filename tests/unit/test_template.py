@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from cfnlint.decode import decode
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS_HERE = "arn:${AWS::Partition}:personalize:${AWS::Region}:${AWS::AccountId}:solution/*"
@@ -86,6 +87,24 @@ def test_function_settings(template):
     assert variables["RESPONSE_URL_ALLOWED_HOSTS"] == ""
     exported = template["Outputs"]["ServiceToken"]
     assert exported["Value"] == {"Fn::GetAtt": ["SolutionUpdateFunction", "Arn"]}
+
+
+def test_lambdas_log_controls_are_the_only_level_setting(template):
+    # The values Lambda accepts, from CloudFormation's own schema of AWS::Lambda::Function.
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::Lambda::Function")
+    accepted = schema.schema["definitions"]["LoggingConfig"]["properties"]
+    parameter = template["Parameters"]["LogLevel"]
+    assert parameter["AllowedValues"] == accepted["ApplicationLogLevel"]["enum"]
+    assert parameter["Default"] == "INFO"
+    function = template["Resources"]["SolutionUpdateFunction"]["Properties"]
+    logging_config = function["LoggingConfig"]
+    assert logging_config["LogFormat"] == "JSON"  # Lambda filters levels of JSON logs only
+    assert logging_config["ApplicationLogLevel"] == {"Ref": "LogLevel"}
+    assert logging_config["SystemLogLevel"] == "INFO"
+    assert logging_config["SystemLogLevel"] in accepted["SystemLogLevel"]["enum"]
+    # Lambda's AWS_LAMBDA_LOG_LEVEL overrides these in Powertools Logger: a second knob would lie.
+    variables = function["Environment"]["Variables"]
+    assert not {"POWERTOOLS_LOG_LEVEL", "LOG_LEVEL"} & set(variables)
 
 
 def locked(path: Path) -> dict[str, tuple[str, list[str]]]:
