@@ -68,7 +68,7 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache
 
-.PHONY: lock
+.PHONY: lock release
 
 ## lock: resolve src/handler/requirements.in into src/handler/requirements.txt, every package pinned
 ## with the hashes of all its files (Lambda's python3.13 on arm64); keeps the current pins of
@@ -78,3 +78,7 @@ lock: $(STAMP)
 		--python $(BIN)/python --python-version 3.13 --python-platform aarch64-manylinux2014 \
 		--generate-hashes --custom-compile-command "make lock" --quiet --output-file src/handler/requirements.txt
 
+## release: publish the CHANGELOG's latest release to the Serverless Application Repository and tag
+## it v<version>; RELEASE_ARGS=--dry-run runs the checks and prints the commands without running them
+release: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python tools/release.py $(RELEASE_ARGS)
