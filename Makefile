@@ -9,10 +9,20 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test unit-and-functional lint templates build emulator receiver clean bench
 
-$(STAMP): requirements-dev.txt src/handler/requirements.txt
+# The function's lock first, hash-checked; then the dev tools, constrained to the lock's versions
+# (pip refuses hashes in a constraints file, hence the name==version copy), so a tool can fail the
+# install but never move a function dependency; then SAM CLI in a venv of its own, since it pins
+# boto3 to a version of its choosing. $(BIN)/sam links to it.
+$(STAMP): requirements-dev.txt requirements-sam.txt src/handler/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r src/handler/requirements.txt
+	sed -n 's/^\([A-Za-z0-9][^ ]*==[^ ]*\).*/\1/p' src/handler/requirements.txt > $(VENV)/function-pins.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c $(VENV)/function-pins.txt
+	test -x $(VENV)/sam/bin/python || $(PYTHON) -m venv $(VENV)/sam
+	$(VENV)/sam/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/sam/bin/python -m pip install --quiet -r requirements-sam.txt
+	ln -sf ../sam/bin/sam $(BIN)/sam
 	touch $(STAMP)
 
 ## demo: play a whole stack life through the real handler against the local cloud
@@ -57,3 +67,18 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache
+
+.PHONY: lock release
+
+## lock: resolve src/handler/requirements.in into src/handler/requirements.txt, every package pinned
+## with the hashes of all its files (Lambda's python3.13 on arm64); keeps the current pins of
+## unchanged requirements, LOCK_ARGS=--upgrade moves them all to their newest releases
+lock: $(STAMP)
+	UV_PYTHON_DOWNLOADS=never $(BIN)/uv pip compile src/handler/requirements.in $(LOCK_ARGS) \
+		--python $(BIN)/python --python-version 3.13 --python-platform aarch64-manylinux2014 \
+		--generate-hashes --custom-compile-command "make lock" --quiet --output-file src/handler/requirements.txt
+
+## release: publish the CHANGELOG's latest release to the Serverless Application Repository and tag
+## it v<version>; RELEASE_ARGS=--dry-run runs the checks and prints the commands without running them
+release: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python tools/release.py $(RELEASE_ARGS)

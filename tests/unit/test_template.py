@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from cfnlint.decode import decode
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS_HERE = "arn:${AWS::Partition}:personalize:${AWS::Region}:${AWS::AccountId}:solution/*"
@@ -88,8 +89,61 @@ def test_function_settings(template):
     assert exported["Value"] == {"Fn::GetAtt": ["SolutionUpdateFunction", "Arn"]}
 
 
-def test_requirements_are_pinned():
-    lines = (ROOT / "src/handler/requirements.txt").read_text().splitlines()
-    packages = [line for line in lines if line and not line.startswith("#")]
-    assert packages
-    assert all("==" in line for line in packages)
+def test_lambdas_log_controls_are_the_only_level_setting(template):
+    # The values Lambda accepts, from CloudFormation's own schema of AWS::Lambda::Function.
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::Lambda::Function")
+    accepted = schema.schema["definitions"]["LoggingConfig"]["properties"]
+    parameter = template["Parameters"]["LogLevel"]
+    assert parameter["AllowedValues"] == accepted["ApplicationLogLevel"]["enum"]
+    assert parameter["Default"] == "INFO"
+    function = template["Resources"]["SolutionUpdateFunction"]["Properties"]
+    logging_config = function["LoggingConfig"]
+    assert logging_config["LogFormat"] == "JSON"  # Lambda filters levels of JSON logs only
+    assert logging_config["ApplicationLogLevel"] == {"Ref": "LogLevel"}
+    assert logging_config["SystemLogLevel"] == "INFO"
+    assert logging_config["SystemLogLevel"] in accepted["SystemLogLevel"]["enum"]
+    # Lambda's AWS_LAMBDA_LOG_LEVEL overrides these in Powertools Logger: a second knob would lie.
+    variables = function["Environment"]["Variables"]
+    assert not {"POWERTOOLS_LOG_LEVEL", "LOG_LEVEL"} & set(variables)
+
+
+def locked(path: Path) -> dict[str, tuple[str, list[str]]]:
+    """Map each package of a pip requirements file to its pinned version and its hashes."""
+    entries = {}
+    logical_lines = path.read_text().replace("\\\n", " ").splitlines()
+    for line in logical_lines:
+        words = line.split("#")[0].split()
+        if words:
+            name, version = words[0].split("==")
+            hashes = [word.removeprefix("--hash=") for word in words[1:]]
+            entries[name.lower()] = (version, hashes)
+    return entries
+
+
+def test_the_function_lock_pins_every_package_with_hashes():
+    lock = locked(ROOT / "src/handler/requirements.txt")
+    assert {"boto3", "botocore", "s3transfer", "urllib3", "wrapt"} <= set(lock)  # transitive too
+    for name, (version, hashes) in lock.items():
+        assert version, name
+        assert hashes, name
+        assert all(re.fullmatch(r"sha256:[0-9a-f]{64}", digest) for digest in hashes), name
+    # wrapt has compiled wheels: the lock holds every file's hash, arm64 ones included
+    assert len(lock["wrapt"][1]) > 2
+
+
+def test_the_lock_keeps_the_pins_of_requirements_in():
+    lock = locked(ROOT / "src/handler/requirements.txt")
+    wanted = {
+        name.lower(): version
+        for name, (version, _) in locked(ROOT / "src/handler/requirements.in").items()
+    }
+    assert wanted
+    assert {name: lock[name][0] for name in wanted} == wanted
+
+
+def test_sam_validate_lints_with_the_cfn_lint_that_make_templates_runs():
+    pins = [
+        locked(ROOT / name)["cfn-lint"][0]
+        for name in ("requirements-dev.txt", "requirements-sam.txt")
+    ]
+    assert pins[0] == pins[1]
