@@ -57,3 +57,11 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache
+
+.PHONY: invoke
+## invoke: one event through the function as Lambda runs it (its runtime client, no Docker), against
+## an emulator seeded for it: make invoke EVENT=events/create.json [INVOKE_ARGS="--parameter-overrides
+## LogLevel=DEBUG" or "--task-root .aws-sam/build/SolutionUpdateFunction"]
+invoke: $(STAMP)
+	@test -n "$(EVENT)" || { echo "usage: make invoke EVENT=events/<file>.json [INVOKE_ARGS=...]" >&2; exit 2; }
+	$(BIN)/python -m localcloud.invoke $(EVENT) $(INVOKE_ARGS)
