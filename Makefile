@@ -82,3 +82,11 @@ lock: $(STAMP)
 ## it v<version>; RELEASE_ARGS=--dry-run runs the checks and prints the commands without running them
 release: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python tools/release.py $(RELEASE_ARGS)
+
+.PHONY: invoke
+## invoke: one event through the function as Lambda runs it (its runtime client, no Docker), against
+## an emulator seeded for it: make invoke EVENT=events/create.json [INVOKE_ARGS="--parameter-overrides
+## LogLevel=DEBUG" or "--task-root .aws-sam/build/SolutionUpdateFunction"]
+invoke: $(STAMP)
+	@test -n "$(EVENT)" || { echo "usage: make invoke EVENT=events/<file>.json [INVOKE_ARGS=...]" >&2; exit 2; }
+	$(BIN)/python -m localcloud.invoke $(EVENT) $(INVOKE_ARGS)

@@ -482,7 +482,10 @@ class EmulatorServer:
 
 
 def main() -> None:
-    """Serve until interrupted, for `sam local invoke` or manual exploration."""
+    """Serve until interrupted, for `sam local invoke` or manual exploration; `--seed` creates
+    the solutions that events name first."""
+    from localcloud.seed import read_events, seed_solutions
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=4566)
     parser.add_argument(
@@ -490,8 +493,18 @@ def main() -> None:
         default="127.0.0.1",
         help="address to listen on; sam local invoke's container needs one it can reach",
     )
+    parser.add_argument(
+        "--seed",
+        nargs="+",
+        default=[],
+        metavar="PATH",
+        help="CloudFormation events (events/*.json): create the solutions they name, in the "
+        "state each request expects, before serving",
+    )
     args = parser.parse_args()
     with EmulatorServer(args.port, args.host) as server:
+        for arn in seed_solutions(server.url, read_events(args.seed)):
+            print(f"Seeded {arn} (ACTIVE)")
         print(f"Personalize emulator on {server.url} (account {ACCOUNT_ID}); Ctrl-C to stop")
         try:
             while True:

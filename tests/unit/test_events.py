@@ -1,4 +1,5 @@
-"""The sam local invoke inputs in events/: well-formed requests, and an env file SAM will apply."""
+"""The inputs in events/ (for make invoke and sam local invoke): well-formed requests, the solution
+state each is seeded with, and an env file SAM will apply."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from aws_lambda_powertools.utilities.parser.models import (
 from cfnlint.decode import decode
 
 import properties
+from localcloud import seed
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = sorted(path for path in (ROOT / "events").glob("*.json") if path.name != "env.json")
@@ -59,3 +61,67 @@ def test_env_file_only_sets_variables_the_template_declares():
     assert env[FUNCTION]
     undeclared = set(env[FUNCTION]) - set(declared)
     assert not undeclared, f"SAM ignores variables the template does not declare: {undeclared}"
+
+
+def seeded(name):
+    """The solutions `--seed events/<name>` creates, and the CreateSolution settings of each."""
+    return {
+        arn: seed.creation_settings(properties)
+        for arn, properties in seed.solutions_named(read(ROOT / "events" / name)).items()
+    }
+
+
+DEMO = "arn:aws:personalize:us-east-1:123456789012:solution/demo"
+DEFAULTS: dict = {}  # a new solution: the service's defaults (training on, every 7 days)
+
+
+def every_days(days):
+    """CreateSolution's settings for automatic training every `days` days."""
+    return {
+        "performAutoTraining": True,
+        "solutionConfig": {"autoTrainingConfig": {"schedulingExpression": f"rate({days} days)"}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "solutions"),
+    [
+        # Create: the stack has just created the solution; the request changes its schedule.
+        ("create.json", {DEMO: DEFAULTS}),
+        # Update: the last SUCCESS left the old properties' settings.
+        ("update.json", {DEMO: every_days(5)}),
+        # The rollback Update after another resource failed: this one's update had applied.
+        ("update-rollback.json", {DEMO: every_days(3)}),
+        # Replacement: the old solution as it was, the new one just created.
+        ("update-replacement.json", {DEMO: every_days(5), f"{DEMO}-v2": DEFAULTS}),
+        ("delete.json", {DEMO: every_days(5)}),
+        ("delete-after-failed-create.json", {DEMO: every_days(5)}),
+    ],
+)
+def test_seed_creates_the_solutions_each_event_expects(name, solutions):
+    assert seeded(name) == solutions
+
+
+def test_seed_sends_createsolution_the_types_its_model_wants():
+    properties = {
+        "PerformAutoTraining": "FALSE",
+        "PerformIncrementalUpdate": "true",
+        "SolutionUpdateConfig": {
+            "EventsConfig": {
+                "EventParametersList": [
+                    {"EventType": "click", "EventValueThreshold": "0.5", "Weight": "0.3"}
+                ]
+            }
+        },
+    }
+    assert seed.creation_settings(properties) == {
+        "performAutoTraining": False,
+        "performIncrementalUpdate": True,
+        "solutionConfig": {
+            "eventsConfig": {
+                "eventParametersList": [
+                    {"eventType": "click", "eventValueThreshold": 0.5, "weight": 0.3}
+                ]
+            }
+        },
+    }

@@ -1,0 +1,172 @@
+"""`make invoke EVENT=events/<file>.json`: one CloudFormation request through the function as Lambda
+runs it, without Docker, and the answer CloudFormation would get.
+
+Starts, all on 127.0.0.1: the Personalize emulator, seeded with the solutions the event names
+(localcloud.seed); the response bucket stand-in; the Lambda Invoke stand-in (for the hand-off of a
+long wait); and the function under Lambda's Python runtime client (localcloud.runtime_api). The
+event's ResponseURL is replaced by a presigned-looking URL on the local bucket (never printed).
+Prints the function's log lines (stderr) and the answer (stdout); stops everything; exits 1 unless
+exactly one answer arrived.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from localcloud.emulator import EmulatorServer, controls
+from localcloud.lambda_service import LambdaService
+from localcloud.receiver import Receiver
+from localcloud.runtime_api import HANDLER_DIR, FunctionConfig, Invocation, LocalFunction
+from localcloud.seed import read_events, seed_solutions
+
+
+@dataclass
+class Result:
+    """What one request came to: the answers the bucket received, the invocations it took, the
+    Personalize calls answered (by operation), the function's output, and the seconds from
+    delivery to the end of the last invocation."""
+
+    event: dict[str, Any] = field(repr=False)  # its ResponseURL is a secret
+    answers: list[dict[str, Any]]
+    invocations: list[Invocation]
+    calls: Counter[str]
+    output: list[str] = field(repr=False)
+    seconds: float
+
+
+class LocalCloud:
+    """The Personalize emulator, the response bucket, the Lambda Invoke stand-in and the function
+    under Lambda's runtime client, on 127.0.0.1; stopped (function first) on exit.
+    `parameters` override the template's (LogLevel=DEBUG, ...); `timeout` the function's."""
+
+    def __init__(
+        self,
+        *,
+        parameters: Mapping[str, str] | None = None,
+        task_root: Path = HANDLER_DIR,
+        timeout: float | None = None,
+        echo: IO[str] | None = None,
+    ) -> None:
+        self.config = FunctionConfig.from_template(parameters)
+        self.task_root, self.timeout, self.echo = task_root, timeout, echo
+        self._stack = ExitStack()
+
+    def __enter__(self) -> LocalCloud:
+        with ExitStack() as stack:
+            self.emulator = stack.enter_context(EmulatorServer())
+            self.receiver = stack.enter_context(Receiver())
+            self.invoked = stack.enter_context(LambdaService())
+            self.function = stack.enter_context(
+                LocalFunction(
+                    self.config,
+                    task_root=self.task_root,
+                    timeout=self.timeout,
+                    echo=self.echo,
+                    environment={
+                        "AWS_ENDPOINT_URL_PERSONALIZE": self.emulator.url,
+                        "AWS_ENDPOINT_URL_LAMBDA": self.invoked.url,
+                        "RESPONSE_URL_ALLOWED_HOSTS": "127.0.0.1",
+                    },
+                )
+            )
+            self._stack = stack.pop_all()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def deliver(self, event: Mapping[str, Any]) -> Result:
+        """Deliver the event, its ResponseURL pointed at the local bucket, and collect what came
+        of it (the hand-offs included)."""
+        request_id = str(event["RequestId"])
+        delivered = {**event, "ResponseURL": self.receiver.url_for(request_id)}
+        before, shown = len(controls.calls), len(self.function.output)
+        started = time.monotonic()
+        invocations = self.function.play(delivered, self.invoked)
+        seconds = time.monotonic() - started
+        answers = [received.body for received in self.receiver.responses_for(request_id)]
+        calls = Counter(call.operation for call in controls.calls[before:])
+        output = self.function.output[shown:]
+        return Result(delivered, answers, invocations, calls, output, seconds)
+
+
+def run(event: Mapping[str, Any], **options: Any) -> Result:
+    """Deliver the event in a fresh local cloud, seeded with the solutions it names."""
+    with LocalCloud(**options) as cloud:
+        seed_solutions(cloud.emulator.url, [event])
+        return cloud.deliver(event)
+
+
+def describe(result: Result) -> str:
+    """The answer as CloudFormation would show it, and what it took."""
+    event = result.event
+    count = len(result.invocations)
+    lines = [
+        f"{event['RequestType']} {event['LogicalResourceId']}: {len(result.answers)} answer(s) "
+        f"in {result.seconds:.1f} s, {count} invocation{'s' if count != 1 else ''}"
+    ]
+    for answer in result.answers:
+        lines.append(f"  Status              {answer['Status']}")
+        if answer.get("Reason"):
+            lines.append(f"  Reason              {answer['Reason']}")
+        lines.append(f"  PhysicalResourceId  {answer['PhysicalResourceId']}")
+        data = answer.get("Data") or {}
+        lines.append("  Data" + ("" if data else "                (none)"))
+        lines.extend(f"    {key:<26}{value}" for key, value in data.items())
+    for invocation in result.invocations:
+        if invocation.outcome != "response":
+            lines.append(f"  invocation {invocation.outcome}: {json.dumps(invocation.body)}")
+    calls = ", ".join(f"{name} x{count}" for name, count in sorted(result.calls.items()))
+    lines.append(f"  Personalize calls   {calls or '(none)'}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Command line: one event file, optional parameter overrides and artifact directory."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "event", type=Path, help="a CloudFormation request, e.g. events/create.json"
+    )
+    parser.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="template parameters, as sam deploy takes them (e.g. LogLevel=DEBUG)",
+    )
+    parser.add_argument(
+        "--task-root",
+        type=Path,
+        default=HANDLER_DIR,
+        help="the function's code: src/handler, or a sam build artifact directory",
+    )
+    parser.add_argument("--timeout", type=float, help="seconds per invocation (template's)")
+    args = parser.parse_args()
+    (event,) = read_events([args.event])
+    try:
+        result = run(
+            event,
+            parameters=dict(item.split("=", 1) for item in args.parameter_overrides),
+            task_root=args.task_root.resolve(),
+            timeout=args.timeout,
+            echo=sys.stderr,
+        )
+    except ValueError as refused:  # a parameter CloudFormation would refuse, a bad override
+        parser.error(str(refused))
+    print(describe(result))
+    if len(result.answers) != 1:
+        print("CloudFormation needs exactly one answer", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Seeding the Personalize emulator with the solutions that CloudFormation events name.
+
+An event only makes sense against the solution state that CloudFormation's previous step left:
+- Create: a solution the stack has just created, with the service's defaults (automatic training
+  on, every 7 days), which the Create then changes;
+- Update: the solution at the settings of OldResourceProperties (the last request answered
+  SUCCESS set them); when the Update changes SolutionArn (a replacement), the new solution is a
+  fresh one, as for a Create;
+- Delete: the solution at the settings of ResourceProperties.
+
+Each solution is created through boto3's CreateSolution, as a user would, and is ready once ACTIVE.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+DATASET_GROUP = "arn:{partition}:personalize:{region}:{account}:dataset-group/seeded"
+READY_WITHIN = 10.0  # seconds for a seeded solution to become ACTIVE
+
+
+def creation_settings(properties: Mapping[str, Any] | None) -> dict[str, Any]:
+    """CreateSolution's settings for the resource properties (CloudFormation sends strings);
+    None stands for a new solution, which gets the service's defaults."""
+    if properties is None:
+        return {}
+    settings: dict[str, Any] = {}
+    for flag in ("PerformAutoTraining", "PerformIncrementalUpdate"):
+        if flag in properties:
+            settings[flag[0].lower() + flag[1:]] = str(properties[flag]).lower() == "true"
+    update = properties.get("SolutionUpdateConfig") or {}
+    config: dict[str, Any] = {}
+    schedule = (update.get("AutoTrainingConfig") or {}).get("SchedulingExpression")
+    if schedule is not None:
+        config["autoTrainingConfig"] = {"schedulingExpression": schedule}
+    events = (update.get("EventsConfig") or {}).get("EventParametersList")
+    if events is not None:
+        config["eventsConfig"] = {
+            "eventParametersList": [
+                {
+                    "eventType": item["EventType"],
+                    "eventValueThreshold": float(item["EventValueThreshold"]),
+                    "weight": float(item["Weight"]),
+                }
+                for item in events
+            ]
+        }
+    if config:
+        settings["solutionConfig"] = config
+    return settings
+
+
+def solutions_named(event: Mapping[str, Any]) -> dict[str, Mapping[str, Any] | None]:
+    """Each solution ARN the event names, with the properties whose settings it should have
+    (None: a new solution with the service's defaults)."""
+    new = event.get("ResourceProperties") or {}
+    old = event.get("OldResourceProperties") or {}
+    request_type = event.get("RequestType")
+    named: dict[str, Mapping[str, Any] | None] = {}
+    if request_type == "Update" and "SolutionArn" in old:
+        named[old["SolutionArn"]] = old
+    if "SolutionArn" in new:
+        named.setdefault(new["SolutionArn"], new if request_type == "Delete" else None)
+    return named
+
+
+def seed_solutions(endpoint_url: str, events: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Create the solutions the events name, each once (as the first event naming it needs it),
+    and wait until they are ACTIVE; returns their ARNs."""
+    wanted: dict[str, Mapping[str, Any] | None] = {}
+    for event in events:
+        for arn, properties in solutions_named(event).items():
+            wanted.setdefault(arn, properties)
+    for arn, properties in wanted.items():
+        create_active(endpoint_url, arn, creation_settings(properties))
+    return list(wanted)
+
+
+def create_active(endpoint_url: str, arn: str, settings: Mapping[str, Any]) -> None:
+    """CreateSolution in the ARN's region and account, then wait until it is ACTIVE."""
+    _, partition, _, region, account, resource = arn.split(":", 5)
+    client = boto3.client(
+        "personalize",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - the emulator's fake credentials
+        config=Config(retries={"mode": "standard"}, connect_timeout=2, read_timeout=5),
+    )
+    group = DATASET_GROUP.format(partition=partition, region=region, account=account)
+    created = client.create_solution(
+        name=resource.removeprefix("solution/"), datasetGroupArn=group, **settings
+    )["solutionArn"]
+    if created != arn:
+        raise ValueError(f"the emulator created {created}, not {arn}: use account 123456789012")
+    give_up = time.monotonic() + READY_WITHIN
+    while client.describe_solution(solutionArn=arn)["solution"]["status"] != "ACTIVE":
+        if time.monotonic() > give_up:
+            raise TimeoutError(f"{arn} did not become ACTIVE within {READY_WITHIN:.0f} s")
+        time.sleep(0.05)
+
+
+def read_events(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
+    """The events in these JSON files."""
+    return [json.loads(Path(path).read_text()) for path in paths]

@@ -1,0 +1,240 @@
+"""The function as Lambda runs it: Lambda's own Python runtime client (awslambdaric) in a
+subprocess, against the Runtime API stand-in, with the environment Lambda sets from template.yaml.
+
+Deadlines come from the runtime's Lambda-Runtime-Deadline-Ms header; log lines are JSON at the
+level the template's LogLevel gives Lambda's logging controls; the presigned ResponseURL appears
+nowhere in the function's output; a long wait hands off through the Lambda Invoke stand-in and
+answers once; and every file in events/ gets the answer the README promises, through the code
+behind `make invoke`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from localcloud.emulator import Timing, controls
+from localcloud.invoke import LocalCloud, Result, run
+from localcloud.receiver import SECRET_MARKERS
+from localcloud.runtime_api import HANDLER_DIR, FunctionConfig, lambda_environment
+from localcloud.seed import seed_solutions
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "events"
+SERVICE = "personalize-solution-update"
+DEMO = "arn:aws:personalize:us-east-1:123456789012:solution/demo"
+# Each file in events/: the answer's status and id, and the UpdateSolution calls it takes.
+EXPECTED = {
+    "create.json": ("SUCCESS", DEMO, 1),
+    "update.json": ("SUCCESS", DEMO, 1),
+    "update-rollback.json": ("SUCCESS", DEMO, 1),
+    "update-replacement.json": ("SUCCESS", f"{DEMO}-v2", 1),
+    "delete.json": ("SUCCESS", DEMO, 0),
+    "delete-after-failed-create.json": (
+        "SUCCESS",
+        "create-failed-0b6f3c1e-5a2d-4e8f-9c71-1a2b3c4d5e07",
+        0,
+    ),
+}
+# The function spends its remaining time less 28 s on Personalize: 8 s are kept for the hand-off
+# call and the answer, 20 s for the last call it may start. 31 s leaves 3 s of waiting per
+# invocation, so an update that takes about 3 s more than that needs a second invocation.
+SHORT_INVOCATION = 31.0
+
+
+def read(name: str) -> dict:
+    """An event file of events/."""
+    return json.loads((EVENTS / name).read_text())
+
+
+def log_lines(result: Result) -> list[dict]:
+    """The function's output, each line parsed: all of it must be JSON, as LogFormat JSON says."""
+    parsed = []
+    for number, line in enumerate(result.output, start=1):
+        try:
+            parsed.append(json.loads(line))
+        except ValueError:
+            # Not the line itself: it could carry what assert_clean looks for.
+            pytest.fail(f"line {number} of the function's output is not JSON")
+    return parsed
+
+
+def levels(result: Result, service_only: bool = False) -> set[str]:
+    """The levels of the log lines (of the function's own logger only, if asked)."""
+    return {
+        line["level"]
+        for line in log_lines(result)
+        if "level" in line and (not service_only or line.get("service") == SERVICE)
+    }
+
+
+def assert_clean(result: Result) -> None:
+    """No presigned parameter, and not the ResponseURL itself, in anything the function wrote."""
+    text = "\n".join(result.output)
+    assert result.output, "the function wrote nothing; the check would be empty"
+    leaked = [marker for marker in SECRET_MARKERS if marker in text]
+    assert not leaked, f"the function's output carries presigned URL material: {leaked}"
+    assert result.event["ResponseURL"] not in text
+
+
+def assert_stopped(pids: list[int]) -> None:
+    """Every runtime process started is gone (killed and reaped)."""
+    assert pids
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+@pytest.fixture(autouse=True)
+def fresh_emulator():
+    """Each local cloud starts from an empty emulator with its default timing."""
+    controls.reset()
+    yield
+    controls.reset()
+
+
+def test_the_function_gets_lambdas_environment_and_the_templates_not_this_process(monkeypatch):
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
+    monkeypatch.setenv("AWS_PROFILE", "someone")
+    config = FunctionConfig.from_template()
+    assert (config.handler, config.memory_mb, config.timeout) == ("app.lambda_handler", 256, 900)
+    env = lambda_environment(config, "127.0.0.1:9001", HANDLER_DIR, config.timeout)
+    assert env["AWS_LAMBDA_RUNTIME_API"] == "127.0.0.1:9001"
+    assert env["LAMBDA_TASK_ROOT"] == str(HANDLER_DIR)
+    assert env["_HANDLER"] == "app.lambda_handler"
+    assert env["AWS_LAMBDA_FUNCTION_TIMEOUT"] == "900"
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
+    assert (env["AWS_LAMBDA_LOG_FORMAT"], env["AWS_LAMBDA_LOG_LEVEL"]) == ("JSON", "INFO")
+    assert env["POWERTOOLS_TRACE_DISABLED"] == "true"  # the template's !If, EnableTracing false
+    assert env.get("POWERTOOLS_LOG_LEVEL") != "DEBUG"
+    assert "AWS_PROFILE" not in env
+
+
+def test_parameter_overrides_are_checked_as_cloudformation_checks_them():
+    with pytest.raises(ValueError, match="declares no parameter Nope"):
+        FunctionConfig.from_template({"Nope": "1"})
+    with pytest.raises(ValueError, match="EnableTracing=maybe is not one of"):
+        FunctionConfig.from_template({"EnableTracing": "maybe"})
+    traced = FunctionConfig.from_template({"EnableTracing": "true"})
+    assert traced.environment["POWERTOOLS_TRACE_DISABLED"] == "false"
+
+
+def test_every_event_file_has_an_expected_answer():
+    files = {path.name for path in EVENTS.glob("*.json") if path.name != "env.json"}
+    assert files == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_event_file_gets_its_answer_through_make_invoke(name):
+    status, physical_id, update_calls = EXPECTED[name]
+    event = read(name)
+    result = run(event)
+    assert_clean(result)
+    assert len(result.answers) == 1, result.answers
+    answer = result.answers[0]
+    assert (answer["Status"], answer["PhysicalResourceId"]) == (status, physical_id), answer
+    assert result.calls["UpdateSolution"] == update_calls
+    assert [i.outcome for i in result.invocations] == ["response"]
+    if event["RequestType"] != "Delete":
+        wanted = event["ResourceProperties"]["SolutionUpdateConfig"]["AutoTrainingConfig"]
+        assert answer["Data"]["SchedulingExpression"] == wanted["SchedulingExpression"]
+    assert "DEBUG" not in levels(result), "the template's default LogLevel is INFO"
+    assert "INFO" in levels(result, service_only=True)
+
+
+def test_the_deadline_the_handler_sees_is_the_runtime_header():
+    """The function is configured for the template's 900 s, but the Runtime API hands out a
+    10 s deadline: the handler must count from the header and answer FAILED before it."""
+    event = read("create.json")
+    with LocalCloud() as cloud:
+        seed_solutions(cloud.emulator.url, [event])
+        cloud.function.api.timeout = 10.0  # only the Lambda-Runtime-Deadline-Ms header changes
+        result = cloud.deliver(event)
+        answered_at = cloud.receiver.received[0].wall
+    assert_clean(result)
+    (invocation,) = result.invocations
+    assert invocation.deadline_ms is not None
+    assert answered_at < invocation.deadline_ms / 1000
+    (answer,) = result.answers
+    assert answer["Status"] == "FAILED"
+    seconds_left = re.search(r"had (\d+) s left", answer["Reason"])
+    assert seconds_left, answer["Reason"]
+    assert int(seconds_left.group(1)) <= 10
+    assert result.calls["UpdateSolution"] == 0
+
+
+@pytest.mark.parametrize(
+    ("log_level", "shown", "hidden"),
+    [
+        ("DEBUG", {"DEBUG", "INFO", "WARNING"}, set()),
+        ("INFO", {"INFO", "WARNING"}, {"DEBUG"}),
+        ("WARN", {"WARNING"}, {"DEBUG", "INFO"}),
+    ],
+)
+def test_log_lines_are_json_at_the_level_lambda_logging_controls_set(log_level, shown, hidden):
+    """A Create on a missing solution fails at once, logging at INFO and WARNING; the template's
+    LogLevel reaches the function as Lambda's AWS_LAMBDA_LOG_LEVEL."""
+    with LocalCloud(parameters={"LogLevel": log_level}) as cloud:
+        assert cloud.config.log_level == log_level, (
+            "LogLevel does not reach Lambda's logging controls (LoggingConfig.ApplicationLogLevel)"
+        )
+        result = cloud.deliver(read("create.json"))
+    assert_clean(result)
+    assert result.answers[0]["Status"] == "FAILED"
+    seen = levels(result)
+    assert shown <= seen, f"LogLevel={log_level}: expected {shown} among {seen}"
+    assert not hidden & seen, f"LogLevel={log_level}: {hidden & seen} should be hidden"
+    if log_level == "DEBUG":
+        assert "DEBUG" in levels(result, service_only=True), "no DEBUG line from the handler"
+
+
+def test_a_long_wait_hands_off_through_lambda_and_answers_once():
+    """At DEBUG, the most verbose level, across invocations: the hand-off payload carries the
+    ResponseURL, yet it appears nowhere in the output."""
+    event = read("create.json")
+    with LocalCloud(timeout=SHORT_INVOCATION, parameters={"LogLevel": "DEBUG"}) as cloud:
+        controls.timing = Timing(update_in_progress=4.0)
+        seed_solutions(cloud.emulator.url, [event])
+        result = cloud.deliver(event)
+        assert cloud.invoked.invoked == len(result.invocations) - 1
+        assert cloud.invoked.queued == []
+        pids = cloud.function.pids
+    assert_clean(result)
+    assert_stopped(pids)
+    assert len(result.invocations) >= 2
+    assert [i.outcome for i in result.invocations] == ["response"] * len(result.invocations)
+    (answer,) = result.answers
+    assert answer["Status"] == "SUCCESS", answer
+    assert answer["Data"]["SchedulingExpression"] == "rate(5 days)"
+    assert result.calls["UpdateSolution"] == 1
+    assert len(pids) == 1, "the hand-off should reach the warm runtime, not a new process"
+
+
+def test_make_invoke_exits_non_zero_when_no_answer_comes(tmp_path):
+    """A task root without the handler: the runtime reports its init error and exits, no answer
+    reaches the bucket, and the command says so and fails."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [
+            sys.executable,
+            "-m",
+            "localcloud.invoke",
+            str(EVENTS / "create.json"),
+            "--task-root",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "0 answer(s)" in done.stdout
+    assert "Runtime.ImportModuleError" in done.stdout
+    assert "exactly one answer" in done.stderr
