@@ -140,6 +140,7 @@ class Dispatcher:
         logger.append_keys(**request.log_keys())
         answer = Answer(request, lambda: seconds_left(context) - PUT_MARGIN)
         timetable = self._plan(request, remaining)
+        logger.debug("Planned the invocation", extra=timetable._asdict())
         watchdog = threading.Timer(timetable.watchdog_after, self._time_out, (answer,))
         watchdog.daemon = True
         watchdog.start()

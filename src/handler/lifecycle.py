@@ -160,7 +160,17 @@ class SolutionUpdater:
     def _describe(self, arn: str) -> SolutionState:
         """DescribeSolution, with its failures turned into the waiter's terms."""
         with waiting_terms("answer DescribeSolution"):
-            return self.solutions.describe(arn)
+            state = self.solutions.describe(arn)
+        latest = state.latest_update
+        logger.debug(
+            "Read the solution",
+            extra={
+                "status": state.status,
+                "latest_update_status": latest.status if latest else None,
+                "settings": state.settings._asdict(),
+            },
+        )
+        return state
 
     def _ready_state(self, arn: str) -> SolutionState:
         """A read of a solution that can be updated now (Retry while it is busy)."""
@@ -212,6 +222,9 @@ class SolutionUpdater:
         failed, Retry while it is pending."""
         state = self._describe(settings.solution_arn)
         progress = progress_of(state, settings, baseline)
+        logger.debug(
+            "Checked the update", extra={"phase": progress.phase.value, "status": progress.status}
+        )
         if progress.phase is Phase.SUCCEEDED:
             return state
         if progress.phase is Phase.FAILED:
