@@ -29,8 +29,8 @@ $(STAMP): requirements-dev.txt requirements-sam.txt src/handler/requirements.txt
 demo: $(STAMP)
 	PYTHONPATH=src/handler $(BIN)/python -m localcloud.demo
 
-## test: everything CI runs
-test: lint unit-and-functional templates build
+## test: everything CI runs (the CDK example is synthesized first, so the tests compare it)
+test: lint cdk-synth unit-and-functional templates build
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -41,9 +41,9 @@ unit-and-functional: $(STAMP)
 	$(BIN)/pytest
 
 templates: $(STAMP)
-	$(BIN)/cfn-lint template.yaml
-	$(BIN)/cfn-lint examples/*.yaml
+	$(BIN)/cfn-lint template.yaml examples/*.yaml
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam validate --lint --template template.yaml
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam validate --lint --template examples/nested-application.yaml
 
 ## build: sam build, then import the artifact in a clean interpreter to prove it is complete
 build: $(STAMP)
@@ -66,7 +66,7 @@ bench: $(STAMP)
 	PYTHONPATH=src/handler:. $(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) $(CDK_VENV) $(CDK_DIR)/cdk.out .aws-sam .pytest_cache .ruff_cache .mypy_cache
 
 .PHONY: lock release
 
@@ -90,3 +90,26 @@ release: $(STAMP)
 invoke: $(STAMP)
 	@test -n "$(EVENT)" || { echo "usage: make invoke EVENT=events/<file>.json [INVOKE_ARGS=...]" >&2; exit 2; }
 	$(BIN)/python -m localcloud.invoke $(EVENT) $(INVOKE_ARGS)
+
+# Examples beyond the plain templates: the CDK app has its own venv, so .venv does not carry
+# aws-cdk-lib (and its jsii runtime) for everyone.
+CDK_DIR := examples/cdk
+CDK_VENV := .venv-cdk
+CDK_STAMP := $(CDK_VENV)/.installed
+
+.PHONY: cdk-synth
+
+
+$(CDK_STAMP): $(CDK_DIR)/requirements.txt
+	test -x $(CDK_VENV)/bin/python || $(PYTHON) -m venv $(CDK_VENV)
+	$(CDK_VENV)/bin/python -m pip install --quiet -r $(CDK_DIR)/requirements.txt
+	touch $(CDK_STAMP)
+
+## cdk-synth: synthesize the CDK example offline (python app.py; needs Node.js on PATH), then
+## cfn-lint its template and check it against the YAML example it mirrors
+# CDK_OUTDIR is what `cdk synth` sets; jsii's banner about Node 20's end of life is silenced.
+cdk-synth: $(STAMP) $(CDK_STAMP)
+	rm -rf $(CDK_DIR)/cdk.out
+	cd $(CDK_DIR) && CDK_OUTDIR=cdk.out JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 \
+		$(CURDIR)/$(CDK_VENV)/bin/python app.py
+	$(BIN)/cfn-lint $(CDK_DIR)/cdk.out/*.template.json
