@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench.cloud import FIVE_DAYS, BenchError, LocalCloud
+from bench.shipped import FUNCTION_TIMEOUT
 from localcloud.cloudformation import CloudFormation
 from localcloud.harness import handler_on_clock
 from localcloud.simclock import SimulatedClock
@@ -20,7 +21,6 @@ DURATIONS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3000)  # UpdateSolution to A
 SWEEP_DURATION = 360  # the sweep's update length: a multiple of every interval, so phases stratify
 SWEEP_INTERVALS = (1, 2, 3, 4, 5, 8, 10, 15, 20, 30)  # seconds
 PHASES = (1 / 6, 1 / 2, 5 / 6)  # midpoints of three equal strata of a poll interval
-FUNCTION_TIMEOUT = 900.0  # the function's timeout (template.yaml)
 SHORT_INVOCATION = 0.1  # billed seconds of one short isComplete / scheduled poll invocation
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from bench import coldstart, guards, load, polling
+from bench import coldstart, guards, load, shipped
 from bench.coldstart import ColdStart
 from bench.goals import CALLS_GOAL, LATENCY_GOAL, Goal, Results
 from bench.guards import DeleteTiming, Guard
@@ -249,7 +249,7 @@ def method() -> str:
     constants = {
         "durations": ", ".join(f"{d:g}" for d in DURATIONS),
         "sweep_duration": f"{SWEEP_DURATION}",
-        "function_timeout": f"{polling.FUNCTION_TIMEOUT:g}",
+        "function_timeout": f"{shipped.FUNCTION_TIMEOUT}",
         "guard_duration": f"{guards.GUARD_DURATION:g}",
         "delete_runs": f"{guards.DELETE_RUNS}",
         "cold_runs": f"{coldstart.RUNS}",
