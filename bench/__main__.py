@@ -15,7 +15,7 @@ import sys
 import time
 from dataclasses import replace
 
-from bench.cloud import local_cloud
+from bench.cloud import local_cloud, progress
 from bench.coldstart import RUNS, measure_cold_start
 from bench.goals import Results, judge
 from bench.guards import measure_delete, measure_guards
@@ -28,11 +28,6 @@ from bench.shipped import ROOT
 from localcloud.simclock import SimulatedClock
 
 DOCS = ROOT / "docs"
-
-
-def progress(message: str) -> None:
-    """A progress line on stderr (stdout holds the report)."""
-    print(message, file=sys.stderr, flush=True)
 
 
 def simulated(results: Results) -> tuple[Results, tuple[int, ...]]:

@@ -4,6 +4,7 @@ and Lambda Invoke stand-in on loopback, on the clock the section chooses (simula
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,11 @@ FIVE_DAYS: dict[str, Any] = {
 
 class BenchError(Exception):
     """A run did not behave as the measurement assumes (no update made, no answer, ...)."""
+
+
+def progress(message: str) -> None:
+    """A progress line on stderr (stdout holds the report)."""
+    print(message, file=sys.stderr, flush=True)
 
 
 @dataclass

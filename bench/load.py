@@ -15,7 +15,6 @@ import math
 import os
 import select
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import shipped
-from bench.cloud import FIVE_DAYS, BenchError, LocalCloud
+from bench.cloud import FIVE_DAYS, BenchError, LocalCloud, progress
 from bench.network import dead_port
 from localcloud.cloudformation import CloudFormation
 from localcloud.throttle import throttle
@@ -90,7 +89,7 @@ class Function:
             self.process.stdin.write(json.dumps(self.event).encode())
             self.process.stdin.close()
         except OSError:
-            print(f"function process for {self.arn} gone before its event", file=sys.stderr)
+            progress(f"function process for {self.arn} gone before its event")
 
     def stop(self) -> None:
         """Stop the process if it still runs, and close what is left of its pipes."""
@@ -219,9 +218,10 @@ def collect(
     for function, answer in zip(functions, answers, strict=True):
         if answer and answer[0].body["Status"] == "SUCCESS":
             latencies.append(answer[0].wall - cloud.settled_at(function.arn))
+        elif answer:
+            progress(f"{function.arn}: {answer[0].body['Status']}, {answer[0].body.get('Reason')}")
         else:
-            outcome = f"answered {answer[0].body}" if answer else "no answer"
-            print(f"{function.arn}: {outcome}\n{tail(function.log)}", file=sys.stderr)
+            progress(f"{function.arn}: no answer; its output ends:\n{tail(function.log)}")
     walls = [a[0].wall for a in answers if a]
     complete = len(walls) == len(functions)
     return LoadRun(
@@ -245,6 +245,6 @@ def measure_load(cloud: LocalCloud, sizes: Sequence[int] = SIZES) -> list[LoadRu
         for size in sizes:
             run = measure_size(cloud, size, Path(logs))
             summary = f"{run.success}/{size} SUCCESS, {size - run.answered} unanswered"
-            print(f"  N={size}: {summary}, {run.slowest:.0f} s", file=sys.stderr, flush=True)
+            progress(f"  N={size}: {summary}, {run.slowest:.0f} s")
             runs.append(run)
     return runs

@@ -104,21 +104,23 @@ def plot_sweep(axis: Any, polling: PollingResult) -> None:
 
 def plot_load(axis: Any, runs: Sequence[LoadRun]) -> None:
     """Per size: the share of DescribeSolution calls throttled (bars, against its goal) and the
-    p50/p95 added latency (lines, right axis)."""
+    p50/p95 added latency (lines, right axis), with one legend for both."""
     sizes = [str(r.size) for r in runs]
     shares = [r.throttled_share * 100 for r in runs]
-    axis.bar(sizes, shares, color="tab:red", alpha=0.5, label="DescribeSolution throttled")
+    axis.bar(sizes, shares, color="tab:red", alpha=0.5, label="DescribeSolution calls throttled")
     axis.axhline(THROTTLED_GOAL * 100, color="grey", linestyle="--", linewidth=1, label="goal")
     axis.set_ylabel("calls throttled (%)")
     axis.set_ylim(0, 100)
     axis.set_xlabel("resources started together (N)")
     axis.set_title(f"Many resources at once, {RATES['DescribeSolution']:g} DescribeSolution/s")
-    axis.legend(loc="upper left", fontsize=8)
     latency = axis.twinx()
+    highest = 0.0
     for quantile, style in ((0.5, "-"), (0.95, "--")):
         values = [r.latency(quantile) or 0.0 for r in runs]
-        label = f"added latency p{quantile * 100:.0f}"
+        highest = max(highest, *values)
+        label = f"added latency p{quantile * 100:.0f} (right)"
         latency.plot(sizes, values, style, marker="o", color="black", label=label)
     latency.set_ylabel("added latency (s)")
-    latency.set_ylim(bottom=0)
-    latency.legend(loc="upper center", fontsize=8)
+    latency.set_ylim(0, max(1.0, highest) * 1.6)  # room above the lines for the legend
+    handles = [*axis.get_legend_handles_labels()[0], *latency.get_legend_handles_labels()[0]]
+    latency.legend(handles=handles, loc="upper left", fontsize=8)
