@@ -6,8 +6,11 @@ PYTHON ?= python3.13
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_VENV := .bench/venv
+BENCH_STAMP := $(BENCH_VENV)/.installed
+BENCH := PYTHONPATH=src/handler:. $(BIN)/python -m bench
 
-.PHONY: demo test unit-and-functional lint templates build emulator receiver clean bench
+.PHONY: demo test unit-and-functional lint templates build emulator receiver clean bench bench-load bench-cold bench-venv
 
 # The function's lock first, hash-checked; then the dev tools, constrained to the lock's versions
 # (pip refuses hashes in a constraints file, hence the name==version copy), so a tool can fail the
@@ -58,15 +61,32 @@ emulator: $(STAMP)
 receiver: $(STAMP)
 	$(BIN)/python -m localcloud.receiver --port 8085 $(RECEIVER_ARGS)
 
-## bench: polling policy vs alternatives, no-op guards, cold start, Delete (local emulator only);
-## prints the tables and writes docs/bench.md and docs/bench.png
-bench: $(STAMP)
+## bench: polling vs alternatives, no-op guards, Delete, cold start and many resources at once
+## (local emulator only); prints the tables and writes docs/bench.md and docs/bench.png
+bench: $(STAMP) $(BENCH_STAMP)
 	$(BIN)/python -c "import matplotlib, sys; sys.exit(matplotlib.__version__ != '3.11.2')" 2>/dev/null \
 		|| $(BIN)/python -m pip install --quiet matplotlib==3.11.2
-	PYTHONPATH=src/handler:. $(BIN)/python -m bench.run
+	$(BENCH) all
+
+## bench-load / bench-cold: one section alone; prints its table, leaves docs/ as they are
+bench-load: $(STAMP) $(BENCH_STAMP)
+	$(BENCH) load
+
+bench-cold: $(STAMP) $(BENCH_STAMP)
+	$(BENCH) cold
+
+## bench-venv: what the function ships, a venv holding src/handler/requirements.txt alone
+## (rebuilt when that file changes); cold start and load run the handler in it
+bench-venv: $(BENCH_STAMP)
+
+$(BENCH_STAMP): src/handler/requirements.txt
+	rm -rf $(BENCH_VENV)
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r src/handler/requirements.txt
+	touch $(BENCH_STAMP)
 
 clean:
-	rm -rf $(VENV) $(CDK_VENV) $(CDK_DIR)/cdk.out .aws-sam .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) $(CDK_VENV) $(CDK_DIR)/cdk.out .bench .aws-sam .pytest_cache .ruff_cache .mypy_cache
 
 .PHONY: lock release
 

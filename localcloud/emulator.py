@@ -33,6 +33,8 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.personalize.models import PersonalizeBackend, personalize_backends
 from moto.personalize.responses import PersonalizeResponse
 
+from localcloud.throttle import throttle
+
 ACCOUNT_ID = "123456789012"
 ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-_]*")
@@ -298,6 +300,8 @@ def _operation(name: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[
             with controls.lock:
                 queued = controls.faults.get(name)
                 fault = queued.pop(0) if queued else None
+                if fault is None and not throttle.admits(name, controls.clock()):
+                    fault = "ThrottlingException"  # the account's rate for this operation
                 if is_network_fault(fault):
                     controls.calls.append(Call(controls.clock(), name, str(fault)))
             if is_network_fault(fault):
