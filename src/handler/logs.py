@@ -15,12 +15,21 @@ from aws_lambda_powertools import Logger
 SERVICE_NAME = "personalize-solution-update"
 
 
+# Lambda's log-level filtering reads each JSON line's "level" and files one it does not know
+# under INFO: Python's WARNING and CRITICAL would be dropped when LogLevel is WARN or ERROR.
+LAMBDA_LEVEL_NAMES = {"WARNING": "WARN", "CRITICAL": "FATAL"}
+
+
 class CurrentStdout(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to sys.stdout as it is now, not as it was at import (a captured stream may close)."""
+    """Writes to sys.stdout as it is now, not as it was at import (a captured stream may close),
+    with the level names Lambda's log-level filtering knows."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        """Emit to the current sys.stdout."""
+        """Emit to the current sys.stdout, renaming the level for Lambda."""
         self.stream = sys.stdout
+        name = LAMBDA_LEVEL_NAMES.get(record.levelname)
+        if name:
+            record = logging.makeLogRecord({**record.__dict__, "levelname": name})
         super().emit(record)
 
 
