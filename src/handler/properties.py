@@ -13,8 +13,11 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from budget import DEFAULT_SERVICE_TIMEOUT
+from partitions import PARTITIONS, is_region_of
 
-SOLUTION_ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
+ACCOUNT_PATTERN = re.compile(r"\d{12}")
+SOLUTION_NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-_]*")  # CreateSolution's name
+MAX_SOLUTION_NAME_LENGTH = 63
 SCHEDULE_PATTERN = re.compile(r"rate\(([1-9][0-9]*) (day|days)\)")
 NUMBER_PATTERN = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 MAX_ARN_LENGTH = 256
@@ -24,6 +27,7 @@ MAX_SCHEDULE_DAYS = 30
 MAX_SHOWN_VALUE = 60
 
 SCHEDULE_FORM = "rate(N day) or rate(N days) with N a whole number from 1 to 30"
+SOLUTION_ARN_FORM = "arn:<partition>:personalize:<region>:<12-digit account>:solution/<name>"
 BOOLEAN_FORM = "true or false"
 
 
@@ -75,6 +79,34 @@ def shown(value: object) -> str:
     """A short, safe rendering of a user's value for an error message."""
     text = repr(value)
     return text if len(text) <= MAX_SHOWN_VALUE else text[: MAX_SHOWN_VALUE - 3] + "..."
+
+
+def solution_arn_problem(value: object) -> str | None:
+    """What is wrong with a SolutionArn (a phrase that follows the value), or None."""
+    if not isinstance(value, str) or not value:
+        return "is not a string"
+    if value != value.strip():
+        return "has leading or trailing white space"
+    if len(value) > MAX_ARN_LENGTH:
+        return f"is longer than {MAX_ARN_LENGTH} characters"
+    parts = value.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return "is not an ARN"
+    _, partition, service, region, account, resource = parts
+    if partition not in PARTITIONS:
+        return f"has partition {shown(partition)}, not one of {', '.join(PARTITIONS)}"
+    if service != "personalize":
+        return f"is an ARN of {shown(service)}, not of personalize"
+    if not is_region_of(partition, region):
+        return f"has region {shown(region)}, not a region of partition {partition}"
+    if not ACCOUNT_PATTERN.fullmatch(account):
+        return f"has account {shown(account)}, not a 12-digit account id"
+    kind, _, name = resource.partition("/")
+    if kind != "solution":
+        return f"names a {shown(kind)}, not a solution"
+    if len(name) > MAX_SOLUTION_NAME_LENGTH or not SOLUTION_NAME_PATTERN.fullmatch(name):
+        return f"has solution name {shown(name)}, not a valid solution name"
+    return None
 
 
 class _Parser:
@@ -132,13 +164,21 @@ class _Parser:
             return None
         return value
 
+    def solution_arn(self, value: object) -> None:
+        """A solution ARN, checked part by part so that the Reason says which part is wrong:
+        a dataset group's ARN or a stray space would otherwise only fail as "not found"."""
+        problem = solution_arn_problem(value)
+        if problem:
+            self.fail("SolutionArn", f"{shown(value)} {problem}", SOLUTION_ARN_FORM)
+
     def schedule(self, name: str, value: object) -> int | None:
         """The days of a rate(N day[s]) expression, within Personalize's limit."""
         match = SCHEDULE_PATTERN.fullmatch(value) if isinstance(value, str) else None
         if match is None:
             self.fail(name, f"{shown(value)} is not a rate expression", SCHEDULE_FORM)
             return None
-        days = int(match.group(1))
+        digits = match.group(1)  # thousands of digits would exceed int()'s limit: range first
+        days = int(digits) if len(digits) <= 2 else MAX_SCHEDULE_DAYS + 1
         if days > MAX_SCHEDULE_DAYS:
             self.fail(name, f"{shown(value)} is out of range", SCHEDULE_FORM)
             return None
@@ -199,17 +239,9 @@ def parse_properties(properties: object) -> ResourceRequest:
     props = parser.mapping("ResourceProperties", properties, TOP_LEVEL)
     arn = props.get("SolutionArn")
     if arn is None:
-        parser.fail("SolutionArn", "is required", "the ARN of a Personalize solution")
-    elif (
-        not isinstance(arn, str)
-        or len(arn) > MAX_ARN_LENGTH
-        or not SOLUTION_ARN_PATTERN.fullmatch(arn)
-    ):
-        parser.fail(
-            "SolutionArn",
-            f"{shown(arn)} is not a solution ARN",
-            "arn:<partition>:personalize:<region>:<account>:solution/<name>",
-        )
+        parser.fail("SolutionArn", "is required", SOLUTION_ARN_FORM)
+    else:
+        parser.solution_arn(arn)
     auto = props.get("PerformAutoTraining")
     incremental = props.get("PerformIncrementalUpdate")
     schedule_days = None

@@ -12,15 +12,14 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from budget import PUT_ATTEMPT_TIMEOUT, PUT_ATTEMPTS, PUT_FIRST_PAUSE
+from partitions import S3_ENDPOINT
 
 _BUCKET = r"cloudformation-custom-resource-response-[a-z0-9]+"
-_S3 = r"s3(?:[.-](?:dualstack\.)?[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9])?"
-_DOMAIN = r"\.amazonaws\.com(?:\.cn)?"
-VIRTUAL_HOSTED = re.compile(rf"{_BUCKET}\.{_S3}{_DOMAIN}")
-PATH_STYLE = re.compile(rf"(?:{_S3}|s3-external-1){_DOMAIN}")
+VIRTUAL_HOSTED = re.compile(rf"{_BUCKET}\.{S3_ENDPOINT}")
+PATH_STYLE = re.compile(rf"{S3_ENDPOINT}|s3-external-1\.amazonaws\.com")
 PATH_STYLE_BUCKET = re.compile(rf"/{_BUCKET}/")
 
 
@@ -61,6 +60,9 @@ def check_url(url: object, extra_hosts: Iterable[str]) -> ResponseTarget:
     host = (parts.hostname or "").lower()
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise RefusedURL(f"ResponseURL {describe_url(parts)} carries user information")
+    if {".", ".."} & set(unquote(parts.path).split("/")):
+        # a path-style URL would leave the response bucket once the path is normalised
+        raise RefusedURL(f"ResponseURL {describe_url(parts)} has . or .. path segments")
     if host in set(extra_hosts) and parts.scheme in ("http", "https"):
         return ResponseTarget(parts)
     aws_host = VIRTUAL_HOSTED.fullmatch(host) or (

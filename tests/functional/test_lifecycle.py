@@ -375,7 +375,9 @@ def test_start_up_failure_answers_failed_with_a_valid_id(receiver, emulator):
     client = client_without_update_solution()
     cloudformation = CloudFormation(app.build(personalize_client=client), receiver)
     exchange = cloudformation.send(
-        "Create", "AutoTraining", {"SolutionArn": "arn:aws:personalize:us-east-1:1:solution/x"}
+        "Create",
+        "AutoTraining",
+        {"SolutionArn": "arn:aws:personalize:us-east-1:123456789012:solution/x"},
     )
     assert exchange.response["Status"] == "FAILED"
     assert "UpdateSolution" in exchange.response["Reason"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from properties import InvalidProperties, parse_properties, schedule_expression
+from properties import InvalidProperties, parse_properties, schedule_expression, shown
 
 ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"
 
@@ -90,6 +90,52 @@ def test_schedule_rendering():
 def test_bad_arns(arn):
     properties = {} if arn is None else {"SolutionArn": arn}
     assert "Property SolutionArn" in rejected(properties)
+
+
+@pytest.mark.parametrize(
+    ("arn", "says"),
+    [
+        ("arn:aws:personalize:us-east-1:123456789012:dataset-group/x", "names a 'dataset-group'"),
+        ("arn:aws:personalize:a:b:c", "has region 'a', not a region of partition aws"),
+        ("arn:aws:personalize:us-east-1:1234:solution/x", "has account '1234', not a 12-digit"),
+        (ARN + " ", "has leading or trailing white space"),
+        ("arn:aws:personalise:us-east-1:123456789012:solution/x", "is an ARN of 'personalise'"),
+        ("arn:azure:personalize:us-east-1:123456789012:solution/x", "has partition 'azure'"),
+        (
+            "arn:aws-cn:personalize:us-east-1:123456789012:solution/x",
+            "has region 'us-east-1', not a region of partition aws-cn",
+        ),
+        ("arn:aws:personalize:us-east-1:123456789012:solution/-x", "has solution name '-x'"),
+        ("arn:aws:personalize:us-east-1:123456789012:solution/", "has solution name ''"),
+        ("urn:aws:personalize:us-east-1:123456789012:solution/x", "is not an ARN"),
+    ],
+)
+def test_a_wrong_arn_is_refused_naming_the_wrong_part(arn, says):
+    """Sent to DescribeSolution, each of these would only fail as "not found"."""
+    reason = rejected({"SolutionArn": arn})
+    assert f"Property SolutionArn: {shown(arn)} {says}" in reason
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:personalize:eu-west-1:123456789012:solution/my_solution-2",
+        "arn:aws-cn:personalize:cn-north-1:123456789012:solution/s",
+        "arn:aws-us-gov:personalize:us-gov-west-1:123456789012:solution/s",
+        "arn:aws-eusc:personalize:eusc-de-east-1:123456789012:solution/s",
+    ],
+)
+def test_solution_arns_of_every_partition_are_accepted(arn):
+    assert parse_properties({"SolutionArn": arn}).settings.solution_arn == arn
+
+
+def test_a_schedule_of_thousands_of_digits_is_out_of_range_not_an_internal_error():
+    """int() refuses strings over 4300 digits (ValueError): the range is checked first."""
+    expression = "rate(" + "9" * 5000 + " days)"
+    config = {"AutoTrainingConfig": {"SchedulingExpression": expression}}
+    reason = rejected({"SolutionArn": ARN, "SolutionUpdateConfig": config})
+    assert "SchedulingExpression" in reason
+    assert "is out of range" in reason
 
 
 def test_unknown_properties_list_the_known_ones():

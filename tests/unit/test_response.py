@@ -29,6 +29,10 @@ KEY = "arn%3Aaws%3Acloudformation%3Aus-east-1%3A123456789012%3Astack/s/1%7CRes%7
         f"https://CloudFormation-Custom-Resource-Response-useast1.S3.amazonaws.com/{KEY}?{SIGV4}",
         f"https://s3.amazonaws.com/cloudformation-custom-resource-response-useast1/{KEY}?{SIGV2}",
         f"https://s3.us-west-2.amazonaws.com/cloudformation-custom-resource-response-uswest2/{KEY}?{SIGV4}",
+        f"https://cloudformation-custom-resource-response-euscdeeast1.s3.eusc-de-east-1.amazonaws.eu/{KEY}?{SIGV4}",
+        f"https://s3.eusc-de-east-1.amazonaws.eu/cloudformation-custom-resource-response-euscdeeast1/{KEY}?{SIGV4}",
+        f"https://cloudformation-custom-resource-response-usisoeast1.s3.us-iso-east-1.c2s.ic.gov/{KEY}?{SIGV4}",
+        f"https://cloudformation-custom-resource-response-usgovwest1.s3-us-gov-west-1.amazonaws.com/{KEY}?{SIGV2}",
     ],
 )
 def test_cloudformation_response_buckets_are_answered(url):
@@ -50,6 +54,10 @@ def test_cloudformation_response_buckets_are_answered(url):
         f"https://52.216.8.1/{KEY}?{SIGV4}",
         f"https://[::1]/{KEY}?{SIGV4}",
         f"ftp://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/?{SIGV4}",
+        f"https://s3.amazonaws.com/cloudformation-custom-resource-response-useast1/../evil/{KEY}?{SIGV4}",
+        f"https://s3.amazonaws.com/cloudformation-custom-resource-response-useast1/%2e%2e/evil/?{SIGV4}",
+        f"https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/./{KEY}?{SIGV4}",
+        f"https://cloudformation-custom-resource-response-xx.s3.eu-west-1.amazonaws.eu/{KEY}?{SIGV4}",
         f"file:///etc/passwd?{SIGV4}",
         f"http://127.0.0.1:8080/{KEY}?{SIGV4}",
         "",
