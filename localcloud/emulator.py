@@ -235,6 +235,10 @@ def _describe(solution: Solution, now: float) -> dict[str, Any]:
     view = Solution(**{**solution.__dict__, "updates": visible})
     settings = _effective(view, now)
     status, since = _solution_status(solution, now)
+    # "The date and time (in Unix time) that the solution was last updated": an update that
+    # became ACTIVE changed the solution's settings, so it counts; one that failed did not.
+    applied = [u.status_at(now) for u in visible]
+    last_updated = max([since, *(at for state, at in applied if state == "ACTIVE")])
     config = _merge_config(solution.solution_config, settings.config)
     body: dict[str, Any] = {
         "name": solution.name,
@@ -246,7 +250,7 @@ def _describe(solution: Solution, now: float) -> dict[str, Any]:
         "datasetGroupArn": solution.dataset_group_arn,
         "status": status,
         "creationDateTime": solution.created,
-        "lastUpdatedDateTime": since,
+        "lastUpdatedDateTime": last_updated,
     }
     if solution.recipe_arn:
         body["recipeArn"] = solution.recipe_arn

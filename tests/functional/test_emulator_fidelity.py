@@ -12,6 +12,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
+from localcloud.simclock import SimulatedClock
+
 DOCUMENTED_STATUSES = {"CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE", "CREATE FAILED"}
 GENERIC_ERRORS = {"ThrottlingException", "InternalFailure", "ServiceUnavailable"}
 DATASET_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/tests"
@@ -173,3 +175,46 @@ def test_a_read_right_after_an_update_can_be_stale(personalize, make_solution, e
     time.sleep(0.6)
     later = personalize.describe_solution(solutionArn=arn)["solution"]
     assert later["latestSolutionUpdate"]["performAutoTraining"] is False
+
+
+@pytest.fixture
+def clock(emulator):
+    """The emulator on a simulated clock: phases pass when the test says, not in real time."""
+    clock = SimulatedClock()
+    emulator.clock = clock.now
+    return clock
+
+
+@pytest.fixture
+def active(personalize, emulator, clock):
+    """A solution created on the simulated clock and already ACTIVE; returns its ARN."""
+    arn = personalize.create_solution(name="clocked", datasetGroupArn=DATASET_GROUP)["solutionArn"]
+    clock.advance(emulator.timing.solution_pending + emulator.timing.solution_in_progress)
+    return arn
+
+
+def settle(emulator, clock) -> None:
+    """Let an update just made become visible and settle."""
+    timing = emulator.timing
+    clock.advance(timing.update_pending + timing.update_in_progress + timing.stale_read + 0.01)
+
+
+def test_an_applied_update_is_when_the_solution_was_last_updated(
+    personalize, emulator, clock, active
+):
+    """DescribeSolution: lastUpdatedDateTime is "the date and time (in Unix time) that the
+    solution was last updated". An update that became ACTIVE updated it; a failed one did not."""
+    before = personalize.describe_solution(solutionArn=active)["solution"]
+    personalize.update_solution(solutionArn=active, performAutoTraining=False)
+    settle(emulator, clock)
+    applied = personalize.describe_solution(solutionArn=active)["solution"]
+    update = applied["latestSolutionUpdate"]
+    assert update["status"] == "ACTIVE"
+    assert applied["lastUpdatedDateTime"] == update["lastUpdatedDateTime"]
+    assert applied["lastUpdatedDateTime"] > before["lastUpdatedDateTime"]
+    emulator.fail_next_update("Not enough data")
+    personalize.update_solution(solutionArn=active, performAutoTraining=True)
+    settle(emulator, clock)
+    failed = personalize.describe_solution(solutionArn=active)["solution"]
+    assert failed["latestSolutionUpdate"]["status"] == "CREATE FAILED"
+    assert failed["lastUpdatedDateTime"] == applied["lastUpdatedDateTime"]
