@@ -6,7 +6,8 @@ keep the state on moto's PersonalizeBackend, one per account and region. Behavio
 botocore's model and the docs; where they are silent it is the harder case for a client:
 - the documented states CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED,
   with durations from `Timing`, evaluated against an injectable clock (no background threads);
-- ResourceInUseException while the solution is not ACTIVE, an update is pending, or "training";
+- ResourceInUseException while the solution is not ACTIVE, an update is pending, or a solution
+  version trains (`Controls.train`; DescribeSolution shows it as the latestSolutionVersion);
 - stale reads: for `Timing.stale_read` seconds after UpdateSolution, DescribeSolution still shows
   the solution as it was before the update;
 - injectable faults per operation (throttling, 5xx, any error code) and failing updates.
@@ -24,6 +25,7 @@ import socket
 import struct
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,6 +112,29 @@ class Solution:
     updates: list[Update] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Training:
+    """A solution version being trained (`Controls.train`): CREATE IN_PROGRESS until `until`."""
+
+    arn: str
+    created: float
+    until: float
+
+    def summary(self, now: float) -> dict[str, Any]:
+        """The latestSolutionVersion DescribeSolution shows for it."""
+        status, since = (
+            ("CREATE IN_PROGRESS", self.created) if now < self.until else ("ACTIVE", self.until)
+        )
+        return {
+            "solutionVersionArn": self.arn,
+            "status": status,
+            "trainingMode": "FULL",
+            "trainingType": "MANUAL",
+            "creationDateTime": self.created,
+            "lastUpdatedDateTime": since,
+        }
+
+
 class EmulatorError(JsonRESTError):
     """An AWS JSON-protocol error; 5xx codes get their real HTTP status."""
 
@@ -126,7 +151,7 @@ class Controls:
     timing: Timing = field(default_factory=Timing)
     faults: dict[str, list[str | None]] = field(default_factory=dict)
     failing_updates: list[str] = field(default_factory=list)
-    busy_until: dict[str, float] = field(default_factory=dict)
+    trainings: dict[str, Training] = field(default_factory=dict)  # the latest, per solution
     calls: list[Call] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     stopping: threading.Event = field(default_factory=threading.Event)  # cuts hangs short
@@ -144,9 +169,17 @@ class Controls:
             self.failing_updates.append(reason)
 
     def train(self, arn: str, seconds: float) -> None:
-        """Pretend a training run keeps the solution busy (UpdateSolution is ResourceInUse)."""
+        """Start a solution version training for `seconds`: DescribeSolution shows it as the
+        latestSolutionVersion, and the solution is busy (UpdateSolution is ResourceInUse)."""
         with self.lock:
-            self.busy_until[arn] = self.clock() + seconds
+            now = self.clock()
+            self.trainings[arn] = Training(f"{arn}/{uuid.uuid4().hex[:8]}", now, now + seconds)
+
+    def training(self, arn: str, now: float) -> bool:
+        """Whether a solution version of this solution is being trained."""
+        with self.lock:
+            run = self.trainings.get(arn)
+            return run is not None and now < run.until
 
     def count(self, operation: str, outcome: str | None = None) -> int:
         """How many calls of operation were answered (with this outcome, if given)."""
@@ -164,7 +197,7 @@ class Controls:
             self.timing = Timing()
             self.faults.clear()
             self.failing_updates.clear()
-            self.busy_until.clear()
+            self.trainings.clear()
             self.calls.clear()
             personalize_backends.reset()
 
@@ -258,6 +291,9 @@ def _describe(solution: Solution, now: float) -> dict[str, Any]:
         body["eventType"] = solution.event_type
     if config:
         body["solutionConfig"] = config
+    training = controls.trainings.get(solution.arn)
+    if training:
+        body["latestSolutionVersion"] = training.summary(now)
     if visible:
         latest = visible[-1]
         update_status, update_since = latest.status_at(now)
@@ -386,7 +422,7 @@ def update_solution(
         "CREATE FAILED",
     ):
         raise EmulatorError("ResourceInUseException", f"An update of {arn} is in progress")
-    if controls.busy_until.get(arn, 0) > now:
+    if controls.training(arn, now):
         raise EmulatorError("ResourceInUseException", f"A solution version of {arn} is training")
     current = _effective(solution, now)
     timing = controls.timing
@@ -450,6 +486,7 @@ def delete_solution(
     if latest not in ("ACTIVE", "CREATE FAILED"):
         raise EmulatorError("ResourceInUseException", f"An update of {arn} is in progress")
     del _solutions(response.personalize_backend)[arn]
+    controls.trainings.pop(arn, None)
     return {}
 
 

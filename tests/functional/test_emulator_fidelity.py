@@ -14,7 +14,10 @@ from botocore.exceptions import ClientError
 
 from localcloud.simclock import SimulatedClock
 
+# "CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED" for a solution, its versions
+# and its updates; a solution also has "DELETE PENDING > DELETE IN_PROGRESS".
 DOCUMENTED_STATUSES = {"CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE", "CREATE FAILED"}
+SOLUTION_STATUSES = DOCUMENTED_STATUSES | {"DELETE PENDING", "DELETE IN_PROGRESS"}
 GENERIC_ERRORS = {"ThrottlingException", "InternalFailure", "ServiceUnavailable"}
 DATASET_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/tests"
 
@@ -64,6 +67,36 @@ def shape_problems(value, shape, path="") -> list[str]:
     if kind == "string" and "enum" in shape.metadata and value not in shape.metadata["enum"]:
         return [f"{path}: {value!r} not in enum"]
     return []
+
+
+def undocumented(recorded) -> list[str]:
+    """What the recorded responses say that botocore's model does not allow: errors outside the
+    operation's declared ones, bodies outside its output shape, statuses the docs do not list."""
+    problems = []
+    for operation, status, body in recorded:
+        name = operation.name
+        if status >= 300:
+            allowed = {shape.name for shape in operation.error_shapes} | GENERIC_ERRORS
+            if body.get("__type") not in allowed or not isinstance(body.get("message"), str):
+                problems.append(f"{name}: undeclared error {body}")
+        elif operation.output_shape is None:
+            problems += [f"{name}: body {body} where none is modelled"] if body else []
+        else:
+            problems += shape_problems(body, operation.output_shape, name)
+            problems += [
+                f"{name}: undocumented status {status!r}" for status in undocumented_statuses(body)
+            ]
+    return problems
+
+
+def undocumented_statuses(body: dict) -> list[str]:
+    """The status strings of a response body that are not among the documented states."""
+    solutions = [body.get("solution", {}), *body.get("solutions", [])]
+    found = [(s.get("status"), SOLUTION_STATUSES) for s in solutions]
+    for solution in solutions:
+        for part in ("latestSolutionVersion", "latestSolutionUpdate"):
+            found.append((solution.get(part, {}).get("status"), DOCUMENTED_STATUSES))
+    return [status for status, allowed in found if status is not None and status not in allowed]
 
 
 @pytest.fixture
@@ -137,21 +170,8 @@ def test_every_response_matches_the_botocore_model(personalize, recorded, emulat
         personalize.describe_solution(solutionArn=arn)
 
     assert {"CREATE IN_PROGRESS", "ACTIVE"} <= statuses
-    operations = set()
-    for operation, status, body in recorded:
-        operations.add(operation.name)
-        if status >= 300:
-            allowed = {shape.name for shape in operation.error_shapes} | GENERIC_ERRORS
-            assert body["__type"] in allowed, (operation.name, body)
-            assert isinstance(body.get("message"), str)
-            continue
-        if operation.output_shape is None:
-            assert body == {}, operation.name
-            continue
-        assert shape_problems(body, operation.output_shape, operation.name) == []
-        update = body.get("solution", {}).get("latestSolutionUpdate")
-        if update:
-            assert update["status"] in DOCUMENTED_STATUSES
+    assert undocumented(recorded) == []
+    operations = {operation.name for operation, _, _ in recorded}
     expected = {"CreateSolution", "DescribeSolution", "UpdateSolution", "ListSolutions"}
     assert operations >= expected | {"DeleteSolution"}
 
@@ -218,3 +238,26 @@ def test_an_applied_update_is_when_the_solution_was_last_updated(
     failed = personalize.describe_solution(solutionArn=active)["solution"]
     assert failed["latestSolutionUpdate"]["status"] == "CREATE FAILED"
     assert failed["lastUpdatedDateTime"] == applied["lastUpdatedDateTime"]
+
+
+def test_a_training_run_is_the_latest_solution_version(
+    personalize, recorded, emulator, clock, active
+):
+    """DescribeSolution: latestSolutionVersion "describes the latest version of the solution,
+    including the status and the ARN"; a version in training is CREATE IN_PROGRESS, then ACTIVE."""
+    emulator.train(active, 60)
+    training = personalize.describe_solution(solutionArn=active)["solution"]
+    version = training["latestSolutionVersion"]
+    assert version["status"] == "CREATE IN_PROGRESS"
+    assert version["solutionVersionArn"].startswith(active + "/")
+    with pytest.raises(ClientError, match="ResourceInUseException"):
+        personalize.update_solution(solutionArn=active, performAutoTraining=False)
+    clock.advance(60)
+    trained = personalize.describe_solution(solutionArn=active)["solution"]["latestSolutionVersion"]
+    assert (trained["solutionVersionArn"], trained["status"]) == (
+        version["solutionVersionArn"],
+        "ACTIVE",
+    )
+    assert trained["lastUpdatedDateTime"] > version["lastUpdatedDateTime"]
+    personalize.update_solution(solutionArn=active, performAutoTraining=False)
+    assert undocumented(recorded) == []
