@@ -479,9 +479,13 @@ def list_solutions(
 def delete_solution(
     response: PersonalizeResponse, params: dict[str, Any], now: float
 ) -> dict[str, Any]:
-    """DeleteSolution: refused while an update is in progress, otherwise immediate."""
+    """DeleteSolution: refused while a version trains or an update is in progress, else at once."""
     arn = _check_arn(params.get("solutionArn"), "solutionArn")
     solution = _find(response, arn)
+    # "You can't delete a solution if an associated SolutionVersion is in the CREATE PENDING or
+    # IN PROGRESS state." (DeleteSolution)
+    if controls.training(arn, now):
+        raise EmulatorError("ResourceInUseException", f"A solution version of {arn} is training")
     latest = solution.updates[-1].status_at(now)[0] if solution.updates else "ACTIVE"
     if latest not in ("ACTIVE", "CREATE FAILED"):
         raise EmulatorError("ResourceInUseException", f"An update of {arn} is in progress")

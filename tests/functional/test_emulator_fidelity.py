@@ -261,3 +261,16 @@ def test_a_training_run_is_the_latest_solution_version(
     assert trained["lastUpdatedDateTime"] > version["lastUpdatedDateTime"]
     personalize.update_solution(solutionArn=active, performAutoTraining=False)
     assert undocumented(recorded) == []
+
+
+def test_a_solution_is_not_deleted_while_a_version_trains(personalize, emulator, clock, active):
+    """DeleteSolution: "You can't delete a solution if an associated SolutionVersion is in the
+    CREATE PENDING or IN PROGRESS state." """
+    emulator.train(active, 60)
+    with pytest.raises(ClientError, match="ResourceInUseException"):
+        personalize.delete_solution(solutionArn=active)
+    assert personalize.describe_solution(solutionArn=active)["solution"]["status"] == "ACTIVE"
+    clock.advance(60)
+    personalize.delete_solution(solutionArn=active)
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        personalize.describe_solution(solutionArn=active)
