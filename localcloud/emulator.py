@@ -76,11 +76,16 @@ class Settings:
     config: dict[str, Any]
 
 
+ASKED = ("performAutoTraining", "performIncrementalUpdate", "solutionUpdateConfig")
+
+
 @dataclass
 class Update:
-    """One solution update, its phases fixed when it was created."""
+    """One solution update, its phases fixed when it was created: what the request asked (its
+    fields as sent, from ASKED) and the settings the solution has once it applies."""
 
     created: float
+    asked: dict[str, Any]
     settings: Settings
     pending: float
     in_progress: float
@@ -295,21 +300,22 @@ def _describe(solution: Solution, now: float) -> dict[str, Any]:
     if training:
         body["latestSolutionVersion"] = training.summary(now)
     if visible:
-        latest = visible[-1]
-        update_status, update_since = latest.status_at(now)
-        summary: dict[str, Any] = {
-            "status": update_status,
-            "performAutoTraining": latest.settings.perform_auto_training,
-            "performIncrementalUpdate": latest.settings.perform_incremental_update,
-            "creationDateTime": latest.created,
-            "lastUpdatedDateTime": update_since,
-        }
-        if latest.settings.config:
-            summary["solutionUpdateConfig"] = latest.settings.config
-        if update_status == "CREATE FAILED":
-            summary["failureReason"] = latest.failure_reason
-        body["latestSolutionUpdate"] = summary
+        body["latestSolutionUpdate"] = _update_summary(visible[-1], now)
     return body
+
+
+def _update_summary(update: Update, now: float) -> dict[str, Any]:
+    """latestSolutionUpdate: the update's state, and the fields its request sent."""
+    status, since = update.status_at(now)
+    summary: dict[str, Any] = {
+        **{key: value for key, value in update.asked.items() if value not in (None, {})},
+        "status": status,
+        "creationDateTime": update.created,
+        "lastUpdatedDateTime": since,
+    }
+    if status == "CREATE FAILED":
+        summary["failureReason"] = update.failure_reason
+    return summary
 
 
 def _find(response: PersonalizeResponse, arn: str) -> Solution:
@@ -429,6 +435,7 @@ def update_solution(
     solution.updates.append(
         Update(
             created=now,
+            asked={key: params[key] for key in ASKED if key in params},
             settings=Settings(
                 perform_auto_training=params.get(
                     "performAutoTraining", current.perform_auto_training
