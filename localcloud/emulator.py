@@ -10,7 +10,9 @@ botocore's model and the docs; where they are silent it is the harder case for a
   version trains (`Controls.train`; DescribeSolution shows it as the latestSolutionVersion);
 - stale reads: for `Timing.stale_read` seconds after UpdateSolution, DescribeSolution still shows
   the solution as it was before the update;
-- injectable faults per operation (throttling, 5xx, any error code) and failing updates.
+- injectable faults per operation (throttling, 5xx, any error code) and failing updates;
+- where the docs allow several readings, each is a named `Reading` (READINGS), played when set
+  as `controls.reading` (or with `--reading NAME`); `controls.reset()` restores the default.
 
 Run on its own: `python -m localcloud.emulator --port 4566`.
 """
@@ -56,6 +58,50 @@ class Timing:
     update_pending: float = 0.2
     update_in_progress: float = 0.8
     stale_read: float = 0.3
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reading of what the docs leave open, as independent switches (all off: the default).
+
+    - top_level_keeps_creation_values: DescribeSolution's top-level performAutoTraining,
+      performIncrementalUpdate, solutionConfig and lastUpdatedDateTime stay what CreateSolution
+      made; by default they follow the last update that became ACTIVE.
+    - echo_fills_defaults: latestSolutionUpdate shows the fields its request left out with
+      service defaults (ECHO_DEFAULTS, the schedule DEFAULT_SCHEDULE when auto-training, and
+      EVENT_PARAMETER_DEFAULTS in each event parameter); by default it shows only the fields
+      the request sent. Either way the update changes only what the request sent.
+    - incremental_not_shown: performIncrementalUpdate, which has no documented default, is
+      shown neither at the top level nor in latestSolutionUpdate: a client cannot read it.
+    - update_accepted_while_training: UpdateSolution is accepted while a solution version
+      trains (the update runs alongside); by default it is refused with ResourceInUseException.
+    """
+
+    top_level_keeps_creation_values: bool = False
+    echo_fills_defaults: bool = False
+    incremental_not_shown: bool = False
+    update_accepted_while_training: bool = False
+
+
+READINGS: dict[str, Reading] = {
+    "documented-default": Reading(),
+    "top-level-keeps-creation-values": Reading(top_level_keeps_creation_values=True),
+    "echo-fills-defaults": Reading(echo_fills_defaults=True),
+    "incremental-not-shown": Reading(incremental_not_shown=True),
+    "update-accepted-while-training": Reading(update_accepted_while_training=True),
+    "hardest": Reading(
+        top_level_keeps_creation_values=True,
+        echo_fills_defaults=True,
+        incremental_not_shown=True,
+        update_accepted_while_training=True,
+    ),
+}
+# Service defaults echo_fills_defaults shows. Documented: performAutoTraining "The default is
+# True" and the schedule "The default is every 7 days". Not documented, so chosen here:
+# performIncrementalUpdate false, and an event parameter's eventValueThreshold 0.0 and weight 1.0.
+ECHO_DEFAULTS = {"performAutoTraining": True, "performIncrementalUpdate": False}
+DEFAULT_SCHEDULE = "rate(7 days)"
+EVENT_PARAMETER_DEFAULTS = {"eventValueThreshold": 0.0, "weight": 1.0}
 
 
 @dataclass
@@ -150,10 +196,12 @@ class EmulatorError(JsonRESTError):
 
 @dataclass
 class Controls:
-    """Process-wide knobs: the clock, the timing, and faults waiting to be served."""
+    """Process-wide knobs: the clock, the timing, the reading played, and faults waiting to be
+    served."""
 
     clock: Callable[[], float] = time.time
     timing: Timing = field(default_factory=Timing)
+    reading: Reading = field(default_factory=Reading)
     faults: dict[str, list[str | None]] = field(default_factory=dict)
     failing_updates: list[str] = field(default_factory=list)
     trainings: dict[str, Training] = field(default_factory=dict)  # the latest, per solution
@@ -196,10 +244,11 @@ class Controls:
             )
 
     def reset(self) -> None:
-        """Forget faults, calls, clock and timing changes (solutions live in moto's backends)."""
+        """Forget faults, calls, clock, timing and reading changes, and every solution."""
         with self.lock:
             self.clock = time.time
             self.timing = Timing()
+            self.reading = Reading()
             self.faults.clear()
             self.failing_updates.clear()
             self.trainings.clear()
@@ -270,13 +319,15 @@ def _solution_status(solution: Solution, now: float) -> tuple[str, float]:
 def _describe(solution: Solution, now: float) -> dict[str, Any]:
     """The DescribeSolution view; updates younger than the stale-read window are not yet visible."""
     visible = [u for u in solution.updates if u.created <= now - controls.timing.stale_read]
-    view = Solution(**{**solution.__dict__, "updates": visible})
-    settings = _effective(view, now)
+    reading = controls.reading
     status, since = _solution_status(solution, now)
-    # "The date and time (in Unix time) that the solution was last updated": an update that
-    # became ACTIVE changed the solution's settings, so it counts; one that failed did not.
-    applied = [u.status_at(now) for u in visible]
-    last_updated = max([since, *(at for state, at in applied if state == "ACTIVE")])
+    settings, last_updated = solution.settings, since
+    if not reading.top_level_keeps_creation_values:
+        settings = _effective(Solution(**{**solution.__dict__, "updates": visible}), now)
+        # "The date and time (in Unix time) that the solution was last updated": an update that
+        # became ACTIVE changed the solution's settings, so it counts; one that failed did not.
+        applied = [u.status_at(now) for u in visible]
+        last_updated = max([since, *(at for state, at in applied if state == "ACTIVE")])
     config = _merge_config(solution.solution_config, settings.config)
     body: dict[str, Any] = {
         "name": solution.name,
@@ -290,6 +341,8 @@ def _describe(solution: Solution, now: float) -> dict[str, Any]:
         "creationDateTime": solution.created,
         "lastUpdatedDateTime": last_updated,
     }
+    if reading.incremental_not_shown:
+        del body["performIncrementalUpdate"]
     if solution.recipe_arn:
         body["recipeArn"] = solution.recipe_arn
     if solution.event_type:
@@ -304,11 +357,30 @@ def _describe(solution: Solution, now: float) -> dict[str, Any]:
     return body
 
 
+def _with_defaults(asked: dict[str, Any]) -> dict[str, Any]:
+    """A request's fields, those it left out filled with the service defaults (see Reading)."""
+    filled = {**ECHO_DEFAULTS, **asked}
+    config = dict(asked.get("solutionUpdateConfig") or {})
+    training = config.get("autoTrainingConfig") or {}
+    if filled["performAutoTraining"] and "schedulingExpression" not in training:
+        config["autoTrainingConfig"] = {**training, "schedulingExpression": DEFAULT_SCHEDULE}
+    events = config.get("eventsConfig") or {}
+    if events.get("eventParametersList"):
+        parameters = [{**EVENT_PARAMETER_DEFAULTS, **p} for p in events["eventParametersList"]]
+        config["eventsConfig"] = {**events, "eventParametersList": parameters}
+    return {**filled, "solutionUpdateConfig": config}
+
+
 def _update_summary(update: Update, now: float) -> dict[str, Any]:
-    """latestSolutionUpdate: the update's state, and the fields its request sent."""
+    """latestSolutionUpdate: the update's state, and the fields its request sent (as the reading
+    shows them)."""
+    reading = controls.reading
+    asked = _with_defaults(update.asked) if reading.echo_fills_defaults else update.asked
+    if reading.incremental_not_shown:
+        asked = {key: value for key, value in asked.items() if key != "performIncrementalUpdate"}
     status, since = update.status_at(now)
     summary: dict[str, Any] = {
-        **{key: value for key, value in update.asked.items() if value not in (None, {})},
+        **{key: value for key, value in asked.items() if value not in (None, {})},
         "status": status,
         "creationDateTime": update.created,
         "lastUpdatedDateTime": since,
@@ -416,7 +488,8 @@ def describe_solution(
 def update_solution(
     response: PersonalizeResponse, params: dict[str, Any], now: float
 ) -> dict[str, Any]:
-    """UpdateSolution: ResourceInUse while anything is in progress, else a CREATE PENDING update."""
+    """UpdateSolution: ResourceInUse while anything is in progress (a training run only if the
+    reading says so), else a CREATE PENDING update of the fields the request sent."""
     arn = _check_arn(params.get("solutionArn"), "solutionArn")
     change = params.get("solutionUpdateConfig") or {}
     _check_config(change)
@@ -428,7 +501,7 @@ def update_solution(
         "CREATE FAILED",
     ):
         raise EmulatorError("ResourceInUseException", f"An update of {arn} is in progress")
-    if controls.training(arn, now):
+    if controls.training(arn, now) and not controls.reading.update_accepted_while_training:
         raise EmulatorError("ResourceInUseException", f"A solution version of {arn} is training")
     current = _effective(solution, now)
     timing = controls.timing
