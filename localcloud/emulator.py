@@ -615,7 +615,14 @@ def main() -> None:
         default="127.0.0.1",
         help="address to listen on; sam local invoke's container needs one it can reach",
     )
+    parser.add_argument(
+        "--reading",
+        choices=READINGS,
+        default="documented-default",
+        help="which reading of the docs to play (see Reading)",
+    )
     args = parser.parse_args()
+    controls.reading = READINGS[args.reading]
     with EmulatorServer(args.port, args.host) as server:
         print(f"Personalize emulator on {server.url} (account {ACCOUNT_ID}); Ctrl-C to stop")
         try:

@@ -7,8 +7,13 @@ the documented default does not, so it fails if the emulator ignores the switch.
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from dataclasses import fields
+from pathlib import Path
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from test_emulator_fidelity import (  # noqa: F401 (fixtures, found by name)
@@ -203,3 +208,26 @@ def test_every_reading_answers_in_the_documented_shapes(
     assert {u["status"] for u in updates} >= {"CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE"}
     assert failed["latestSolutionUpdate"]["failureReason"] == "Not enough data"
     assert all(("failureReason" in u) == (u["status"] == "CREATE FAILED") for u in updates)
+
+
+def test_the_command_line_plays_the_reading_it_is_given():
+    """`python -m localcloud.emulator --reading NAME` serves that reading."""
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-u", "-m", "localcloud.emulator", "--port", "0"]
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+        [*command, "--reading", "incremental-not-shown"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = re.search(r"http://\S+", server.stdout.readline()).group(0)
+        client = boto3.client("personalize", endpoint_url=url)
+        arn = client.create_solution(name="cli", datasetGroupArn=DATASET_GROUP)["solutionArn"]
+        read = client.describe_solution(solutionArn=arn)["solution"]
+        assert read["performAutoTraining"] is True
+        assert "performIncrementalUpdate" not in read
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
