@@ -58,6 +58,10 @@ class Timing:
     update_pending: float = 0.2
     update_in_progress: float = 0.8
     stale_read: float = 0.3
+    # 0: DeleteSolution removes the solution at once; set them to see DELETE PENDING and
+    # DELETE IN_PROGRESS before it is gone.
+    delete_pending: float = 0.0
+    delete_in_progress: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,13 @@ class Solution:
     settings: Settings
     solution_config: dict[str, Any]
     updates: list[Update] = field(default_factory=list)
+    deleted: float | None = None  # when DeleteSolution was accepted
+
+    def gone(self, now: float) -> bool:
+        """Whether its deletion has finished (it is then not found)."""
+        timing = controls.timing
+        deleting = timing.delete_pending + timing.delete_in_progress
+        return self.deleted is not None and now >= self.deleted + deleting
 
 
 @dataclass(frozen=True)
@@ -259,9 +270,13 @@ class Controls:
 controls = Controls()
 
 
-def _solutions(backend: PersonalizeBackend) -> dict[str, Solution]:
+def _solutions(backend: PersonalizeBackend, now: float) -> dict[str, Solution]:
+    """The backend's solutions, less those whose deletion has finished."""
     # moto's reset() re-creates backends, so the store is attached lazily to each instance.
     store: dict[str, Solution] = backend.__dict__.setdefault("_emulated_solutions", {})
+    for arn in [arn for arn, solution in store.items() if solution.gone(now)]:
+        del store[arn]
+        controls.trainings.pop(arn, None)
     return store
 
 
@@ -309,6 +324,12 @@ def _effective(solution: Solution, now: float) -> Settings:
 
 
 def _solution_status(solution: Solution, now: float) -> tuple[str, float]:
+    """The solution's status and when it was entered: "CREATE PENDING > CREATE IN_PROGRESS >
+    ACTIVE -or- CREATE FAILED", and "DELETE PENDING > DELETE IN_PROGRESS" (DescribeSolution)."""
+    if solution.deleted is not None:
+        if now < solution.deleted + controls.timing.delete_pending:
+            return "DELETE PENDING", solution.deleted
+        return "DELETE IN_PROGRESS", solution.deleted + controls.timing.delete_pending
     if now < solution.created + controls.timing.solution_pending:
         return "CREATE PENDING", solution.created
     if now < solution.ready:
@@ -390,8 +411,8 @@ def _update_summary(update: Update, now: float) -> dict[str, Any]:
     return summary
 
 
-def _find(response: PersonalizeResponse, arn: str) -> Solution:
-    solution = _solutions(response.personalize_backend).get(arn)
+def _find(response: PersonalizeResponse, arn: str, now: float) -> Solution:
+    solution = _solutions(response.personalize_backend, now).get(arn)
     if solution is None:
         raise EmulatorError("ResourceNotFoundException", f"Could not find solution with ARN {arn}")
     return solution
@@ -451,7 +472,7 @@ def create_solution(
     group = _check_arn(params.get("datasetGroupArn"), "datasetGroupArn")
     backend = response.personalize_backend
     arn = f"arn:aws:personalize:{backend.region_name}:{backend.account_id}:solution/{name}"
-    store = _solutions(backend)
+    store = _solutions(backend, now)
     if arn in store:
         raise EmulatorError("ResourceAlreadyExistsException", f"Solution {arn} already exists")
     config = params.get("solutionConfig") or {}
@@ -481,7 +502,7 @@ def describe_solution(
 ) -> dict[str, Any]:
     """DescribeSolution, possibly a stale view (see module docstring)."""
     arn = _check_arn(params.get("solutionArn"), "solutionArn")
-    return {"solution": _describe(_find(response, arn), now)}
+    return {"solution": _describe(_find(response, arn, now), now)}
 
 
 @_operation("UpdateSolution")
@@ -493,7 +514,7 @@ def update_solution(
     arn = _check_arn(params.get("solutionArn"), "solutionArn")
     change = params.get("solutionUpdateConfig") or {}
     _check_config(change)
-    solution = _find(response, arn)
+    solution = _find(response, arn, now)
     if _solution_status(solution, now)[0] != "ACTIVE":
         raise EmulatorError("ResourceInUseException", f"Solution {arn} is not ACTIVE")
     if solution.updates and solution.updates[-1].status_at(now)[0] not in (
@@ -534,7 +555,7 @@ def list_solutions(
     group = params.get("datasetGroupArn")
     solutions = [
         s
-        for s in _solutions(response.personalize_backend).values()
+        for s in _solutions(response.personalize_backend, now).values()
         if group in (None, s.dataset_group_arn)
     ]
     start = int(params.get("nextToken") or 0)
@@ -559,9 +580,12 @@ def list_solutions(
 def delete_solution(
     response: PersonalizeResponse, params: dict[str, Any], now: float
 ) -> dict[str, Any]:
-    """DeleteSolution: refused while a version trains or an update is in progress, else at once."""
+    """DeleteSolution: refused while a version trains or an update is in progress; else the
+    solution is DELETE PENDING, then DELETE IN_PROGRESS, then gone (Timing)."""
     arn = _check_arn(params.get("solutionArn"), "solutionArn")
-    solution = _find(response, arn)
+    solution = _find(response, arn, now)
+    if solution.deleted is not None:
+        raise EmulatorError("ResourceInUseException", f"Solution {arn} is being deleted")
     # "You can't delete a solution if an associated SolutionVersion is in the CREATE PENDING or
     # IN PROGRESS state." (DeleteSolution)
     if controls.training(arn, now):
@@ -569,8 +593,8 @@ def delete_solution(
     latest = solution.updates[-1].status_at(now)[0] if solution.updates else "ACTIVE"
     if latest not in ("ACTIVE", "CREATE FAILED"):
         raise EmulatorError("ResourceInUseException", f"An update of {arn} is in progress")
-    del _solutions(response.personalize_backend)[arn]
-    controls.trainings.pop(arn, None)
+    solution.deleted = now
+    _solutions(response.personalize_backend, now)  # with no deletion time, it is gone at once
     return {}
 
 

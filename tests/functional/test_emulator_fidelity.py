@@ -274,3 +274,29 @@ def test_a_solution_is_not_deleted_while_a_version_trains(personalize, emulator,
     personalize.delete_solution(solutionArn=active)
     with pytest.raises(ClientError, match="ResourceNotFoundException"):
         personalize.describe_solution(solutionArn=active)
+
+
+def test_a_deleted_solution_passes_the_documented_delete_states(
+    personalize, recorded, emulator, clock, active
+):
+    """DescribeSolution: a solution can be in "DELETE PENDING > DELETE IN_PROGRESS"; it is in
+    use (no update, no second delete) until it is gone."""
+    emulator.timing.delete_pending, emulator.timing.delete_in_progress = 1.0, 2.0
+    personalize.delete_solution(solutionArn=active)
+    assert personalize.describe_solution(solutionArn=active)["solution"]["status"] == (
+        "DELETE PENDING"
+    )
+    for call in (
+        lambda: personalize.update_solution(solutionArn=active, performAutoTraining=False),
+        lambda: personalize.delete_solution(solutionArn=active),
+    ):
+        with pytest.raises(ClientError, match="ResourceInUseException"):
+            call()
+    clock.advance(1.0)
+    [listed] = personalize.list_solutions(datasetGroupArn=DATASET_GROUP)["solutions"]
+    assert (listed["solutionArn"], listed["status"]) == (active, "DELETE IN_PROGRESS")
+    clock.advance(2.0)
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        personalize.describe_solution(solutionArn=active)
+    assert personalize.list_solutions(datasetGroupArn=DATASET_GROUP)["solutions"] == []
+    assert undocumented(recorded) == []
