@@ -6,10 +6,13 @@ keep the state on moto's PersonalizeBackend, one per account and region. Behavio
 botocore's model and the docs; where they are silent it is the harder case for a client:
 - the documented states CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED,
   with durations from `Timing`, evaluated against an injectable clock (no background threads);
-- ResourceInUseException while the solution is not ACTIVE, an update is pending, or "training";
+- ResourceInUseException while the solution is not ACTIVE, an update is pending, or a solution
+  version trains (`Controls.train`; DescribeSolution shows it as the latestSolutionVersion);
 - stale reads: for `Timing.stale_read` seconds after UpdateSolution, DescribeSolution still shows
   the solution as it was before the update;
-- injectable faults per operation (throttling, 5xx, any error code) and failing updates.
+- injectable faults per operation (throttling, 5xx, any error code) and failing updates;
+- where the docs allow several readings, each is a named `Reading` (READINGS), played when set
+  as `controls.reading` (or with `--reading NAME`); `controls.reset()` restores the default.
 
 Run on its own: `python -m localcloud.emulator --port 4566`.
 """
@@ -24,6 +27,7 @@ import socket
 import struct
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +60,54 @@ class Timing:
     update_pending: float = 0.2
     update_in_progress: float = 0.8
     stale_read: float = 0.3
+    # 0: DeleteSolution removes the solution at once; set them to see DELETE PENDING and
+    # DELETE IN_PROGRESS before it is gone.
+    delete_pending: float = 0.0
+    delete_in_progress: float = 0.0
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reading of what the docs leave open, as independent switches (all off: the default).
+
+    - top_level_keeps_creation_values: DescribeSolution's top-level performAutoTraining,
+      performIncrementalUpdate, solutionConfig and lastUpdatedDateTime stay what CreateSolution
+      made; by default they follow the last update that became ACTIVE.
+    - echo_fills_defaults: latestSolutionUpdate shows the fields its request left out with
+      service defaults (ECHO_DEFAULTS, the schedule DEFAULT_SCHEDULE when auto-training, and
+      EVENT_PARAMETER_DEFAULTS in each event parameter); by default it shows only the fields
+      the request sent. Either way the update changes only what the request sent.
+    - incremental_not_shown: performIncrementalUpdate, which has no documented default, is
+      shown neither at the top level nor in latestSolutionUpdate: a client cannot read it.
+    - update_accepted_while_training: UpdateSolution is accepted while a solution version
+      trains (the update runs alongside); by default it is refused with ResourceInUseException.
+    """
+
+    top_level_keeps_creation_values: bool = False
+    echo_fills_defaults: bool = False
+    incremental_not_shown: bool = False
+    update_accepted_while_training: bool = False
+
+
+READINGS: dict[str, Reading] = {
+    "documented-default": Reading(),
+    "top-level-keeps-creation-values": Reading(top_level_keeps_creation_values=True),
+    "echo-fills-defaults": Reading(echo_fills_defaults=True),
+    "incremental-not-shown": Reading(incremental_not_shown=True),
+    "update-accepted-while-training": Reading(update_accepted_while_training=True),
+    "hardest": Reading(
+        top_level_keeps_creation_values=True,
+        echo_fills_defaults=True,
+        incremental_not_shown=True,
+        update_accepted_while_training=True,
+    ),
+}
+# Service defaults echo_fills_defaults shows. Documented: performAutoTraining "The default is
+# True" and the schedule "The default is every 7 days". Not documented, so chosen here:
+# performIncrementalUpdate false, and an event parameter's eventValueThreshold 0.0 and weight 1.0.
+ECHO_DEFAULTS = {"performAutoTraining": True, "performIncrementalUpdate": False}
+DEFAULT_SCHEDULE = "rate(7 days)"
+EVENT_PARAMETER_DEFAULTS = {"eventValueThreshold": 0.0, "weight": 1.0}
 
 
 @dataclass
@@ -76,11 +128,16 @@ class Settings:
     config: dict[str, Any]
 
 
+ASKED = ("performAutoTraining", "performIncrementalUpdate", "solutionUpdateConfig")
+
+
 @dataclass
 class Update:
-    """One solution update, its phases fixed when it was created."""
+    """One solution update, its phases fixed when it was created: what the request asked (its
+    fields as sent, from ASKED) and the settings the solution has once it applies."""
 
     created: float
+    asked: dict[str, Any]
     settings: Settings
     pending: float
     in_progress: float
@@ -110,6 +167,36 @@ class Solution:
     settings: Settings
     solution_config: dict[str, Any]
     updates: list[Update] = field(default_factory=list)
+    deleted: float | None = None  # when DeleteSolution was accepted
+
+    def gone(self, now: float) -> bool:
+        """Whether its deletion has finished (it is then not found)."""
+        timing = controls.timing
+        deleting = timing.delete_pending + timing.delete_in_progress
+        return self.deleted is not None and now >= self.deleted + deleting
+
+
+@dataclass(frozen=True)
+class Training:
+    """A solution version being trained (`Controls.train`): CREATE IN_PROGRESS until `until`."""
+
+    arn: str
+    created: float
+    until: float
+
+    def summary(self, now: float) -> dict[str, Any]:
+        """The latestSolutionVersion DescribeSolution shows for it."""
+        status, since = (
+            ("CREATE IN_PROGRESS", self.created) if now < self.until else ("ACTIVE", self.until)
+        )
+        return {
+            "solutionVersionArn": self.arn,
+            "status": status,
+            "trainingMode": "FULL",
+            "trainingType": "MANUAL",
+            "creationDateTime": self.created,
+            "lastUpdatedDateTime": since,
+        }
 
 
 class EmulatorError(JsonRESTError):
@@ -122,13 +209,15 @@ class EmulatorError(JsonRESTError):
 
 @dataclass
 class Controls:
-    """Process-wide knobs: the clock, the timing, and faults waiting to be served."""
+    """Process-wide knobs: the clock, the timing, the reading played, and faults waiting to be
+    served."""
 
     clock: Callable[[], float] = time.time
     timing: Timing = field(default_factory=Timing)
+    reading: Reading = field(default_factory=Reading)
     faults: dict[str, list[str | None]] = field(default_factory=dict)
     failing_updates: list[str] = field(default_factory=list)
-    busy_until: dict[str, float] = field(default_factory=dict)
+    trainings: dict[str, Training] = field(default_factory=dict)  # the latest, per solution
     calls: list[Call] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     stopping: threading.Event = field(default_factory=threading.Event)  # cuts hangs short
@@ -146,9 +235,17 @@ class Controls:
             self.failing_updates.append(reason)
 
     def train(self, arn: str, seconds: float) -> None:
-        """Pretend a training run keeps the solution busy (UpdateSolution is ResourceInUse)."""
+        """Start a solution version training for `seconds`: DescribeSolution shows it as the
+        latestSolutionVersion, and the solution is busy (UpdateSolution is ResourceInUse)."""
         with self.lock:
-            self.busy_until[arn] = self.clock() + seconds
+            now = self.clock()
+            self.trainings[arn] = Training(f"{arn}/{uuid.uuid4().hex[:8]}", now, now + seconds)
+
+    def training(self, arn: str, now: float) -> bool:
+        """Whether a solution version of this solution is being trained."""
+        with self.lock:
+            run = self.trainings.get(arn)
+            return run is not None and now < run.until
 
     def count(self, operation: str, outcome: str | None = None) -> int:
         """How many calls of operation were answered (with this outcome, if given)."""
@@ -160,13 +257,14 @@ class Controls:
             )
 
     def reset(self) -> None:
-        """Forget faults, calls, clock and timing changes (solutions live in moto's backends)."""
+        """Forget faults, calls, clock, timing and reading changes, and every solution."""
         with self.lock:
             self.clock = time.time
             self.timing = Timing()
+            self.reading = Reading()
             self.faults.clear()
             self.failing_updates.clear()
-            self.busy_until.clear()
+            self.trainings.clear()
             self.calls.clear()
             personalize_backends.reset()
 
@@ -174,9 +272,13 @@ class Controls:
 controls = Controls()
 
 
-def _solutions(backend: PersonalizeBackend) -> dict[str, Solution]:
+def _solutions(backend: PersonalizeBackend, now: float) -> dict[str, Solution]:
+    """The backend's solutions, less those whose deletion has finished."""
     # moto's reset() re-creates backends, so the store is attached lazily to each instance.
     store: dict[str, Solution] = backend.__dict__.setdefault("_emulated_solutions", {})
+    for arn in [arn for arn, solution in store.items() if solution.gone(now)]:
+        del store[arn]
+        controls.trainings.pop(arn, None)
     return store
 
 
@@ -224,6 +326,12 @@ def _effective(solution: Solution, now: float) -> Settings:
 
 
 def _solution_status(solution: Solution, now: float) -> tuple[str, float]:
+    """The solution's status and when it was entered: "CREATE PENDING > CREATE IN_PROGRESS >
+    ACTIVE -or- CREATE FAILED", and "DELETE PENDING > DELETE IN_PROGRESS" (DescribeSolution)."""
+    if solution.deleted is not None:
+        if now < solution.deleted + controls.timing.delete_pending:
+            return "DELETE PENDING", solution.deleted
+        return "DELETE IN_PROGRESS", solution.deleted + controls.timing.delete_pending
     if now < solution.created + controls.timing.solution_pending:
         return "CREATE PENDING", solution.created
     if now < solution.ready:
@@ -234,9 +342,15 @@ def _solution_status(solution: Solution, now: float) -> tuple[str, float]:
 def _describe(solution: Solution, now: float) -> dict[str, Any]:
     """The DescribeSolution view; updates younger than the stale-read window are not yet visible."""
     visible = [u for u in solution.updates if u.created <= now - controls.timing.stale_read]
-    view = Solution(**{**solution.__dict__, "updates": visible})
-    settings = _effective(view, now)
+    reading = controls.reading
     status, since = _solution_status(solution, now)
+    settings, last_updated = solution.settings, since
+    if not reading.top_level_keeps_creation_values:
+        settings = _effective(Solution(**{**solution.__dict__, "updates": visible}), now)
+        # "The date and time (in Unix time) that the solution was last updated": an update that
+        # became ACTIVE changed the solution's settings, so it counts; one that failed did not.
+        applied = [u.status_at(now) for u in visible]
+        last_updated = max([since, *(at for state, at in applied if state == "ACTIVE")])
     config = _merge_config(solution.solution_config, settings.config)
     body: dict[str, Any] = {
         "name": solution.name,
@@ -248,34 +362,59 @@ def _describe(solution: Solution, now: float) -> dict[str, Any]:
         "datasetGroupArn": solution.dataset_group_arn,
         "status": status,
         "creationDateTime": solution.created,
-        "lastUpdatedDateTime": since,
+        "lastUpdatedDateTime": last_updated,
     }
+    if reading.incremental_not_shown:
+        del body["performIncrementalUpdate"]
     if solution.recipe_arn:
         body["recipeArn"] = solution.recipe_arn
     if solution.event_type:
         body["eventType"] = solution.event_type
     if config:
         body["solutionConfig"] = config
+    training = controls.trainings.get(solution.arn)
+    if training:
+        body["latestSolutionVersion"] = training.summary(now)
     if visible:
-        latest = visible[-1]
-        update_status, update_since = latest.status_at(now)
-        summary: dict[str, Any] = {
-            "status": update_status,
-            "performAutoTraining": latest.settings.perform_auto_training,
-            "performIncrementalUpdate": latest.settings.perform_incremental_update,
-            "creationDateTime": latest.created,
-            "lastUpdatedDateTime": update_since,
-        }
-        if latest.settings.config:
-            summary["solutionUpdateConfig"] = latest.settings.config
-        if update_status == "CREATE FAILED":
-            summary["failureReason"] = latest.failure_reason
-        body["latestSolutionUpdate"] = summary
+        body["latestSolutionUpdate"] = _update_summary(visible[-1], now)
     return body
 
 
-def _find(response: PersonalizeResponse, arn: str) -> Solution:
-    solution = _solutions(response.personalize_backend).get(arn)
+def _with_defaults(asked: dict[str, Any]) -> dict[str, Any]:
+    """A request's fields, those it left out filled with the service defaults (see Reading)."""
+    filled = {**ECHO_DEFAULTS, **asked}
+    config = dict(asked.get("solutionUpdateConfig") or {})
+    training = config.get("autoTrainingConfig") or {}
+    if filled["performAutoTraining"] and "schedulingExpression" not in training:
+        config["autoTrainingConfig"] = {**training, "schedulingExpression": DEFAULT_SCHEDULE}
+    events = config.get("eventsConfig") or {}
+    if events.get("eventParametersList"):
+        parameters = [{**EVENT_PARAMETER_DEFAULTS, **p} for p in events["eventParametersList"]]
+        config["eventsConfig"] = {**events, "eventParametersList": parameters}
+    return {**filled, "solutionUpdateConfig": config}
+
+
+def _update_summary(update: Update, now: float) -> dict[str, Any]:
+    """latestSolutionUpdate: the update's state, and the fields its request sent (as the reading
+    shows them)."""
+    reading = controls.reading
+    asked = _with_defaults(update.asked) if reading.echo_fills_defaults else update.asked
+    if reading.incremental_not_shown:
+        asked = {key: value for key, value in asked.items() if key != "performIncrementalUpdate"}
+    status, since = update.status_at(now)
+    summary: dict[str, Any] = {
+        **{key: value for key, value in asked.items() if value not in (None, {})},
+        "status": status,
+        "creationDateTime": update.created,
+        "lastUpdatedDateTime": since,
+    }
+    if status == "CREATE FAILED":
+        summary["failureReason"] = update.failure_reason
+    return summary
+
+
+def _find(response: PersonalizeResponse, arn: str, now: float) -> Solution:
+    solution = _solutions(response.personalize_backend, now).get(arn)
     if solution is None:
         raise EmulatorError("ResourceNotFoundException", f"Could not find solution with ARN {arn}")
     return solution
@@ -337,7 +476,7 @@ def create_solution(
     group = _check_arn(params.get("datasetGroupArn"), "datasetGroupArn")
     backend = response.personalize_backend
     arn = f"arn:aws:personalize:{backend.region_name}:{backend.account_id}:solution/{name}"
-    store = _solutions(backend)
+    store = _solutions(backend, now)
     if arn in store:
         raise EmulatorError("ResourceAlreadyExistsException", f"Solution {arn} already exists")
     config = params.get("solutionConfig") or {}
@@ -367,18 +506,19 @@ def describe_solution(
 ) -> dict[str, Any]:
     """DescribeSolution, possibly a stale view (see module docstring)."""
     arn = _check_arn(params.get("solutionArn"), "solutionArn")
-    return {"solution": _describe(_find(response, arn), now)}
+    return {"solution": _describe(_find(response, arn, now), now)}
 
 
 @_operation("UpdateSolution")
 def update_solution(
     response: PersonalizeResponse, params: dict[str, Any], now: float
 ) -> dict[str, Any]:
-    """UpdateSolution: ResourceInUse while anything is in progress, else a CREATE PENDING update."""
+    """UpdateSolution: ResourceInUse while anything is in progress (a training run only if the
+    reading says so), else a CREATE PENDING update of the fields the request sent."""
     arn = _check_arn(params.get("solutionArn"), "solutionArn")
     change = params.get("solutionUpdateConfig") or {}
     _check_config(change)
-    solution = _find(response, arn)
+    solution = _find(response, arn, now)
     if _solution_status(solution, now)[0] != "ACTIVE":
         raise EmulatorError("ResourceInUseException", f"Solution {arn} is not ACTIVE")
     if solution.updates and solution.updates[-1].status_at(now)[0] not in (
@@ -386,13 +526,14 @@ def update_solution(
         "CREATE FAILED",
     ):
         raise EmulatorError("ResourceInUseException", f"An update of {arn} is in progress")
-    if controls.busy_until.get(arn, 0) > now:
+    if controls.training(arn, now) and not controls.reading.update_accepted_while_training:
         raise EmulatorError("ResourceInUseException", f"A solution version of {arn} is training")
     current = _effective(solution, now)
     timing = controls.timing
     solution.updates.append(
         Update(
             created=now,
+            asked={key: params[key] for key in ASKED if key in params},
             settings=Settings(
                 perform_auto_training=params.get(
                     "performAutoTraining", current.perform_auto_training
@@ -418,7 +559,7 @@ def list_solutions(
     group = params.get("datasetGroupArn")
     solutions = [
         s
-        for s in _solutions(response.personalize_backend).values()
+        for s in _solutions(response.personalize_backend, now).values()
         if group in (None, s.dataset_group_arn)
     ]
     start = int(params.get("nextToken") or 0)
@@ -443,13 +584,21 @@ def list_solutions(
 def delete_solution(
     response: PersonalizeResponse, params: dict[str, Any], now: float
 ) -> dict[str, Any]:
-    """DeleteSolution: refused while an update is in progress, otherwise immediate."""
+    """DeleteSolution: refused while a version trains or an update is in progress; else the
+    solution is DELETE PENDING, then DELETE IN_PROGRESS, then gone (Timing)."""
     arn = _check_arn(params.get("solutionArn"), "solutionArn")
-    solution = _find(response, arn)
+    solution = _find(response, arn, now)
+    if solution.deleted is not None:
+        raise EmulatorError("ResourceInUseException", f"Solution {arn} is being deleted")
+    # "You can't delete a solution if an associated SolutionVersion is in the CREATE PENDING or
+    # IN PROGRESS state." (DeleteSolution)
+    if controls.training(arn, now):
+        raise EmulatorError("ResourceInUseException", f"A solution version of {arn} is training")
     latest = solution.updates[-1].status_at(now)[0] if solution.updates else "ACTIVE"
     if latest not in ("ACTIVE", "CREATE FAILED"):
         raise EmulatorError("ResourceInUseException", f"An update of {arn} is in progress")
-    del _solutions(response.personalize_backend)[arn]
+    solution.deleted = now
+    _solutions(response.personalize_backend, now)  # with no deletion time, it is gone at once
     return {}
 
 
@@ -505,7 +654,14 @@ def main() -> None:
         help="CloudFormation events (events/*.json): create the solutions they name, in the "
         "state each request expects, before serving",
     )
+    parser.add_argument(
+        "--reading",
+        choices=READINGS,
+        default="documented-default",
+        help="which reading of the docs to play (see Reading)",
+    )
     args = parser.parse_args()
+    controls.reading = READINGS[args.reading]
     with EmulatorServer(args.port, args.host) as server:
         for arn in seed_solutions(server.url, read_events(args.seed)):
             print(f"Seeded {arn} (ACTIVE)")

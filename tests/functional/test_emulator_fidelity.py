@@ -12,7 +12,12 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
+from localcloud.simclock import SimulatedClock
+
+# "CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED" for a solution, its versions
+# and its updates; a solution also has "DELETE PENDING > DELETE IN_PROGRESS".
 DOCUMENTED_STATUSES = {"CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE", "CREATE FAILED"}
+SOLUTION_STATUSES = DOCUMENTED_STATUSES | {"DELETE PENDING", "DELETE IN_PROGRESS"}
 GENERIC_ERRORS = {"ThrottlingException", "InternalFailure", "ServiceUnavailable"}
 DATASET_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/tests"
 
@@ -62,6 +67,36 @@ def shape_problems(value, shape, path="") -> list[str]:
     if kind == "string" and "enum" in shape.metadata and value not in shape.metadata["enum"]:
         return [f"{path}: {value!r} not in enum"]
     return []
+
+
+def undocumented(recorded) -> list[str]:
+    """What the recorded responses say that botocore's model does not allow: errors outside the
+    operation's declared ones, bodies outside its output shape, statuses the docs do not list."""
+    problems = []
+    for operation, status, body in recorded:
+        name = operation.name
+        if status >= 300:
+            allowed = {shape.name for shape in operation.error_shapes} | GENERIC_ERRORS
+            if body.get("__type") not in allowed or not isinstance(body.get("message"), str):
+                problems.append(f"{name}: undeclared error {body}")
+        elif operation.output_shape is None:
+            problems += [f"{name}: body {body} where none is modelled"] if body else []
+        else:
+            problems += shape_problems(body, operation.output_shape, name)
+            problems += [
+                f"{name}: undocumented status {status!r}" for status in undocumented_statuses(body)
+            ]
+    return problems
+
+
+def undocumented_statuses(body: dict) -> list[str]:
+    """The status strings of a response body that are not among the documented states."""
+    solutions = [body.get("solution", {}), *body.get("solutions", [])]
+    found = [(s.get("status"), SOLUTION_STATUSES) for s in solutions]
+    for solution in solutions:
+        for part in ("latestSolutionVersion", "latestSolutionUpdate"):
+            found.append((solution.get(part, {}).get("status"), DOCUMENTED_STATUSES))
+    return [status for status, allowed in found if status is not None and status not in allowed]
 
 
 @pytest.fixture
@@ -135,21 +170,8 @@ def test_every_response_matches_the_botocore_model(personalize, recorded, emulat
         personalize.describe_solution(solutionArn=arn)
 
     assert {"CREATE IN_PROGRESS", "ACTIVE"} <= statuses
-    operations = set()
-    for operation, status, body in recorded:
-        operations.add(operation.name)
-        if status >= 300:
-            allowed = {shape.name for shape in operation.error_shapes} | GENERIC_ERRORS
-            assert body["__type"] in allowed, (operation.name, body)
-            assert isinstance(body.get("message"), str)
-            continue
-        if operation.output_shape is None:
-            assert body == {}, operation.name
-            continue
-        assert shape_problems(body, operation.output_shape, operation.name) == []
-        update = body.get("solution", {}).get("latestSolutionUpdate")
-        if update:
-            assert update["status"] in DOCUMENTED_STATUSES
+    assert undocumented(recorded) == []
+    operations = {operation.name for operation, _, _ in recorded}
     expected = {"CreateSolution", "DescribeSolution", "UpdateSolution", "ListSolutions"}
     assert operations >= expected | {"DeleteSolution"}
 
@@ -173,3 +195,108 @@ def test_a_read_right_after_an_update_can_be_stale(personalize, make_solution, e
     time.sleep(0.6)
     later = personalize.describe_solution(solutionArn=arn)["solution"]
     assert later["latestSolutionUpdate"]["performAutoTraining"] is False
+
+
+@pytest.fixture
+def clock(emulator):
+    """The emulator on a simulated clock: phases pass when the test says, not in real time."""
+    clock = SimulatedClock()
+    emulator.clock = clock.now
+    return clock
+
+
+@pytest.fixture
+def active(personalize, emulator, clock):
+    """A solution created on the simulated clock and already ACTIVE; returns its ARN."""
+    arn = personalize.create_solution(name="clocked", datasetGroupArn=DATASET_GROUP)["solutionArn"]
+    clock.advance(emulator.timing.solution_pending + emulator.timing.solution_in_progress)
+    return arn
+
+
+def settle(emulator, clock) -> None:
+    """Let an update just made become visible and settle."""
+    timing = emulator.timing
+    clock.advance(timing.update_pending + timing.update_in_progress + timing.stale_read + 0.01)
+
+
+def test_an_applied_update_is_when_the_solution_was_last_updated(
+    personalize, emulator, clock, active
+):
+    """DescribeSolution: lastUpdatedDateTime is "the date and time (in Unix time) that the
+    solution was last updated". An update that became ACTIVE updated it; a failed one did not."""
+    before = personalize.describe_solution(solutionArn=active)["solution"]
+    personalize.update_solution(solutionArn=active, performAutoTraining=False)
+    settle(emulator, clock)
+    applied = personalize.describe_solution(solutionArn=active)["solution"]
+    update = applied["latestSolutionUpdate"]
+    assert update["status"] == "ACTIVE"
+    assert applied["lastUpdatedDateTime"] == update["lastUpdatedDateTime"]
+    assert applied["lastUpdatedDateTime"] > before["lastUpdatedDateTime"]
+    emulator.fail_next_update("Not enough data")
+    personalize.update_solution(solutionArn=active, performAutoTraining=True)
+    settle(emulator, clock)
+    failed = personalize.describe_solution(solutionArn=active)["solution"]
+    assert failed["latestSolutionUpdate"]["status"] == "CREATE FAILED"
+    assert failed["lastUpdatedDateTime"] == applied["lastUpdatedDateTime"]
+
+
+def test_a_training_run_is_the_latest_solution_version(
+    personalize, recorded, emulator, clock, active
+):
+    """DescribeSolution: latestSolutionVersion "describes the latest version of the solution,
+    including the status and the ARN"; a version in training is CREATE IN_PROGRESS, then ACTIVE."""
+    emulator.train(active, 60)
+    training = personalize.describe_solution(solutionArn=active)["solution"]
+    version = training["latestSolutionVersion"]
+    assert version["status"] == "CREATE IN_PROGRESS"
+    assert version["solutionVersionArn"].startswith(active + "/")
+    with pytest.raises(ClientError, match="ResourceInUseException"):
+        personalize.update_solution(solutionArn=active, performAutoTraining=False)
+    clock.advance(60)
+    trained = personalize.describe_solution(solutionArn=active)["solution"]["latestSolutionVersion"]
+    assert (trained["solutionVersionArn"], trained["status"]) == (
+        version["solutionVersionArn"],
+        "ACTIVE",
+    )
+    assert trained["lastUpdatedDateTime"] > version["lastUpdatedDateTime"]
+    personalize.update_solution(solutionArn=active, performAutoTraining=False)
+    assert undocumented(recorded) == []
+
+
+def test_a_solution_is_not_deleted_while_a_version_trains(personalize, emulator, clock, active):
+    """DeleteSolution: "You can't delete a solution if an associated SolutionVersion is in the
+    CREATE PENDING or IN PROGRESS state." """
+    emulator.train(active, 60)
+    with pytest.raises(ClientError, match="ResourceInUseException"):
+        personalize.delete_solution(solutionArn=active)
+    assert personalize.describe_solution(solutionArn=active)["solution"]["status"] == "ACTIVE"
+    clock.advance(60)
+    personalize.delete_solution(solutionArn=active)
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        personalize.describe_solution(solutionArn=active)
+
+
+def test_a_deleted_solution_passes_the_documented_delete_states(
+    personalize, recorded, emulator, clock, active
+):
+    """DescribeSolution: a solution can be in "DELETE PENDING > DELETE IN_PROGRESS"; it is in
+    use (no update, no second delete) until it is gone."""
+    emulator.timing.delete_pending, emulator.timing.delete_in_progress = 1.0, 2.0
+    personalize.delete_solution(solutionArn=active)
+    assert personalize.describe_solution(solutionArn=active)["solution"]["status"] == (
+        "DELETE PENDING"
+    )
+    for call in (
+        lambda: personalize.update_solution(solutionArn=active, performAutoTraining=False),
+        lambda: personalize.delete_solution(solutionArn=active),
+    ):
+        with pytest.raises(ClientError, match="ResourceInUseException"):
+            call()
+    clock.advance(1.0)
+    [listed] = personalize.list_solutions(datasetGroupArn=DATASET_GROUP)["solutions"]
+    assert (listed["solutionArn"], listed["status"]) == (active, "DELETE IN_PROGRESS")
+    clock.advance(2.0)
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        personalize.describe_solution(solutionArn=active)
+    assert personalize.list_solutions(datasetGroupArn=DATASET_GROUP)["solutions"] == []
+    assert undocumented(recorded) == []

@@ -1,0 +1,233 @@
+"""Each reading of what Personalize's docs leave open, played by the emulator, seen through boto3.
+
+Every response is checked against botocore's model; each test shows what its reading does that
+the documented default does not, so it fails if the emulator ignores the switch.
+"""
+# ruff: noqa: F811 - the fixtures imported from test_emulator_fidelity are parameters here
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from test_emulator_fidelity import (  # noqa: F401 (fixtures, found by name)
+    DATASET_GROUP,
+    active,
+    clock,
+    recorded,
+    settle,
+    undocumented,
+)
+
+from localcloud.emulator import READINGS, Reading
+
+THREE_DAYS = {"autoTrainingConfig": {"schedulingExpression": "rate(3 days)"}}
+
+
+@pytest.fixture
+def solution(active, recorded):
+    """An ACTIVE solution created with the defaults, on the simulated clock; every response of
+    the test is checked against botocore's model when it ends."""
+    yield active
+    assert undocumented(recorded) == []
+
+
+def apply(personalize, emulator, clock, arn: str, **request) -> dict:
+    """UpdateSolution, let the update settle and become visible, and return the solution read."""
+    personalize.update_solution(solutionArn=arn, **request)
+    settle(emulator, clock)
+    return personalize.describe_solution(solutionArn=arn)["solution"]
+
+
+def test_documented_default_echoes_the_request_and_the_top_level_follows(
+    personalize, emulator, clock, solution
+):
+    """The latest update shows the fields its request sent; the top level shows the settings
+    the solution has, the earlier update's included."""
+    apply(personalize, emulator, clock, solution, solutionUpdateConfig=THREE_DAYS)
+    read = apply(personalize, emulator, clock, solution, performIncrementalUpdate=True)
+    update = read["latestSolutionUpdate"]
+    assert update["status"] == "ACTIVE"
+    assert set(update) == {
+        "performIncrementalUpdate",
+        "status",
+        "creationDateTime",
+        "lastUpdatedDateTime",
+    }
+    assert read["solutionConfig"] == THREE_DAYS
+    assert (read["performAutoTraining"], read["performIncrementalUpdate"]) == (True, True)
+
+
+def test_the_readings_are_named_independent_switches(emulator):
+    """Each named reading turns on one switch, `hardest` all of them; reset() restores the
+    default."""
+    switches = [f.name for f in fields(Reading)]
+    on = {name: [s for s in switches if getattr(r, s)] for name, r in READINGS.items()}
+    assert on.pop("documented-default") == []
+    assert on.pop("hardest") == switches
+    assert sorted(on.values()) == sorted([s] for s in switches)  # each switch alone, once
+    emulator.reading = READINGS["hardest"]
+    emulator.reset()
+    assert emulator.reading == Reading()
+
+
+def test_top_level_keeps_creation_values(personalize, emulator, clock, solution):
+    """The update applies and says so, but the top level still shows what CreateSolution made."""
+    created = personalize.describe_solution(solutionArn=solution)["solution"]
+    emulator.reading = READINGS["top-level-keeps-creation-values"]
+    read = apply(
+        personalize,
+        emulator,
+        clock,
+        solution,
+        performAutoTraining=False,
+        performIncrementalUpdate=True,
+        solutionUpdateConfig=THREE_DAYS,
+    )
+    update = read["latestSolutionUpdate"]
+    assert (update["status"], update["performAutoTraining"]) == ("ACTIVE", False)
+    assert update["solutionUpdateConfig"] == THREE_DAYS
+    assert (read["performAutoTraining"], read["performIncrementalUpdate"]) == (True, False)
+    assert "solutionConfig" not in read
+    assert read["lastUpdatedDateTime"] == created["lastUpdatedDateTime"]
+    emulator.reading = READINGS["documented-default"]  # the same solution, read the other way
+    now = personalize.describe_solution(solutionArn=solution)["solution"]
+    assert (now["performAutoTraining"], now["solutionConfig"]) == (False, THREE_DAYS)
+
+
+def test_echo_fills_defaults_the_request_left_out(personalize, emulator, clock, solution):
+    """The echo shows service defaults for fields the request left out, although the update
+    changed only what the request sent: here the echo says auto-training is on, and it is off."""
+    emulator.reading = READINGS["echo-fills-defaults"]
+    off = apply(personalize, emulator, clock, solution, performAutoTraining=False)
+    assert off["latestSolutionUpdate"]["performAutoTraining"] is False
+    assert off["latestSolutionUpdate"]["performIncrementalUpdate"] is False
+    assert "solutionUpdateConfig" not in off["latestSolutionUpdate"]  # no schedule without training
+    events = {"eventsConfig": {"eventParametersList": [{"eventType": "click", "weight": 0.5}]}}
+    read = apply(personalize, emulator, clock, solution, solutionUpdateConfig=events)
+    update = read["latestSolutionUpdate"]
+    assert (update["performAutoTraining"], update["performIncrementalUpdate"]) == (True, False)
+    assert update["solutionUpdateConfig"] == {
+        "autoTrainingConfig": {"schedulingExpression": "rate(7 days)"},
+        "eventsConfig": {
+            "eventParametersList": [
+                {"eventType": "click", "eventValueThreshold": 0.0, "weight": 0.5}
+            ]
+        },
+    }
+    assert read["performAutoTraining"] is False
+    assert read["solutionConfig"] == events
+
+
+def test_incremental_not_shown_anywhere(personalize, emulator, clock, solution):
+    """performIncrementalUpdate is applied but neither the top level nor the echo shows it."""
+    emulator.reading = READINGS["incremental-not-shown"]
+    read = apply(personalize, emulator, clock, solution, performIncrementalUpdate=True)
+    assert read["latestSolutionUpdate"]["status"] == "ACTIVE"
+    assert "performIncrementalUpdate" not in read
+    assert "performIncrementalUpdate" not in read["latestSolutionUpdate"]
+    emulator.reading = READINGS["documented-default"]
+    assert personalize.describe_solution(solutionArn=solution)["solution"][
+        "performIncrementalUpdate"
+    ]
+
+
+def test_update_accepted_while_training(personalize, emulator, clock, solution):
+    """UpdateSolution is accepted while a version trains; the update settles while the
+    training goes on. DeleteSolution stays refused, as documented."""
+    emulator.train(solution, 60)
+    with pytest.raises(ClientError, match="ResourceInUseException"):
+        personalize.update_solution(solutionArn=solution, performAutoTraining=False)
+    emulator.reading = READINGS["update-accepted-while-training"]
+    read = apply(personalize, emulator, clock, solution, performAutoTraining=False)
+    assert read["latestSolutionUpdate"]["status"] == "ACTIVE"
+    assert read["performAutoTraining"] is False
+    assert read["latestSolutionVersion"]["status"] == "CREATE IN_PROGRESS"
+    with pytest.raises(ClientError, match="ResourceInUseException"):
+        personalize.delete_solution(solutionArn=solution)
+
+
+def test_hardest_plays_every_reading_at_once(personalize, emulator, clock, solution):
+    """Accepted while training, the top level as created, the echo with defaults and without
+    performIncrementalUpdate."""
+    emulator.reading = READINGS["hardest"]
+    emulator.train(solution, 60)
+    read = apply(
+        personalize,
+        emulator,
+        clock,
+        solution,
+        performIncrementalUpdate=True,
+        solutionUpdateConfig=THREE_DAYS,
+    )
+    update = read["latestSolutionUpdate"]
+    assert update == {
+        "performAutoTraining": True,
+        "solutionUpdateConfig": THREE_DAYS,
+        "status": "ACTIVE",
+        "creationDateTime": update["creationDateTime"],
+        "lastUpdatedDateTime": update["lastUpdatedDateTime"],
+    }
+    assert read["performAutoTraining"] is True
+    assert "solutionConfig" not in read
+    assert "performIncrementalUpdate" not in read
+    assert read["latestSolutionVersion"]["status"] == "CREATE IN_PROGRESS"
+
+
+@pytest.mark.parametrize("name", list(READINGS))
+def test_every_reading_answers_in_the_documented_shapes(
+    personalize, emulator, clock, solution, name
+):
+    """A life with every kind of answer (pending, in progress, failed, applied, training,
+    listing) under each reading: the fixture checks every response against the model, and a
+    failure reason comes only with CREATE FAILED."""
+    emulator.reading = READINGS[name]
+    emulator.timing.stale_read = 0.1  # shorter than update_pending: CREATE PENDING is seen
+    events = [{"eventType": "click", "eventValueThreshold": 2.5}, {"eventType": "buy"}]
+    personalize.update_solution(
+        solutionArn=solution,
+        performIncrementalUpdate=True,
+        solutionUpdateConfig={**THREE_DAYS, "eventsConfig": {"eventParametersList": events}},
+    )
+    seen = []
+    for _ in range(12):
+        clock.advance(0.1)
+        seen.append(personalize.describe_solution(solutionArn=solution)["solution"])
+    emulator.fail_next_update("Not enough data")
+    failed = apply(personalize, emulator, clock, solution, performAutoTraining=False)
+    emulator.train(solution, 5)
+    seen += [failed, personalize.describe_solution(solutionArn=solution)["solution"]]
+    personalize.list_solutions(datasetGroupArn=DATASET_GROUP)
+    updates = [s["latestSolutionUpdate"] for s in seen if "latestSolutionUpdate" in s]
+    assert {u["status"] for u in updates} >= {"CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE"}
+    assert failed["latestSolutionUpdate"]["failureReason"] == "Not enough data"
+    assert all(("failureReason" in u) == (u["status"] == "CREATE FAILED") for u in updates)
+
+
+def test_the_command_line_plays_the_reading_it_is_given():
+    """`python -m localcloud.emulator --reading NAME` serves that reading."""
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-u", "-m", "localcloud.emulator", "--port", "0"]
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+        [*command, "--reading", "incremental-not-shown"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = re.search(r"http://\S+", server.stdout.readline()).group(0)
+        client = boto3.client("personalize", endpoint_url=url)
+        arn = client.create_solution(name="cli", datasetGroupArn=DATASET_GROUP)["solutionArn"]
+        read = client.describe_solution(solutionArn=arn)["solution"]
+        assert read["performAutoTraining"] is True
+        assert "performIncrementalUpdate" not in read
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
