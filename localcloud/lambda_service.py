@@ -19,13 +19,16 @@ from localcloud.loopback import serve, stop
 @dataclass
 class LambdaService:
     """Records Invoke calls on 127.0.0.1; `refuse_next` makes the next one AccessDenied (403),
-    as a function whose role lacks lambda:InvokeFunction would see."""
+    as a function whose role lacks lambda:InvokeFunction would see; `late_next` answers the next
+    one's 202 only after that many seconds (the invocation is queued at once, as Lambda does)."""
 
     queued: list[dict[str, Any]] = field(default_factory=list)
     invoked: int = 0
     refuse_next: bool = False
+    late_next: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
+    stopping: threading.Event = field(default_factory=threading.Event)  # cuts a late 202 short
 
     def __enter__(self) -> LambdaService:
         service = self
@@ -36,9 +39,11 @@ class LambdaService:
                 with service.lock:
                     status = 403 if service.refuse_next else 202
                     service.refuse_next = False
+                    late, service.late_next = service.late_next, 0.0
                     if status == 202:
                         service.invoked += 1
                         service.queued.append(json.loads(body))
+                service.stopping.wait(late)
                 payload = b"" if status == 202 else b'{"Type":"User","message":"refused"}'
                 self.send_response(status)
                 if status != 202:
@@ -54,6 +59,7 @@ class LambdaService:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
         stop(self.server)
 
     @property

@@ -16,7 +16,7 @@ from continuation import Carried, SelfInvoker
 from dispatcher import Apply, Dispatcher
 from lifecycle import Applied, RequestFailed, SolutionUpdater
 from logs import SERVICE_NAME, logger
-from properties import DesiredSettings
+from properties import DesiredSettings, Settings
 from response import allowed_hosts
 from solution import PersonalizeSolutions, bounded_client
 
@@ -30,7 +30,9 @@ def startup_failed(reason: str) -> Apply:
     """Stands in for SolutionUpdater.apply when the cold start failed: Create and Update fail
     with the reason, while Delete, which needs no client, still succeeds (so the stack can go)."""
 
-    def apply(settings: DesiredSettings, plan: Plan, carried: Carried | None) -> Applied:
+    def apply(
+        desired: DesiredSettings, plan: Plan, carried: Carried | None, previous: Settings | None
+    ) -> Applied:
         raise RequestFailed(reason, "StartupFailed")
 
     return apply

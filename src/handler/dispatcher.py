@@ -26,12 +26,12 @@ from budget import (
 from continuation import Carried, HandOffUncertain
 from lifecycle import Applied, Continue, RequestFailed
 from logs import logger
-from properties import DesiredSettings
+from properties import DesiredSettings, Settings
 from protocol import FAILED, NoAnswer, Request, read_request
 from response import deliver, put
 from telemetry import count_failure, flush, record
 
-Apply = Callable[[DesiredSettings, Plan, Carried | None], Applied]
+Apply = Callable[[DesiredSettings, Plan, Carried | None, Settings | None], Applied]
 HandOff = Callable[[Mapping[str, Any], str], None]  # the next invocation's event, the function ARN
 OUT_OF_TIME = (
     "The function ran out of time while waiting for Personalize to answer; see the function's "
@@ -196,7 +196,7 @@ class Dispatcher:
             return request.failure_id, {}
         settings = request.resource.settings
         try:
-            applied = self._apply(settings, timetable, request.carried)
+            applied = self._apply(settings, timetable, request.carried, request.previous)
         except Continue as carry:
             self._continue(request, answer, carry, context)
             return request.failure_id, {}  # dropped: the answer was handed on

@@ -8,6 +8,7 @@ request's is not). Nothing here knows about CloudFormation's event or HTTP.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,8 +19,18 @@ from typing import NamedTuple
 from budget import CONFIRM_DELAY, PATIENT, PROMPT, Plan
 from continuation import Carried
 from logs import logger
-from properties import DesiredSettings
-from reconcile import Phase, attributes, busy_reason, differences, progress_of, unusable_reason
+from properties import DesiredSettings, Settings
+from reconcile import (
+    Phase,
+    attributes,
+    busy_reason,
+    differences,
+    known_settings,
+    progress_of,
+    property_names,
+    settled_settings,
+    unusable_reason,
+)
 from solution import (
     PersonalizeSolutions,
     ServiceRejected,
@@ -28,7 +39,19 @@ from solution import (
     SolutionState,
     Transient,
 )
-from waiter import Deadline, PollPolicy, Retry, TimedOut, wait_for
+from waiter import Deadline, Pacer, PollPolicy, Retry, TimedOut, wait_for
+
+# What a person can do when the wait runs out, by what it was waiting for.
+THROTTLED = "Personalize kept throttling or failing the calls: retry later, or raise ServiceTimeout"
+IN_USE = (
+    "the solution stayed in use (another update, or a solution version training): retry when "
+    "it is idle, or raise ServiceTimeout"
+)
+NOT_READY = "retry when the solution is ACTIVE, or raise ServiceTimeout"
+STILL_UPDATING = (
+    "the update may still finish: check the solution's latestSolutionUpdate before you retry, "
+    "or raise ServiceTimeout"
+)
 
 
 class Continue(Exception):
@@ -59,11 +82,11 @@ class Applied(NamedTuple):
 
 
 class Started(NamedTuple):
-    """The start's result: the state read, and the update seen before ours when we made one
-    (None when the settings were already in force)."""
+    """The start's result: the state read, and whether we made an update, after which update
+    (its creation time; None when the solution had never been updated)."""
 
     state: SolutionState
-    updated: bool
+    updated: bool = False
     baseline: datetime | None = None
 
 
@@ -75,7 +98,8 @@ def waiting_terms(call: str) -> Iterator[None]:
     try:
         yield
     except Transient as error:
-        raise Retry(f"Personalize to {call} (last error {error})", transient=True) from None
+        message = f"Personalize to {call} (last error {error})"
+        raise Retry(message, advice=THROTTLED, transient=True) from None
     except SolutionGone as error:
         raise RequestFailed(str(error), "SolutionNotFound") from None
     except ServiceRejected as error:
@@ -88,7 +112,8 @@ class SolutionUpdater:
 
     `prompt` paces the wait for an update this invocation started: its interval bounds how late
     we answer. `patient` paces every other wait (a busy solution, an update started by an earlier
-    invocation), where fewer calls matter more than seconds.
+    invocation), where fewer calls matter more than seconds; its cap also bounds how far
+    throttling stretches any interval.
     """
 
     solutions: PersonalizeSolutions
@@ -97,50 +122,67 @@ class SolutionUpdater:
     confirm_delay: float = CONFIRM_DELAY
     prompt: PollPolicy = PROMPT
     patient: PollPolicy = PATIENT
+    jitter: Callable[[], float] = random.random  # spreads waits that are throttled together
 
-    def apply(self, settings: DesiredSettings, plan: Plan, carried: Carried | None) -> Applied:
+    def apply(
+        self,
+        desired: DesiredSettings,
+        plan: Plan,
+        carried: Carried | None,
+        previous: Settings | None = None,
+    ) -> Applied:
         """Start an update (unless an earlier invocation did, or none is needed) and wait for it
-        until `plan.wait_until`; then hand the wait on if the plan allows, else fail."""
+        until `plan.wait_until`; then hand the wait on if the plan allows, else fail.
+        `previous`: what this resource asked of the same solution before (an Update's old
+        properties), which may prove that the latest update was its own."""
         if plan.refusal:
             raise RequestFailed(plan.refusal, "Timeout")
         wait = carried or Carried(first=plan.first)
         deadline = Deadline(plan.wait_until, self.clock)
+        pacer = Pacer(self.patient.cap, self.jitter)
+        started_here = not wait.updated
         try:
-            if wait.updated:
-                state = self._settle(settings, wait.baseline, deadline, started_here=False)
-            else:
-                started = self._start(settings, deadline)
+            if started_here:
+                started = self._start(desired, previous, deadline, pacer)
                 if not started.updated:
-                    return self._applied(started.state, False, plan)
+                    requests = (desired.asked, previous) if previous else (desired.asked,)
+                    known = known_settings(started.state, requests)
+                    return self._applied(started.state, known, False, plan)
                 wait = wait.after_update(started.baseline)
-                state = self._settle(settings, wait.baseline, deadline, started_here=True)
+            state = self._settle(desired, wait.baseline, deadline, pacer, started_here=started_here)
         except TimedOut as error:
             waited = self.clock() - plan.first
             reason = f"Gave up after {waited:.0f} s waiting for {error.waiting_for}"
+            if error.advice:
+                reason = f"{reason}; {error.advice}"
             if plan.hand_off:
                 raise Continue(reason, wait.next_hop()) from None
             raise RequestFailed(reason, "Timeout") from None
-        return self._applied(state, True, plan)
+        return self._applied(state, settled_settings(state, desired.asked), True, plan)
 
-    def _applied(self, state: SolutionState, updated: bool, plan: Plan) -> Applied:
-        """The result of a request that settled in `state`."""
-        return Applied(attributes(state), updated, self.clock() - plan.first)
+    def _applied(self, state: SolutionState, known: Settings, updated: bool, plan: Plan) -> Applied:
+        """The result of a request that settled in `state`, with `known` settings."""
+        return Applied(attributes(state, known), updated, self.clock() - plan.first)
 
-    def _start(self, settings: DesiredSettings, deadline: Deadline) -> Started:
+    def _start(
+        self, desired: DesiredSettings, previous: Settings | None, deadline: Deadline, pacer: Pacer
+    ) -> Started:
         """Read the solution (waiting while it is busy) and update it unless it is a no-op."""
         return wait_for(
-            lambda: self._try_start(settings, deadline),
+            lambda: self._try_start(desired, previous, deadline),
             deadline,
             self.patient,
             self.sleep,
             purpose="the solution to be read and, if needed, updated",
+            pacer=pacer,
         )
 
     def _settle(
         self,
-        settings: DesiredSettings,
+        desired: DesiredSettings,
         baseline: datetime | None,
         deadline: Deadline,
+        pacer: Pacer,
         *,
         started_here: bool,
     ) -> SolutionState:
@@ -148,13 +190,13 @@ class SolutionUpdater:
         UpdateSolution (whose first check waits an interval: it could only say "not yet"),
         patiently in the invocations that carry the wait on."""
         return wait_for(
-            lambda: self._check(settings, baseline),
+            lambda: self._check(desired, baseline),
             deadline,
             self.prompt if started_here else self.patient,
             self.sleep,
             purpose="the solution update to finish",
             pause_first=started_here,
-            backoff=self.patient,
+            pacer=pacer,
         )
 
     def _describe(self, arn: str) -> SolutionState:
@@ -167,7 +209,7 @@ class SolutionUpdater:
             extra={
                 "status": state.status,
                 "latest_update_status": latest.status if latest else None,
-                "settings": state.settings._asdict(),
+                "settings": state.top_level._asdict(),
             },
         )
         return state
@@ -180,48 +222,58 @@ class SolutionUpdater:
             raise RequestFailed(reason, "SolutionUnusable")
         busy = busy_reason(state)
         if busy:
-            raise Retry(busy)
+            raise Retry(busy, advice=IN_USE if state.status == "ACTIVE" else NOT_READY)
         return state
 
-    def _try_start(self, settings: DesiredSettings, deadline: Deadline) -> Started:
-        """One attempt to start: a no-op when the solution already has the settings.
+    def _needed(
+        self, desired: DesiredSettings, previous: Settings | None
+    ) -> tuple[SolutionState, list[str]]:
+        """A read of the solution, and the fields asked for that it is not known to have."""
+        state = self._ready_state(desired.solution_arn)
+        requests = (desired.asked, previous) if previous else (desired.asked,)
+        return state, differences(desired.asked, known_settings(state, requests))
+
+    def _try_start(
+        self, desired: DesiredSettings, previous: Settings | None, deadline: Deadline
+    ) -> Started:
+        """One attempt to start: a no-op when the solution is known to have the settings.
 
         "Update needed" costs the user a training run, so it is confirmed by a second read
         `confirm_delay` later: a lagging read can hide the update that already applied them.
-        Neither that read nor UpdateSolution starts past the deadline.
+        Neither that read nor UpdateSolution starts past the deadline. Every field asked for
+        is sent, so that the update's summary shows them all: later reads can then prove them.
         """
-        state = self._ready_state(settings.solution_arn)
-        changed = differences(settings, state.settings)
+        state, changed = self._needed(desired, previous)
         if changed and self.confirm_delay:
             self._check_time(deadline, needed=self.confirm_delay)
             self.sleep(self.confirm_delay)
-            state = self._ready_state(settings.solution_arn)
-            changed = differences(settings, state.settings)
+            state, changed = self._needed(desired, previous)
         if not changed:
             logger.info("Solution already has the requested settings; no update made")
-            return Started(state, updated=False)
+            return Started(state)
         self._check_time(deadline)
-        logger.info("Updating solution", extra={"changed": changed})
+        logger.info("Updating solution", extra={"changed": property_names(changed)})
         try:
             with waiting_terms("accept UpdateSolution"):
-                self.solutions.update(settings)
+                self.solutions.update(desired.solution_arn, desired.asked)
         except SolutionBusy as error:
-            raise Retry(f"the solution to stop being busy ({error})") from None
+            message = f"the solution to stop being busy ({error})"
+            raise Retry(message, advice=IN_USE) from None
         baseline = state.latest_update.created if state.latest_update else None
-        return Started(state, updated=True, baseline=baseline)
+        return Started(state, True, baseline)
 
     @staticmethod
     def _check_time(deadline: Deadline, needed: float = 0.0) -> None:
         """Before a call that must not start late: unless more than `needed` s are left, ask for
         another try, which the waiter refuses past the deadline."""
         if deadline.remaining() <= needed:
-            raise Retry("enough time left to start the update")
+            raise Retry("enough time left to start the update", incidental=True)
 
-    def _check(self, settings: DesiredSettings, baseline: datetime | None) -> SolutionState:
+    def _check(self, desired: DesiredSettings, baseline: datetime | None) -> SolutionState:
         """One check of the update we started: the state once it is ACTIVE, RequestFailed if it
         failed, Retry while it is pending."""
-        state = self._describe(settings.solution_arn)
-        progress = progress_of(state, settings, baseline)
+        state = self._describe(desired.solution_arn)
+        progress = progress_of(state, desired.asked, baseline)
         logger.debug(
             "Checked the update", extra={"phase": progress.phase.value, "status": progress.status}
         )
@@ -230,4 +282,5 @@ class SolutionUpdater:
         if progress.phase is Phase.FAILED:
             reason = f"Solution update failed: {progress.failure_reason}"
             raise RequestFailed(reason, "UpdateFailed")
-        raise Retry(f"the solution update to finish (last status {progress.status})")
+        message = f"the solution update to finish (last status {progress.status})"
+        raise Retry(message, advice=STILL_UPDATING)

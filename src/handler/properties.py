@@ -47,14 +47,29 @@ class EventParameter(NamedTuple):
     weight: float | None
 
 
-class DesiredSettings(NamedTuple):
-    """What the template asks of the solution. None means "omitted: leave as it is"."""
+class Settings(NamedTuple):
+    """A solution's settings as far as they are asked, shown or known; None where they are not
+    (asked: leave as it is; shown: the read does not show it; known: nothing proves its value)."""
 
-    solution_arn: str
     perform_auto_training: bool | None = None
     perform_incremental_update: bool | None = None
     schedule_days: int | None = None
     event_parameters: tuple[EventParameter, ...] | None = None
+
+
+SETTING_NAMES = {  # Settings field: the property that sets it
+    "perform_auto_training": "PerformAutoTraining",
+    "perform_incremental_update": "PerformIncrementalUpdate",
+    "schedule_days": "SchedulingExpression",
+    "event_parameters": "EventParametersList",
+}
+
+
+class DesiredSettings(NamedTuple):
+    """What the template asks of one solution."""
+
+    solution_arn: str
+    asked: Settings
 
 
 class ResourceRequest(NamedTuple):
@@ -269,14 +284,16 @@ def parse_properties(properties: object) -> ResourceRequest:
     request = ResourceRequest(
         settings=DesiredSettings(
             solution_arn=arn if isinstance(arn, str) else "",
-            perform_auto_training=None
-            if auto is None
-            else parser.boolean("PerformAutoTraining", auto),
-            perform_incremental_update=None
-            if incremental is None
-            else parser.boolean("PerformIncrementalUpdate", incremental),
-            schedule_days=schedule_days,
-            event_parameters=events,
+            asked=Settings(
+                perform_auto_training=None
+                if auto is None
+                else parser.boolean("PerformAutoTraining", auto),
+                perform_incremental_update=None
+                if incremental is None
+                else parser.boolean("PerformIncrementalUpdate", incremental),
+                schedule_days=schedule_days,
+                event_parameters=events,
+            ),
         ),
         service_timeout=DEFAULT_SERVICE_TIMEOUT
         if timeout is None

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from continuation import CARRY_KEY, Carried, ForgedMarker, read_marker
-from properties import InvalidProperties, ResourceRequest, parse_properties
+from properties import InvalidProperties, ResourceRequest, Settings, parse_properties
 from response import RefusedURL, ResponseTarget, check_url
 
 SUCCESS = "SUCCESS"
@@ -39,8 +39,9 @@ class Problem(NamedTuple):
 
 class Request(NamedTuple):
     """One CloudFormation request, as read from its event. `resource` is the parsed properties
-    (Create and Update); `problem`, when set, is answered FAILED before anything else is done;
-    `carried` is the wait an earlier invocation handed on."""
+    (Create and Update); `previous`, what an Update's old properties asked of the same solution;
+    `problem`, when set, is answered FAILED before anything else is done; `carried`, the wait an
+    earlier invocation handed on."""
 
     kind: str
     stack_id: str
@@ -49,6 +50,7 @@ class Request(NamedTuple):
     target: ResponseTarget
     physical_id: str | None
     old_solution_arn: str | None
+    previous: Settings | None
     resource: ResourceRequest | None
     carried: Carried | None
     problem: Problem | None
@@ -154,6 +156,16 @@ def _old_solution_arn(event: Mapping[str, Any]) -> str | None:
     return _text(old, "SolutionArn") if isinstance(old, Mapping) else None
 
 
+def _previous(event: Mapping[str, Any], resource: ResourceRequest | None) -> Settings | None:
+    """What OldResourceProperties asked of the solution the request names, if they were valid."""
+    if resource is None or _old_solution_arn(event) != resource.settings.solution_arn:
+        return None
+    try:
+        return parse_properties(event.get("OldResourceProperties")).settings.asked
+    except InvalidProperties:
+        return None
+
+
 def read_request(event: object, extra_hosts: Iterable[str], now: float) -> Request:
     """Read one invocation's event. Raises NoAnswer when there is nowhere safe to answer."""
     if not isinstance(event, Mapping):
@@ -184,6 +196,7 @@ def read_request(event: object, extra_hosts: Iterable[str], now: float) -> Reque
         target=target,
         physical_id=_text(event, "PhysicalResourceId") or None,
         old_solution_arn=_old_solution_arn(event),
+        previous=_previous(event, resource),
         resource=resource,
         carried=carried,
         problem=problem,

@@ -1,19 +1,35 @@
-"""Pure decisions: is an update needed, is the update we started settled, what do we report.
+"""Pure decisions: what is known of a solution's settings, is an update needed, is the update we
+started settled, what do we report.
 
-No I/O here, so every rule that costs users money (a needless UpdateSolution starts a training run)
-or misleads CloudFormation (success read from a stale update) is unit-tested directly.
+The docs leave open what DescribeSolution shows after an update: whether the solution's own fields
+follow updates or keep their creation values, whether an update's summary shows only what its
+request sent or fills the rest in with service defaults, and whether performIncrementalUpdate is
+shown at all. So a setting counts as known only when every one of those readings agrees on it, and
+an unknown setting that is asked for means an update, never a no-op: a needless update costs a
+training run, a false no-op leaves the solution other than the template says.
+
+No I/O here, so every rule that costs users money or misleads CloudFormation is unit-tested
+directly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from properties import DesiredSettings, EventParameter, schedule_expression
-from solution import ACTIVE, CREATE_FAILED, Settings, SolutionState
+from properties import SETTING_NAMES, EventParameter, Settings, schedule_expression
+from solution import ACTIVE, CREATE_FAILED, SolutionState
 
 SOLUTION_UNUSABLE = ("CREATE FAILED", "DELETE PENDING", "DELETE IN_PROGRESS")
+UNKNOWN = "unknown"  # an attribute whose value nothing proves
+# Documented in DescribeSolution: "The default is True", "The default is every 7 days".
+DEFAULTS = Settings(perform_auto_training=True, schedule_days=7)
+# What an update's summary may show for a field its request left out, if it fills in service
+# defaults: the documented ones, and False for performIncrementalUpdate (which has none). Such a
+# value does not prove that the update set the field; any other value does.
+FILLABLE = Settings(perform_auto_training=True, perform_incremental_update=False, schedule_days=7)
 
 
 class Phase(Enum):
@@ -32,35 +48,136 @@ class Progress(NamedTuple):
     failure_reason: str | None = None
 
 
-def _event_key(item: EventParameter) -> tuple[str, float, float]:
-    """A sort key for event parameters, so that order does not count as a difference."""
-    nan = float("nan")
-    return (
-        item.event_type or "",
-        nan if item.event_value_threshold is None else item.event_value_threshold,
-        nan if item.weight is None else item.weight,
+def _fields(settings: Settings) -> Iterable[tuple[str, Any]]:
+    """The (field, value) pairs of the settings that are set."""
+    return ((name, value) for name, value in settings._asdict().items() if value is not None)
+
+
+def _parameters_sent(sent: Sequence[EventParameter], shown: Sequence[EventParameter]) -> bool:
+    """Whether `shown` is the event parameter list `sent`, up to order and up to the sub-fields
+    the request left out (a summary may fill those in)."""
+    if sorted(p.event_type or "" for p in sent) != sorted(p.event_type or "" for p in shown):
+        return False
+    remaining = list(shown)
+    for item in sent:
+        match = next(
+            (
+                candidate
+                for candidate in remaining
+                if candidate.event_type == item.event_type
+                and item.event_value_threshold in (None, candidate.event_value_threshold)
+                and item.weight in (None, candidate.weight)
+            ),
+            None,
+        )
+        if match is None:
+            return False
+        remaining.remove(match)
+    return True
+
+
+def _consistent(sent: Settings, shown: Settings, *, unshown_ok: bool) -> bool:
+    """Whether a summary that shows `shown` can be that of a request that sent `sent`. A sent
+    field the summary does not show counts only with `unshown_ok` (it cannot be checked)."""
+    for name, value in _fields(sent):
+        seen = getattr(shown, name)
+        if seen is None:
+            if not unshown_ok:
+                return False
+        elif name == "event_parameters":
+            if not _parameters_sent(value, seen):
+                return False
+        elif seen != value:
+            return False
+    return True
+
+
+def _proven(shown: Settings) -> Settings:
+    """The fields a summary shows with a value that no reading fills in, so its request set them:
+    any value but a fillable default, and an event parameter list (never filled in whole)."""
+    return Settings(
+        **{
+            name: value
+            for name, value in _fields(shown)
+            if name == "event_parameters" or value != getattr(FILLABLE, name)
+        }
     )
 
 
-def _same_events(left: tuple[EventParameter, ...], right: tuple[EventParameter, ...]) -> bool:
-    """Order-insensitive comparison of two event parameter lists."""
-    return sorted(map(repr, map(_event_key, left))) == sorted(map(repr, map(_event_key, right)))
+def _overlay(base: Settings, top: Settings) -> Settings:
+    """`base` with every field `top` sets taken from `top`."""
+    return base._replace(**dict(_fields(top)))
 
 
-def differences(desired: DesiredSettings, current: Settings) -> list[str]:
-    """Names of the asked-for properties whose value differs from the given settings."""
+def known_settings(state: SolutionState, requests: Sequence[Settings]) -> Settings:
+    """What can be proven of the settings in force (None: unknown).
+
+    - Never updated: the solution's own fields are its creation settings under every reading,
+      with the documented defaults for what they leave out (none for incremental updates).
+    - Latest update ACTIVE: the fields its summary proves it set (see `_proven`); and, when the
+      summary is that of one of `requests` (what this resource sends now, or sent last time) on
+      every field the request sends and proves at least one of them, all of that request's fields.
+    - Latest update failed or unfinished: nothing (the solution's own fields may be its creation
+      settings, not what the last good update set).
+    """
+    update = state.latest_update
+    if update is None:
+        top = state.top_level
+        return Settings(
+            perform_auto_training=_first(top.perform_auto_training, DEFAULTS.perform_auto_training),
+            perform_incremental_update=top.perform_incremental_update,
+            schedule_days=_first(top.schedule_days, DEFAULTS.schedule_days),
+            event_parameters=_first(top.event_parameters, ()),
+        )
+    if update.status != ACTIVE:
+        return Settings()
+    known = _proven(update.shown)
+    for sent in requests:
+        if _proven(sent) != Settings() and _consistent(sent, update.shown, unshown_ok=False):
+            known = _overlay(known, sent)
+    return known
+
+
+def settled_settings(state: SolutionState, asked: Settings) -> Settings:
+    """What is known once our update settled: all that was asked (what we sent is in force, the
+    rest was already), and what the read proves of the other fields."""
+    return _overlay(known_settings(state, ()), asked)
+
+
+def _first[T](value: T | None, default: T) -> T:
+    """`value`, or `default` when it is None."""
+    return default if value is None else value
+
+
+def _same_parameters(asked: Sequence[EventParameter], known: Sequence[EventParameter]) -> bool:
+    """Order-insensitive equality of two event parameter lists, omitted sub-fields included: an
+    omitted threshold or weight means the service default, whose value is not documented."""
+
+    def key(item: EventParameter) -> tuple[str, str, str]:
+        return (item.event_type or "", repr(item.event_value_threshold), repr(item.weight))
+
+    return sorted(map(key, asked)) == sorted(map(key, known))
+
+
+def differences(asked: Settings, known: Settings) -> list[str]:
+    """The fields asked for whose value is not known to be the asked one (different, or
+    unknown): each of them needs an UpdateSolution call."""
     changed = []
-    if desired.perform_auto_training not in (None, current.perform_auto_training):
-        changed.append("PerformAutoTraining")
-    if desired.perform_incremental_update not in (None, current.perform_incremental_update):
-        changed.append("PerformIncrementalUpdate")
-    if desired.schedule_days not in (None, current.schedule_days):
-        changed.append("SchedulingExpression")
-    if desired.event_parameters is not None and not _same_events(
-        desired.event_parameters, current.event_parameters
-    ):
-        changed.append("EventParametersList")
+    for name, value in _fields(asked):
+        current = getattr(known, name)
+        if current is None:
+            changed.append(name)
+        elif name == "event_parameters":
+            if not _same_parameters(value, current):
+                changed.append(name)
+        elif current != value:
+            changed.append(name)
     return changed
+
+
+def property_names(fields: Iterable[str]) -> list[str]:
+    """The properties that set these Settings fields, for logs and reasons."""
+    return [SETTING_NAMES[name] for name in fields]
 
 
 def unusable_reason(state: SolutionState) -> str | None:
@@ -80,20 +197,20 @@ def busy_reason(state: SolutionState) -> str | None:
     return None
 
 
-def progress_of(
-    state: SolutionState, desired: DesiredSettings, baseline: datetime | None
-) -> Progress:
-    """Judge the update we started, given the creation time of the update seen before ours.
+def progress_of(state: SolutionState, sent: Settings, baseline: datetime | None) -> Progress:
+    """Judge the update we started (sending `sent`), given the creation time of the update seen
+    before ours.
 
     A read may lag behind UpdateSolution (and so may the read we took the baseline from): an
-    update is ours only if it was created after the baseline and carries the settings we asked
-    for. Anything else counts as pending, never as success or failure.
+    update is ours only if it was created after the baseline and its summary can be that of our
+    request (a field it does not show cannot be checked; a field it fills in is not compared).
+    Anything else counts as pending, never as success or failure.
     """
     update = state.latest_update
     if (
         update is None
         or (baseline is not None and update.created <= baseline)
-        or differences(desired, update.settings)
+        or not _consistent(sent, update.shown, unshown_ok=True)
     ):
         return Progress(Phase.PENDING, "not yet visible")
     if update.status == ACTIVE:
@@ -103,15 +220,20 @@ def progress_of(
     return Progress(Phase.PENDING, update.status)
 
 
-def attributes(state: SolutionState) -> dict[str, str]:
-    """The Fn::GetAtt attributes, all strings, read from a settled state."""
+def attributes(state: SolutionState, settings: Settings) -> dict[str, str]:
+    """The Fn::GetAtt attributes, all strings: `settings` as known once the request settled
+    (`unknown` where nothing proves a value), and the latest update's status and time."""
     update = state.latest_update
-    settings = state.settings
+
+    def text(value: bool | None) -> str:
+        return UNKNOWN if value is None else str(value).lower()
+
+    days = settings.schedule_days
     return {
         "SolutionArn": state.arn,
-        "PerformAutoTraining": str(settings.perform_auto_training).lower(),
-        "SchedulingExpression": schedule_expression(settings.schedule_days),
-        "PerformIncrementalUpdate": str(settings.perform_incremental_update).lower(),
+        "PerformAutoTraining": text(settings.perform_auto_training),
+        "SchedulingExpression": UNKNOWN if days is None else schedule_expression(days),
+        "PerformIncrementalUpdate": text(settings.perform_incremental_update),
         "Status": update.status if update else state.status,
         "LastUpdatedDateTime": (update.last_updated if update else state.last_updated).isoformat(),
     }

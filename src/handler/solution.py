@@ -17,14 +17,11 @@ from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from budget import CallLimits
-from properties import DesiredSettings, EventParameter, schedule_expression
+from properties import EventParameter, Settings, schedule_expression
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient
 
-DEFAULT_AUTO_TRAINING = True  # "The default is True ... every 7 days" (DescribeSolution docs)
-DEFAULT_SCHEDULE_DAYS = 7
-DEFAULT_INCREMENTAL_UPDATE = False
 ACTIVE = "ACTIVE"
 CREATE_FAILED = "CREATE FAILED"
 TRANSIENT_CODES = frozenset(
@@ -66,36 +63,29 @@ class ServiceRejected(PersonalizeError):
     """Personalize rejected the request itself (InvalidInputException and the like)."""
 
 
-class Settings(NamedTuple):
-    """The settings in force on a solution, with the documented defaults filled in."""
-
-    perform_auto_training: bool
-    perform_incremental_update: bool
-    schedule_days: int
-    event_parameters: tuple[EventParameter, ...]
-
-
 class UpdateRecord(NamedTuple):
-    """latestSolutionUpdate: one update's status, timestamps and the settings it carries."""
+    """latestSolutionUpdate: one update's status, timestamps, and the settings its summary shows
+    (which may be only the fields its request sent, or those and service defaults)."""
 
     status: str
     created: datetime
     last_updated: datetime
     failure_reason: str | None
-    settings: Settings
+    shown: Settings
 
 
 class SolutionState(NamedTuple):
-    """One DescribeSolution read, reduced to what the handler decides on."""
+    """One DescribeSolution read, reduced to what the handler decides on: the solution's own
+    settings as shown (`top_level`) and its latest update, if it was ever updated."""
 
     arn: str
     status: str
     last_updated: datetime
-    settings: Settings
+    top_level: Settings
     latest_update: UpdateRecord | None
 
 
-def _schedule_days(config: dict[str, Any] | None) -> int | None:
+def _schedule_days(config: Mapping[str, Any] | None) -> int | None:
     """The days of a config's autoTrainingConfig.schedulingExpression, None if it has none."""
     expression = ((config or {}).get("autoTrainingConfig") or {}).get("schedulingExpression")
     if not isinstance(expression, str):
@@ -104,7 +94,7 @@ def _schedule_days(config: dict[str, Any] | None) -> int | None:
     return int(digits) if digits else None
 
 
-def _events(config: dict[str, Any] | None) -> tuple[EventParameter, ...] | None:
+def _events(config: Mapping[str, Any] | None) -> tuple[EventParameter, ...] | None:
     """A config's eventsConfig as EventParameters, None if it has none."""
     events = (config or {}).get("eventsConfig")
     if events is None:
@@ -119,36 +109,18 @@ def _events(config: dict[str, Any] | None) -> tuple[EventParameter, ...] | None:
     )
 
 
-def _first(*values: Any) -> Any:
-    """The first value that is not None (update, then solution, then documented default)."""
-    return next((value for value in values if value is not None), None)
-
-
-def _settings(update: Mapping[str, Any], solution: Mapping[str, Any]) -> Settings:
-    """Settings read from an update summary, falling back to the solution's, then the defaults."""
-    config = solution.get("solutionConfig")
-    update_config = update.get("solutionUpdateConfig")
-    events = _first(_events(update_config), _events(config))
+def _shown(fields: Mapping[str, Any], config: Mapping[str, Any] | None) -> Settings:
+    """The settings a solution or an update summary shows; None for each one it does not."""
     return Settings(
-        perform_auto_training=_first(
-            update.get("performAutoTraining"),
-            solution.get("performAutoTraining"),
-            DEFAULT_AUTO_TRAINING,
-        ),
-        perform_incremental_update=_first(
-            update.get("performIncrementalUpdate"),
-            solution.get("performIncrementalUpdate"),
-            DEFAULT_INCREMENTAL_UPDATE,
-        ),
-        schedule_days=_first(
-            _schedule_days(update_config), _schedule_days(config), DEFAULT_SCHEDULE_DAYS
-        ),
-        event_parameters=events or (),
+        perform_auto_training=fields.get("performAutoTraining"),
+        perform_incremental_update=fields.get("performIncrementalUpdate"),
+        schedule_days=_schedule_days(config),
+        event_parameters=_events(config),
     )
 
 
 def read_state(solution: Mapping[str, Any]) -> SolutionState:
-    """Reduce a DescribeSolution `solution`; an ACTIVE latest update overrides its own values."""
+    """Reduce a DescribeSolution `solution` to what it shows, without guessing what it does not."""
     latest = solution.get("latestSolutionUpdate")
     record = None
     if latest:
@@ -157,30 +129,30 @@ def read_state(solution: Mapping[str, Any]) -> SolutionState:
             created=latest["creationDateTime"],
             last_updated=latest.get("lastUpdatedDateTime", latest["creationDateTime"]),
             failure_reason=latest.get("failureReason"),
-            settings=_settings(latest, solution),
+            shown=_shown(latest, latest.get("solutionUpdateConfig")),
         )
     return SolutionState(
         arn=solution["solutionArn"],
         status=solution.get("status", ""),
         last_updated=solution.get("lastUpdatedDateTime") or solution["creationDateTime"],
-        settings=record.settings if record and record.status == ACTIVE else _settings({}, solution),
+        top_level=_shown(solution, solution.get("solutionConfig")),
         latest_update=record,
     )
 
 
-def update_request(settings: DesiredSettings) -> dict[str, Any]:
-    """The UpdateSolution arguments for what is asked; omitted properties are not sent."""
-    request: dict[str, Any] = {"solutionArn": settings.solution_arn}
-    if settings.perform_auto_training is not None:
-        request["performAutoTraining"] = settings.perform_auto_training
-    if settings.perform_incremental_update is not None:
-        request["performIncrementalUpdate"] = settings.perform_incremental_update
+def update_request(arn: str, sent: Settings) -> dict[str, Any]:
+    """The UpdateSolution arguments that send `sent`: a field that is None is not sent."""
+    request: dict[str, Any] = {"solutionArn": arn}
+    if sent.perform_auto_training is not None:
+        request["performAutoTraining"] = sent.perform_auto_training
+    if sent.perform_incremental_update is not None:
+        request["performIncrementalUpdate"] = sent.perform_incremental_update
     config: dict[str, Any] = {}
-    if settings.schedule_days is not None:
+    if sent.schedule_days is not None:
         config["autoTrainingConfig"] = {
-            "schedulingExpression": schedule_expression(settings.schedule_days)
+            "schedulingExpression": schedule_expression(sent.schedule_days)
         }
-    if settings.event_parameters is not None:
+    if sent.event_parameters is not None:
         config["eventsConfig"] = {
             "eventParametersList": [
                 {
@@ -192,7 +164,7 @@ def update_request(settings: DesiredSettings) -> dict[str, Any]:
                     )
                     if value is not None
                 }
-                for item in settings.event_parameters
+                for item in sent.event_parameters
             ]
         }
     if config:
@@ -265,9 +237,9 @@ class PersonalizeSolutions:
                 f"DescribeSolution answered without {error}, which this function needs"
             ) from None
 
-    def update(self, settings: DesiredSettings) -> None:
-        """UpdateSolution with only the asked-for settings; each call may start a training run."""
+    def update(self, arn: str, sent: Settings) -> None:
+        """UpdateSolution sending `sent` alone; each call may start a training run."""
         try:
-            self._client.update_solution(**update_request(settings))
+            self._client.update_solution(**update_request(arn, sent))
         except (ClientError, BotoCoreError) as error:
-            raise _classify(error, settings.solution_arn) from None
+            raise _classify(error, arn) from None

@@ -6,27 +6,39 @@ simulated clock. The policies that ship are named in budget.py.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+MAX_SLOWDOWN = 64.0  # the stretch's own bound; the pacer's cap bounds the pause it makes
+EASE = 0.75  # each call that goes through keeps three quarters of the stretch
+
 
 class Retry(Exception):
-    """Not done yet; the message says what we are waiting for. `transient`: because a call
-    failed (throttled, reset, 5xx), not because the awaited change has not happened."""
+    """Not done yet; the message says what we are waiting for, and `advice` what a person can do
+    if the wait runs out. `transient`: because a call failed (throttled, reset, 5xx), not because
+    the awaited change has not happened. `incidental`: a reason of our own (too little time left
+    to start a call), which never hides the last reason Personalize gave."""
 
-    def __init__(self, message: str, *, transient: bool = False) -> None:
+    def __init__(
+        self, message: str, *, advice: str = "", transient: bool = False, incidental: bool = False
+    ) -> None:
         super().__init__(message)
+        self.advice = advice
         self.transient = transient
+        self.incidental = incidental
 
 
 class TimedOut(Exception):
-    """The deadline came first; the message says what we were waiting for and for how long."""
+    """The deadline came first: `waiting_for` says what for (the last reason Personalize gave),
+    `advice` what a person can do."""
 
-    def __init__(self, message: str, waiting_for: str) -> None:
+    def __init__(self, message: str, waiting_for: str, advice: str = "") -> None:
         super().__init__(message)
         self.waiting_for = waiting_for
+        self.advice = advice
 
 
 class PollPolicy(NamedTuple):
@@ -56,6 +68,32 @@ class Deadline:
         return max(0.0, self.at - self.clock())
 
 
+class Pacer:
+    """Stretches a policy's intervals while Personalize throttles or fails: each transient failure
+    doubles the stretch, with jitter so that many waits started together drift apart, and each
+    call that goes through eases it back by a quarter. It never snaps back to the full rate,
+    which would be throttled again at once. One pacer serves every wait of an invocation."""
+
+    def __init__(self, cap: float, jitter: Callable[[], float] = random.random) -> None:
+        self.cap = cap
+        self.slowdown = 1.0
+        self._jitter = jitter
+
+    def failed(self) -> None:
+        """A call failed transiently: slow down."""
+        self.slowdown = min(MAX_SLOWDOWN, self.slowdown * 2)
+
+    def went_through(self) -> None:
+        """A call went through: ease back, gradually."""
+        self.slowdown = max(1.0, self.slowdown * EASE)
+
+    def pause(self, planned: float) -> float:
+        """The pause before the next call, for a policy interval of `planned` seconds."""
+        if self.slowdown <= 1.0:
+            return planned
+        return min(self.cap, planned * self.slowdown) * (0.5 + 0.5 * self._jitter())
+
+
 def wait_for[T](
     attempt: Callable[[], T],
     deadline: Deadline,
@@ -64,33 +102,37 @@ def wait_for[T](
     *,
     purpose: str,
     pause_first: bool = False,
-    backoff: PollPolicy | None = None,
+    pacer: Pacer | None = None,
 ) -> T:
     """Call attempt until it returns; it raises Retry to ask for another try after a pause.
-    No try starts once the deadline has passed (TimedOut names `purpose` if none ran). With
-    pause_first the first try waits an interval too: right after a change is requested, a
-    check can only say it has not happened yet. With backoff, a run of transient failures is
-    paced by it instead of by policy: the service asked us to slow down."""
+    No try starts once the deadline has passed (TimedOut names `purpose` if none ran, else the
+    last reason that was not incidental). With pause_first the first try waits an interval too:
+    right after a change is requested, a check can only say it has not happened yet. With a
+    pacer, transient failures stretch the intervals: the service asked us to slow down."""
     started = deadline.clock()
     if deadline.remaining() <= 0:
         raise TimedOut(f"No time left to start waiting for {purpose}", purpose)
     intervals = policy.intervals()
-    failures: Iterator[float] | None = None
+    cause: Retry | None = None
     if pause_first:
         sleep(min(next(intervals), deadline.remaining()))
     while True:
         try:
-            return attempt()
+            result = attempt()
         except Retry as waiting:
+            if pacer is not None and waiting.transient:
+                pacer.failed()
+            elif pacer is not None and not waiting.incidental:
+                pacer.went_through()
+            cause = cause if waiting.incidental and cause else waiting
             remaining = deadline.remaining()
             if remaining <= 0:
                 waited = deadline.clock() - started
-                message = f"Gave up after {waited:.0f} s waiting for {waiting}"
-                raise TimedOut(message, str(waiting)) from None
-            if waiting.transient and backoff is not None:
-                failures = failures or backoff.intervals()
-                interval = next(failures)
-            else:
-                failures = None
-                interval = next(intervals)
-            sleep(min(interval, remaining))
+                message = f"Gave up after {waited:.0f} s waiting for {cause}"
+                raise TimedOut(message, str(cause), cause.advice) from None
+            interval = next(intervals)
+            sleep(min(pacer.pause(interval) if pacer else interval, remaining))
+        else:
+            if pacer is not None:
+                pacer.went_through()
+            return result

@@ -40,6 +40,7 @@ def emulator(emulator_url: str, lambda_service: LambdaService, monkeypatch: pyte
     monkeypatch.setenv("AWS_ENDPOINT_URL_PERSONALIZE", emulator_url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", lambda_service.url)
     lambda_service.queued.clear()
+    lambda_service.refuse_next, lambda_service.late_next = False, 0.0
     monkeypatch.setenv("RESPONSE_URL_ALLOWED_HOSTS", "127.0.0.1")
     controls.reset()
     controls.timing = Timing(

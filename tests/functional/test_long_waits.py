@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from budget import MAX_HOPS
+from budget import HAND_OFF_CALL, MAX_HOPS
 from continuation import CARRY_KEY, Carried
 from localcloud.cloudformation import CloudFormation
-from localcloud.emulator import Timing
+from localcloud.emulator import READINGS, Timing
 from localcloud.harness import handler_on_clock
 from localcloud.simclock import SimulatedClock
 
@@ -277,3 +277,36 @@ def test_throttling_during_the_promised_wait_backs_off(full_length, solution, em
     # botocore tries each check twice; 2 s pacing would make about 370 attempts in 370 s
     assert emulator.count("DescribeSolution") - 2 < 2 * (370 / 30 + 10)
     assert clock.now() - started < 400
+
+
+def test_a_lost_202_on_the_hand_off_gives_one_answer_and_no_false_failure(
+    cloud, solution, emulator, lambda_service, receiver
+):
+    """Lambda queues the next invocation but its 202 comes after the client's read timeout:
+    the invocation that handed off cannot tell, so it stays silent and the next one answers."""
+    lambda_service.late_next = HAND_OFF_CALL.read + 1.0
+    exchange = cloud.deliver(create(cloud, solution))
+    assert [r.body["Status"] for r in exchange.responses] == ["SUCCESS"]
+    assert exchange.invocations >= 2
+    assert emulator.count("UpdateSolution", "ok") == 1
+
+
+def test_a_solution_in_use_for_the_whole_wait_says_so_and_what_to_do(cloud, solution, emulator):
+    """A training run keeps UpdateSolution refused (ResourceInUseException) past the deadline:
+    the Reason names that, not the last moment's lack of time to start a call."""
+    emulator.reading = READINGS["documented-default"]  # the reading that refuses while training
+    emulator.train(solution, 10_000)
+    body = cloud.deliver(create(cloud, solution, timeout="40")).response
+    assert body["Status"] == "FAILED"
+    assert "ResourceInUseException" in body["Reason"]
+    assert "retry when it is idle, or raise ServiceTimeout" in body["Reason"]
+    assert "enough time left" not in body["Reason"]
+
+
+def test_a_persistent_5xx_says_so_and_what_to_do(cloud, solution, emulator):
+    emulator.inject("UpdateSolution", "InternalFailure", times=10_000)
+    body = cloud.deliver(create(cloud, solution, timeout="40")).response
+    assert body["Status"] == "FAILED"
+    assert "InternalFailure" in body["Reason"]
+    assert "retry later, or raise ServiceTimeout" in body["Reason"]
+    assert "enough time left" not in body["Reason"]

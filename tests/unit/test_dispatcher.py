@@ -31,7 +31,7 @@ def request(bucket: Receiver, request_type: str, request_id: str, **fields) -> d
     }
 
 
-def unreachable(settings, plan, carried) -> Applied:
+def unreachable(settings, plan, carried, previous) -> Applied:
     raise AssertionError("the operation must not run")
 
 
@@ -62,7 +62,7 @@ def test_after_the_watchdog_answers_the_wait_is_not_handed_on():
     handed_off: list[object] = []
     with Receiver() as bucket:
 
-        def overrunning(settings, plan, carried) -> Applied:
+        def overrunning(settings, plan, carried, previous) -> Applied:
             deadline = time.monotonic() + 10
             while not bucket.responses_for("r-race") and time.monotonic() < deadline:
                 time.sleep(0.05)  # stuck in a call while the watchdog answers
@@ -79,7 +79,7 @@ def test_after_the_watchdog_answers_the_wait_is_not_handed_on():
 def test_an_unexpected_error_still_gets_a_reason_a_person_can_act_on(capsys):
     """crhelper would answer with str(error), empty for KeyError('') and cryptic for most."""
 
-    def broken(settings, plan, carried) -> Applied:
+    def broken(settings, plan, carried, previous) -> Applied:
         raise KeyError("")
 
     with Receiver() as bucket:

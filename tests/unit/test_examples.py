@@ -211,8 +211,8 @@ def test_campaign_follows_the_solution_after_the_schedule(path):
     schedule, campaign = campaign_composition(template)
     assert schedule in depends_on(template["Resources"][campaign])
     settings = properties.parse_properties(delivered(template, schedule)).settings
-    assert settings.perform_auto_training is True
-    assert settings.schedule_days == 14
+    assert settings.asked.perform_auto_training is True
+    assert settings.asked.schedule_days == 14
     served = delivered(template, campaign)
     assert served["SolutionVersionArn"] == f"{settings.solution_arn}/$LATEST"
     assert served["CampaignConfig"] == {"SyncWithLatestSolutionVersion": "true"}

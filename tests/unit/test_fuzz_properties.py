@@ -119,7 +119,7 @@ def test_every_valid_input_is_accepted_as_asked(auto, spelling, days, singular, 
         },
     }
     settings_ = parse_properties(props).settings
-    assert settings_.perform_auto_training is auto
-    assert settings_.schedule_days == days
+    assert settings_.asked.perform_auto_training is auto
+    assert settings_.asked.schedule_days == days
     assert schedule_expression(days) in (f"rate({days} day)", f"rate({days} days)")
-    assert [p.weight for p in settings_.event_parameters or ()] == weights
+    assert [p.weight for p in settings_.asked.event_parameters or ()] == weights

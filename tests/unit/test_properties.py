@@ -19,9 +19,9 @@ def test_minimal_properties_ask_for_nothing():
     request = parse_properties({"ServiceToken": "x", "SolutionArn": ARN})
     settings = request.settings
     assert settings.solution_arn == ARN
-    assert settings.perform_auto_training is None
-    assert settings.schedule_days is None
-    assert settings.event_parameters is None
+    assert settings.asked.perform_auto_training is None
+    assert settings.asked.schedule_days is None
+    assert settings.asked.event_parameters is None
     assert request.service_timeout == 3600
 
 
@@ -31,7 +31,7 @@ def test_minimal_properties_ask_for_nothing():
 )
 def test_booleans(value, expected):
     request = parse_properties({"SolutionArn": ARN, "PerformAutoTraining": value})
-    assert request.settings.perform_auto_training is expected
+    assert request.settings.asked.perform_auto_training is expected
 
 
 @pytest.mark.parametrize("value", ["yes", "1", "", " true", 1, 1.5, ["true"], {"a": 1}])
@@ -48,7 +48,7 @@ def test_non_booleans_are_rejected(value):
 def test_schedules(expression, days):
     config = {"AutoTrainingConfig": {"SchedulingExpression": expression}}
     request = parse_properties({"SolutionArn": ARN, "SolutionUpdateConfig": config})
-    assert request.settings.schedule_days == days
+    assert request.settings.asked.schedule_days == days
 
 
 @pytest.mark.parametrize(
@@ -169,7 +169,7 @@ def test_events_config():
     request = parse_properties(
         {"SolutionArn": ARN, "SolutionUpdateConfig": {"EventsConfig": events}}
     )
-    first, second = request.settings.event_parameters
+    first, second = request.settings.asked.event_parameters
     assert (first.event_type, first.event_value_threshold, first.weight) == ("click", 0.5, 0.3)
     assert (second.event_value_threshold, second.weight) == (None, 1.0)
 

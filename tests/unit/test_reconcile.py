@@ -1,4 +1,5 @@
-"""The decisions that save money and tell the truth, on DescribeSolution shapes as sent."""
+"""The decisions that save money and tell the truth, on DescribeSolution shapes as sent, under each
+reading of the docs: what a read proves, when an update is needed, when our update is settled."""
 
 from __future__ import annotations
 
@@ -7,12 +8,22 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from properties import DesiredSettings, EventParameter
-from reconcile import Phase, attributes, busy_reason, differences, progress_of, unusable_reason
+from properties import EventParameter, Settings
+from reconcile import (
+    Phase,
+    attributes,
+    busy_reason,
+    differences,
+    known_settings,
+    progress_of,
+    settled_settings,
+    unusable_reason,
+)
 from solution import PersonalizeSolutions, ServiceRejected, read_state, update_request
 
 ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
+CLICK = EventParameter("click", None, 0.5)
 
 
 def solution(latest=None, **fields):
@@ -28,30 +39,35 @@ def solution(latest=None, **fields):
     return read_state(body)
 
 
-def update(status="ACTIVE", days=5, created=T0, auto=True, reason=None):
+def update(status="ACTIVE", created=T0, reason=None, days=None, **shown):
+    """An update summary showing `shown` (camelCase fields) and, with `days`, a schedule."""
     summary = {
         "status": status,
-        "performAutoTraining": auto,
-        "solutionUpdateConfig": {
-            "autoTrainingConfig": {"schedulingExpression": f"rate({days} days)"}
-        },
         "creationDateTime": created,
         "lastUpdatedDateTime": created + timedelta(minutes=3),
+        **shown,
     }
+    if days is not None:
+        schedule = f"rate({days} days)" if days != 1 else "rate(1 day)"
+        summary["solutionUpdateConfig"] = {"autoTrainingConfig": {"schedulingExpression": schedule}}
     if reason:
         summary["failureReason"] = reason
     return summary
 
 
-def wants(**fields) -> DesiredSettings:
-    return DesiredSettings(solution_arn=ARN, **fields)
+def asks(**fields) -> Settings:
+    return Settings(**fields)
 
 
-def test_never_updated_solution_has_the_documented_defaults():
+def needed(state, asked: Settings, *requests: Settings) -> list[str]:
+    return differences(asked, known_settings(state, (asked, *requests)))
+
+
+def test_a_never_updated_solution_shows_its_creation_settings_with_documented_defaults():
     state = solution()
-    assert differences(wants(perform_auto_training=True, schedule_days=7), state.settings) == []
-    assert differences(wants(perform_incremental_update=False), state.settings) == []
-    assert differences(wants(schedule_days=6), state.settings) == ["SchedulingExpression"]
+    assert needed(state, asks(perform_auto_training=True, schedule_days=7)) == []
+    assert needed(state, asks(schedule_days=6)) == ["schedule_days"]
+    assert needed(state, asks(event_parameters=())) == []
 
 
 def test_creation_config_counts_when_never_updated():
@@ -59,26 +75,82 @@ def test_creation_config_counts_when_never_updated():
         performAutoTraining=False,
         solutionConfig={"autoTrainingConfig": {"schedulingExpression": "rate(1 day)"}},
     )
-    assert differences(wants(perform_auto_training=False, schedule_days=1), state.settings) == []
+    assert needed(state, asks(perform_auto_training=False, schedule_days=1)) == []
 
 
-def test_active_update_overrides_creation_settings():
-    state = solution(update(days=3), performAutoTraining=False)
-    assert differences(wants(perform_auto_training=True, schedule_days=3), state.settings) == []
+def test_incremental_updates_are_known_only_where_shown():
+    """performIncrementalUpdate has no documented default: not shown means not known."""
+    assert (
+        needed(solution(performIncrementalUpdate=False), asks(perform_incremental_update=False))
+        == []
+    )
+    assert needed(solution(), asks(perform_incremental_update=False)) == [
+        "perform_incremental_update"
+    ]
 
 
-def test_failed_update_is_not_in_force():
-    state = solution(update(status="CREATE FAILED", days=2, reason="x"))
-    assert state.settings.schedule_days == 7
-    assert differences(wants(schedule_days=2), state.settings) == ["SchedulingExpression"]
+def test_after_a_failed_update_nothing_is_known():
+    """The solution's own fields may be its creation settings (one reading of the docs), not
+    those of the last update that succeeded: a rollback must update, not trust them."""
+    state = solution(
+        update(status="CREATE FAILED", days=2, reason="x"),
+        solutionConfig={"autoTrainingConfig": {"schedulingExpression": "rate(5 days)"}},
+    )
+    assert needed(state, asks(schedule_days=5)) == ["schedule_days"]
 
 
-def test_omitted_properties_are_never_compared():
-    state = solution(update(days=3, auto=False))
-    assert differences(wants(), state.settings) == []
+def test_after_an_update_the_solution_own_fields_prove_nothing():
+    """They may still be the creation settings: only the latest update's summary counts."""
+    state = solution(update(performAutoTraining=False), performAutoTraining=True)
+    assert needed(state, asks(schedule_days=7)) == ["schedule_days"]
 
 
-def test_event_parameters_compare_regardless_of_order():
+def test_a_summary_value_no_reading_fills_in_proves_the_field():
+    state = solution(update(days=3, performAutoTraining=False))
+    assert needed(state, asks(schedule_days=3, perform_auto_training=False)) == []
+    assert needed(state, asks(schedule_days=4)) == ["schedule_days"]
+
+
+@pytest.mark.parametrize(
+    ("shown", "asked"),
+    [
+        ({"performAutoTraining": True}, asks(perform_auto_training=True)),
+        ({"performIncrementalUpdate": False}, asks(perform_incremental_update=False)),
+        ({}, asks(schedule_days=7)),
+    ],
+    ids=["auto-training-on", "incremental-off", "seven-days"],
+)
+def test_a_summary_value_that_may_be_a_filled_in_default_proves_nothing(shown, asked):
+    """A summary may show the fields its request left out, with service defaults (a reading the
+    docs allow), while the update changed only what it sent: the real value may differ."""
+    days = 7 if asked.schedule_days else None
+    state = solution(update(days=days, **{"performIncrementalUpdate": False, **shown}))
+    assert needed(state, asked) != []
+
+
+def test_our_own_request_is_proven_by_a_field_it_sets_that_no_reading_fills_in():
+    """A repeated delivery, or an Update changing only ServiceTimeout: free, as long as the
+    summary is that of the request and shows one value that is not a default."""
+    asked = asks(perform_auto_training=True, schedule_days=5)
+    state = solution(update(days=5, performAutoTraining=True))
+    assert needed(state, asked) == []
+    assert needed(state, asks(perform_auto_training=True), asked) == []  # the old properties'
+
+
+def test_a_request_of_defaults_only_cannot_be_told_from_filled_in_defaults():
+    state = solution(update(days=7, performAutoTraining=True, performIncrementalUpdate=False))
+    assert needed(state, asks(perform_auto_training=True, schedule_days=7)) != []
+
+
+def test_a_request_whose_field_the_summary_does_not_show_is_not_proven():
+    """incremental updates may be shown nowhere: a request that sets them cannot be recognised,
+    so asking for them updates."""
+    asked = asks(perform_incremental_update=True, schedule_days=5)
+    state = solution(update(days=5))
+    assert needed(state, asked) == ["perform_incremental_update"]
+
+
+def test_event_parameters_compare_regardless_of_order_and_omitted_sub_fields_count():
     config = {
         "eventsConfig": {
             "eventParametersList": [
@@ -89,38 +161,66 @@ def test_event_parameters_compare_regardless_of_order():
     }
     state = solution(solutionConfig=config)
     same = (EventParameter("buy", 1.0, 1.0), EventParameter("click", None, 0.3))
-    assert differences(wants(event_parameters=same), state.settings) == []
+    assert needed(state, asks(event_parameters=same)) == []
     other = (EventParameter("click", None, 0.4),)
-    assert differences(wants(event_parameters=other), state.settings) == ["EventParametersList"]
+    assert needed(state, asks(event_parameters=other)) == ["event_parameters"]
+    # an omitted weight is the service's default, whose value is not documented
+    unweighted = (EventParameter("buy", 1.0, None), EventParameter("click", None, 0.3))
+    assert needed(state, asks(event_parameters=unweighted)) == ["event_parameters"]
 
 
 def test_a_read_showing_the_previous_update_is_pending_not_success():
     previous = solution(update(days=5, created=T0))
-    asked = wants(schedule_days=3)
+    asked = asks(schedule_days=3)
     assert progress_of(previous, asked, baseline=T0).phase is Phase.PENDING
     ours = solution(update(days=3, created=T0 + timedelta(seconds=1)))
     assert progress_of(ours, asked, baseline=T0).phase is Phase.SUCCEEDED
 
 
+def test_our_update_is_recognised_through_filled_in_defaults_and_unshown_fields():
+    """A summary that fills in a threshold we did not send, or does not show incremental
+    updates at all, is still ours (a false FAILED would follow otherwise)."""
+    asked = asks(
+        event_parameters=(CLICK,), perform_incremental_update=True, perform_auto_training=True
+    )
+    filled = update(
+        created=T0 + timedelta(seconds=1),
+        performAutoTraining=True,
+        solutionUpdateConfig={
+            "eventsConfig": {
+                "eventParametersList": [
+                    {"eventType": "click", "eventValueThreshold": 0.0, "weight": 0.5}
+                ]
+            }
+        },
+    )
+    assert progress_of(solution(filled), asked, baseline=T0).phase is Phase.SUCCEEDED
+
+
+def test_an_update_showing_another_value_is_not_ours():
+    other = solution(update(days=5, created=T0 + timedelta(seconds=1)))
+    assert progress_of(other, asks(schedule_days=3), baseline=T0).phase is Phase.PENDING
+
+
 def test_an_older_update_with_other_settings_is_not_ours_even_without_baseline():
     """The read we took the baseline from may itself have been stale (no update visible)."""
     older = solution(update(days=5, created=T0))
-    assert progress_of(older, wants(schedule_days=3), baseline=None).phase is Phase.PENDING
+    assert progress_of(older, asks(schedule_days=3), baseline=None).phase is Phase.PENDING
 
 
 def test_no_update_visible_yet_is_pending():
-    assert progress_of(solution(), wants(schedule_days=3), baseline=None).phase is Phase.PENDING
+    assert progress_of(solution(), asks(schedule_days=3), baseline=None).phase is Phase.PENDING
 
 
 def test_our_update_in_progress_is_pending_with_its_status():
     state = solution(update(status="CREATE IN_PROGRESS", days=3, created=T0))
-    progress = progress_of(state, wants(schedule_days=3), baseline=None)
+    progress = progress_of(state, asks(schedule_days=3), baseline=None)
     assert (progress.phase, progress.status) == (Phase.PENDING, "CREATE IN_PROGRESS")
 
 
 def test_our_failed_update_carries_its_reason():
     state = solution(update(status="CREATE FAILED", days=3, reason="No data", created=T0))
-    progress = progress_of(state, wants(schedule_days=3), baseline=None)
+    progress = progress_of(state, asks(schedule_days=3), baseline=None)
     assert (progress.phase, progress.failure_reason) == (Phase.FAILED, "No data")
 
 
@@ -134,28 +234,37 @@ def test_busy_and_unusable():
     assert unusable_reason(solution()) is None
 
 
-def test_attributes_are_strings_from_the_settled_state():
-    data = attributes(solution(update(days=1)))
+def test_attributes_report_what_is_known_and_say_unknown_for_the_rest():
+    state = solution(update(days=1))
+    data = attributes(state, settled_settings(state, asks(schedule_days=1)))
     assert data == {
         "SolutionArn": ARN,
-        "PerformAutoTraining": "true",
+        "PerformAutoTraining": "unknown",
         "SchedulingExpression": "rate(1 day)",
-        "PerformIncrementalUpdate": "false",
+        "PerformIncrementalUpdate": "unknown",
         "Status": "ACTIVE",
         "LastUpdatedDateTime": "2026-11-01T00:03:00+00:00",
     }
-    assert attributes(solution())["Status"] == "ACTIVE"
+    never = solution(performIncrementalUpdate=False)
+    assert attributes(never, known_settings(never, ())) == {
+        **data,
+        "PerformAutoTraining": "true",
+        "SchedulingExpression": "rate(7 days)",
+        "PerformIncrementalUpdate": "false",
+        "LastUpdatedDateTime": "2026-11-01T00:00:00+00:00",
+    }
 
 
 def test_update_request_sends_only_what_is_asked():
-    assert update_request(wants()) == {"solutionArn": ARN}
+    assert update_request(ARN, asks()) == {"solutionArn": ARN}
     full = update_request(
-        wants(
+        ARN,
+        asks(
             perform_auto_training=True,
             perform_incremental_update=False,
             schedule_days=1,
-            event_parameters=(EventParameter("click", None, 0.5),),
-        )
+            event_parameters=(CLICK,),
+        ),
     )
     assert full == {
         "solutionArn": ARN,
@@ -187,17 +296,16 @@ class AnswersWithout:
 
 
 def test_an_answer_without_a_documented_field_is_refused_at_once_not_re_read():
-    arn = "arn:aws:personalize:us-east-1:123456789012:solution/s"
     with pytest.raises(ServiceRejected, match="answered without 'creationDateTime'"):
-        PersonalizeSolutions(AnswersWithout("creationDateTime")).describe(arn)
+        PersonalizeSolutions(AnswersWithout("creationDateTime")).describe(ARN)
 
 
 def test_a_null_event_parameter_list_reads_as_empty():
     state = read_state(
         {
-            "solutionArn": "arn:aws:personalize:us-east-1:123456789012:solution/s",
+            "solutionArn": ARN,
             "creationDateTime": datetime(2026, 1, 1, tzinfo=UTC),
             "solutionConfig": {"eventsConfig": {"eventParametersList": None}},
         }
     )
-    assert state.settings.event_parameters == ()
+    assert state.top_level.event_parameters == ()

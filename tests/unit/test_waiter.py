@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from budget import PATIENT, PROMPT
-from waiter import Deadline, PollPolicy, Retry, TimedOut, wait_for
+from waiter import Deadline, Pacer, PollPolicy, Retry, TimedOut, wait_for
 
 
 class SimulatedClock:
@@ -112,3 +112,72 @@ def test_pause_first_skips_the_check_that_could_only_say_not_yet():
 
     wait_for(attempt, Deadline(40, clock), PROMPT, clock.sleep, purpose="x", pause_first=True)
     assert tries == [2.0]
+
+
+def flaky(outcomes: list[Retry | None]):
+    """An attempt that raises each Retry in turn (None: succeeds), then succeeds."""
+    queue = list(outcomes)
+
+    def attempt() -> str:
+        outcome = queue.pop(0) if queue else None
+        if outcome is not None:
+            raise outcome
+        return "done"
+
+    return attempt
+
+
+THROTTLED = Retry("Personalize to answer (last error ThrottlingException)", transient=True)
+PENDING = Retry("the update to finish")
+
+
+def test_throttling_stretches_the_interval_with_jitter_and_never_snaps_back():
+    """Many resources throttled together: each pause doubles with each failure, jittered
+    (here the jitter's lowest draw, half the pause), and eases back a quarter per call that
+    goes through instead of returning to the full rate."""
+    clock = SimulatedClock()
+    pacer = Pacer(cap=30.0, jitter=lambda: 0.0)
+    attempt = flaky([THROTTLED, THROTTLED, THROTTLED, PENDING, PENDING, PENDING])
+    wait_for(attempt, Deadline(1000, clock), PROMPT, clock.sleep, purpose="x", pacer=pacer)
+    assert clock.sleeps == [2.0, 4.0, 8.0, 6.0, 4.5, 3.375]
+    assert pacer.slowdown == pytest.approx(8 * 0.75**4)
+
+
+def test_jitter_spreads_the_stretched_pauses_between_half_and_all_of_them():
+    pauses = {Pacer(cap=30.0, jitter=lambda d=draw: d) for draw in (0.0, 0.5, 1.0)}
+    for pacer in pauses:
+        pacer.failed()
+    assert sorted(pacer.pause(2.0) for pacer in pauses) == [2.0, 3.0, 4.0]
+
+
+def test_without_throttling_the_promised_interval_is_kept_exactly():
+    clock = SimulatedClock()
+    pacer = Pacer(cap=30.0, jitter=lambda: 0.0)
+    wait_for(
+        flaky([PENDING] * 3), Deadline(1000, clock), PROMPT, clock.sleep, purpose="x", pacer=pacer
+    )
+    assert clock.sleeps == [2.0, 2.0, 2.0]
+
+
+def test_the_stretch_is_capped():
+    pacer = Pacer(cap=30.0, jitter=lambda: 1.0)
+    for _ in range(20):
+        pacer.failed()
+    assert pacer.pause(2.0) == 30.0
+
+
+def test_at_the_deadline_the_reason_is_the_last_one_personalize_gave_with_its_advice():
+    """A reason of our own (too little time to start a call) never hides why we waited."""
+    clock = SimulatedClock()
+    busy = Retry("the solution to stop being busy (ResourceInUseException: x)", advice="retry")
+    late = Retry("enough time left to start the update", incidental=True)
+    with pytest.raises(TimedOut) as timed_out:
+        wait_for(
+            flaky([busy, busy, late, late] * 10),
+            Deadline(10, clock),
+            PROMPT,
+            clock.sleep,
+            purpose="x",
+        )
+    assert timed_out.value.waiting_for == str(busy)
+    assert timed_out.value.advice == "retry"
