@@ -30,7 +30,7 @@ $(STAMP): requirements-dev.txt requirements-sam.txt src/handler/requirements.txt
 
 ## demo: play a whole stack life through the real handler against the local cloud
 demo: $(STAMP)
-	PYTHONPATH=src/handler $(BIN)/python -m localcloud.demo
+	PYTHONPATH=src/handler $(BIN)/python -m localcloud.demo $(DEMO_ARGS)
 
 ## test: everything CI runs (the CDK example is synthesized first, so the tests compare it)
 test: lint cdk-synth unit-and-functional templates build

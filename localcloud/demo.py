@@ -8,14 +8,20 @@ should get (status, physical id, attributes, number of UpdateSolution calls).
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 ARN_PREFIX = "arn:aws:personalize:us-east-1:123456789012:solution/"
+SHOWN = ("PerformAutoTraining", "SchedulingExpression")  # the attributes the timeline prints
+LOG_FILE = Path(tempfile.gettempdir()) / "personalize-solution-update-demo.log"
 DATASET_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/demo"
 
 
@@ -47,12 +53,18 @@ class Timeline:
 
     def show(self, exchange: Any, expect: Expect) -> None:
         event = exchange.event
-        props = {k: v for k, v in event["ResourceProperties"].items() if k != "ServiceToken"}
+        props = {
+            k: v
+            for k, v in event["ResourceProperties"].items()
+            if k not in ("ServiceToken", "SolutionArn")
+        }
+        answer = exchange.responses[0]
+        sent = answer.wall - (answer.at - exchange.started)  # the request's wall-clock time
         print(
-            f"{self.stamp(time.time() - (exchange.finished - exchange.started))} -> "
+            f"{self.stamp(sent)} -> "
             f"{event['RequestType']} {event.get('PhysicalResourceId', '')} {props}"
         )
-        calls = self.calls()[self.seen :]
+        calls = [call for call in self.calls()[self.seen :] if call.at <= answer.wall]
         self.seen += len(calls)
         updates = 0
         for call in calls:
@@ -60,10 +72,10 @@ class Timeline:
             print(f"{self.stamp(call.at)}    personalize {call.operation}: {call.outcome}")
         body = exchange.response
         print(
-            f"{self.stamp(exchange.responses[0].wall)} <- {body['Status']} "
+            f"{self.stamp(answer.wall)} <- {body['Status']} "
             f"id={body['PhysicalResourceId']}"
             + (f" reason={body['Reason']!r}" if body.get("Reason") else "")
-            + (f" data={body['Data']}" if body.get("Data") else "")
+            + "".join(f" {key}={body['Data'][key]}" for key in SHOWN if key in body.get("Data", {}))
         )
         self.check(body, updates, expect)
 
@@ -85,12 +97,29 @@ class Timeline:
         self.mismatches.extend(wrong)
 
 
+def quietly(handler: Any, log: IO[str]) -> Any:
+    """The handler, with what it prints (JSON log lines, EMF metrics) sent to `log`."""
+
+    def invoke(event: Any, context: Any) -> Any:
+        with contextlib.redirect_stdout(log):
+            return handler(event, context)
+
+    return invoke
+
+
 def main() -> int:
     """Run the demo; return the process exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--show-logs",
+        action="store_true",
+        help="print the function's own log lines and metrics in the timeline, not in a file",
+    )
+    show_logs = parser.parse_args().show_logs
     from localcloud.emulator import EmulatorServer, Timing, controls
     from localcloud.receiver import Receiver
 
-    with EmulatorServer() as emulator, Receiver() as bucket:
+    with EmulatorServer() as emulator, Receiver() as bucket, contextlib.ExitStack() as stack:
         os.environ.update(
             AWS_ENDPOINT_URL_PERSONALIZE=emulator.url,
             RESPONSE_URL_ALLOWED_HOSTS="127.0.0.1",
@@ -100,7 +129,7 @@ def main() -> int:
             AWS_DEFAULT_REGION="us-east-1",
             AWS_EC2_METADATA_DISABLED="true",
             AWS_ENDPOINT_URL="http://127.0.0.1:9",  # any other client: a dead loopback port
-            POWERTOOLS_LOG_LEVEL="WARNING",
+            POWERTOOLS_LOG_LEVEL="INFO",
         )
         import boto3
 
@@ -120,7 +149,8 @@ def main() -> int:
         print(f"Personalize emulator {emulator.url}; response bucket 127.0.0.1:{bucket.port}")
         print(f"Solutions {first} and {second} are ACTIVE (auto-training on, every 7 days)")
         timeline.seen = len(controls.calls)
-        cloudformation = CloudFormation(app.build(), bucket, function_timeout=60.0)
+        log = sys.stdout if show_logs else stack.enter_context(LOG_FILE.open("w"))
+        cloudformation = CloudFormation(quietly(app.build(), log), bucket, function_timeout=60.0)
         resource = StackResource(cloudformation, "AutoTraining")
 
         def play(exchanges: list[Any], *expected: Expect) -> None:
@@ -154,7 +184,10 @@ def main() -> int:
             Expect("SUCCESS", first, 1, {"SchedulingExpression": "rate(1 day)"}),
         )
 
-        timeline.scene("Update that Personalize fails, then CloudFormation's rollback Update")
+        timeline.scene(
+            "Update that Personalize fails, then CloudFormation's rollback Update, which "
+            "re-applies the old settings (after a failed update nothing proves them in force)"
+        )
         controls.fail_next_update(
             "Insufficient data: fewer than 1000 interactions in the last 2 days"
         )
@@ -165,7 +198,7 @@ def main() -> int:
             Expect(
                 "SUCCESS",
                 first,
-                0,
+                1,
                 {"SchedulingExpression": "rate(1 day)", "PerformAutoTraining": "true"},
             ),
         )
@@ -194,6 +227,8 @@ def main() -> int:
         play(resource.delete(), Expect("SUCCESS", second, 0))
 
     print()
+    if not show_logs:
+        print(f"The function's log lines and metrics: {LOG_FILE} (or run with --show-logs)")
     if timeline.mismatches:
         print(f"DEMO FAILED: {len(timeline.mismatches)} answer(s) not what CloudFormation needs")
         return 1
