@@ -76,17 +76,17 @@ def polling_goals(polling: PollingResult) -> list[Goal]:
 
 
 def guard_goals(guards: list[Guard]) -> list[Goal]:
-    """Duplicate, no-op and rollback deliveries answer SUCCESS and call UpdateSolution never."""
+    """Duplicate and no-op deliveries answer SUCCESS and call UpdateSolution never."""
     free = [g for g in guards if g.must_be_free]
     return [
         Goal(
-            "UpdateSolution calls of duplicate, no-op and rollback deliveries",
+            "UpdateSolution calls of duplicate and no-op deliveries",
             "==",
             0,
             sum(g.update_calls for g in free),
         ),
         Goal(
-            "duplicate, no-op and rollback deliveries answered SUCCESS",
+            "duplicate and no-op deliveries answered SUCCESS",
             "==",
             len(free),
             sum(g.status == "SUCCESS" for g in free),
