@@ -72,7 +72,7 @@ class CallLimits(NamedTuple):
 
 
 # Short per-call bounds: the waiter retries across calls and watches the deadline between them.
-PERSONALIZE_CALL = CallLimits(attempts=2, connect=2.0, read=5.0)  # 20 s at worst
+PERSONALIZE_CALL = CallLimits(attempts=1, connect=2.0, read=5.0)  # 7 s at worst
 # One attempt: an async Invoke is not idempotent, so a retry after a lost 202 could start a second
 # chain. A refused connection sent nothing, and is retried by the hand-off itself.
 HAND_OFF_CALL = CallLimits(attempts=1, connect=1.0, read=2.0)

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+FIRST_SLOWDOWN = 16.0
 MAX_SLOWDOWN = 64.0  # the stretch's own bound; the pacer's cap bounds the pause it makes
-EASE = 0.75  # each call that goes through keeps three quarters of the stretch
+EASE = 0.9  # each call that goes through keeps nine tenths of the stretch
 
 
 class Retry(Exception):
@@ -81,7 +82,7 @@ class Pacer:
 
     def failed(self) -> None:
         """A call failed transiently: slow down."""
-        self.slowdown = min(MAX_SLOWDOWN, self.slowdown * 2)
+        self.slowdown = min(MAX_SLOWDOWN, max(FIRST_SLOWDOWN, self.slowdown * 2))
 
     def went_through(self) -> None:
         """A call went through: ease back, gradually."""
@@ -91,7 +92,7 @@ class Pacer:
         """The pause before the next call, for a policy interval of `planned` seconds."""
         if self.slowdown <= 1.0:
             return planned
-        return min(self.cap, planned * self.slowdown) * (0.5 + 0.5 * self._jitter())
+        return min(self.cap, planned * self.slowdown) * (0.25 + 0.75 * self._jitter())
 
 
 def wait_for[T](

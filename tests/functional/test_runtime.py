@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from budget import ANSWER_RESERVE, HAND_OFF_CALL, PERSONALIZE_CALL
 from localcloud.emulator import Timing, controls
 from localcloud.invoke import LocalCloud, Result, run
 from localcloud.receiver import SECRET_MARKERS
@@ -42,10 +43,10 @@ EXPECTED = {
         0,
     ),
 }
-# The function spends its remaining time less 28 s on Personalize: 8 s are kept for the hand-off
-# call and the answer, 20 s for the last call it may start. 31 s leaves 3 s of waiting per
+# The function spends its remaining time on Personalize less what it keeps: the answer, the
+# hand-off call and the last Personalize call it may start. 3 s more leaves 3 s of waiting per
 # invocation, so an update that takes about 3 s more than that needs a second invocation.
-SHORT_INVOCATION = 31.0
+SHORT_INVOCATION = ANSWER_RESERVE + HAND_OFF_CALL.worst_case() + PERSONALIZE_CALL.worst_case() + 3
 
 
 def read(name: str) -> dict:

@@ -29,16 +29,17 @@ hops = st.integers(0, 20)
 
 
 def test_worst_cases_match_the_documented_figures():
-    """2 attempts of 2 s + 5 s, and one backoff of up to 1 s plus 5 s of retry-after: 20 s; the
-    hand-off's single attempt: 3 s (the README quotes both)."""
-    assert CALL == 20.0
+    """One attempt of 2 s to connect and 5 s to read: 7 s (the waiter retries, after reading
+    the solution again, rather than botocore blindly); the hand-off's single attempt: 3 s (the
+    README quotes both)."""
+    assert CALL == 7.0
     assert HAND_OFF == 3.0
     assert CallLimits(attempts=3, connect=1, read=1).worst_case() == 3 * 2 + (1 + 5) + (2 + 5)
 
 
 def test_botocore_counts_attempts_not_retries():
     options = PERSONALIZE_CALL.botocore_options()
-    assert options["retries"] == {"mode": "standard", "total_max_attempts": 2}
+    assert options["retries"] == {"mode": "standard", "total_max_attempts": 1}
 
 
 @given(remaining, service_timeout, started_before, hops)
@@ -101,9 +102,9 @@ def test_without_a_lambda_service_nothing_is_handed_off_and_no_time_is_kept_for_
 
 
 def test_too_short_a_service_timeout_is_refused_before_any_call():
-    refused = plan(now=NOW, remaining=900, service_timeout=25)
+    refused = plan(now=NOW, remaining=900, service_timeout=12)
     assert refused.refusal is not None
-    assert "ServiceTimeout 25 s leaves no time for one Personalize call (20 s)" in refused.refusal
+    assert "ServiceTimeout 12 s leaves no time for one Personalize call (7 s)" in refused.refusal
 
 
 def test_too_short_an_invocation_is_refused_before_any_call():

@@ -7,7 +7,17 @@ import itertools
 import pytest
 
 from budget import PATIENT, PROMPT
-from waiter import Deadline, Pacer, PollPolicy, Retry, TimedOut, wait_for
+from waiter import (
+    EASE,
+    FIRST_SLOWDOWN,
+    MAX_SLOWDOWN,
+    Deadline,
+    Pacer,
+    PollPolicy,
+    Retry,
+    TimedOut,
+    wait_for,
+)
 
 
 class SimulatedClock:
@@ -131,23 +141,27 @@ THROTTLED = Retry("Personalize to answer (last error ThrottlingException)", tran
 PENDING = Retry("the update to finish")
 
 
-def test_throttling_stretches_the_interval_with_jitter_and_never_snaps_back():
-    """Many resources throttled together: each pause doubles with each failure, jittered
-    (here the jitter's lowest draw, half the pause), and eases back a quarter per call that
-    goes through instead of returning to the full rate."""
+def test_throttling_stretches_the_interval_and_never_snaps_back():
+    """Many resources throttled together: the first failure slows a wait down at once
+    (FIRST_SLOWDOWN), each further one doubles it (up to MAX_SLOWDOWN), and each call that goes
+    through keeps EASE of the stretch instead of returning to the full rate (here with no
+    cap and the jitter's highest draw, so the stretch shows whole)."""
     clock = SimulatedClock()
-    pacer = Pacer(cap=30.0, jitter=lambda: 0.0)
+    pacer = Pacer(cap=10_000.0, jitter=lambda: 1.0)
     attempt = flaky([THROTTLED, THROTTLED, THROTTLED, PENDING, PENDING, PENDING])
-    wait_for(attempt, Deadline(1000, clock), PROMPT, clock.sleep, purpose="x", pacer=pacer)
-    assert clock.sleeps == [2.0, 4.0, 8.0, 6.0, 4.5, 3.375]
-    assert pacer.slowdown == pytest.approx(8 * 0.75**4)
+    wait_for(attempt, Deadline(10_000, clock), PROMPT, clock.sleep, purpose="x", pacer=pacer)
+    slowdowns = [FIRST_SLOWDOWN, 2 * FIRST_SLOWDOWN, MAX_SLOWDOWN]
+    slowdowns += [MAX_SLOWDOWN * EASE**n for n in (1, 2, 3)]
+    assert clock.sleeps == pytest.approx([2.0 * s for s in slowdowns])
+    assert pacer.slowdown > 1
 
 
-def test_jitter_spreads_the_stretched_pauses_between_half_and_all_of_them():
+def test_jitter_spreads_the_stretched_pauses_between_a_quarter_and_all_of_them():
+    """So that waits throttled together do not come back together."""
     pauses = {Pacer(cap=30.0, jitter=lambda d=draw: d) for draw in (0.0, 0.5, 1.0)}
     for pacer in pauses:
         pacer.failed()
-    assert sorted(pacer.pause(2.0) for pacer in pauses) == [2.0, 3.0, 4.0]
+    assert sorted(pacer.pause(2.0) for pacer in pauses) == [7.5, 18.75, 30.0]
 
 
 def test_without_throttling_the_promised_interval_is_kept_exactly():
