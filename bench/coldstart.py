@@ -3,10 +3,13 @@ boto3.client('personalize')`, each in a fresh interpreter of the shipped venv, i
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench import shipped
 from bench.cloud import BenchError
@@ -41,10 +44,13 @@ class Samples:
 
 @dataclass(frozen=True)
 class ColdStart:
-    """The handler's and the bare client's samples, and what the imports tried to reach."""
+    """The handler's and the bare client's samples, and what the imports tried to reach.
+    `compiled`: the handler again, its own modules compiled at each start, as on Lambda, whose
+    read-only task root keeps Python from caching their bytecode."""
 
     app: Samples
     bare: Samples
+    compiled: Samples
     connections: int
     artifact: str
 
@@ -54,19 +60,24 @@ class ColdStart:
         return statistics.median(self.app.ready) / statistics.median(self.bare.ready)
 
     @property
+    def compiled_ratio(self) -> float:
+        """Median time to ready of `import app` compiled at each start over the bare client's."""
+        return statistics.median(self.compiled.ready) / statistics.median(self.bare.ready)
+
+    @property
     def process_ratio(self) -> float:
         """The same for the whole process, exit included."""
         return statistics.median(self.app.process) / statistics.median(self.bare.process)
 
 
-def run(code: str, env: dict[str, str]) -> tuple[float, float, str]:
-    """Run code in a fresh shipped interpreter in the task root: when it started and when it
-    had exited (monotonic seconds), and the last line it printed."""
+def run(code: str, env: dict[str, str], root: Path = shipped.TASK_ROOT) -> tuple[float, float, str]:
+    """Run code in a fresh shipped interpreter in a task root: when it started and when it had
+    exited (monotonic seconds), and the last line it printed."""
     started = time.clock_gettime(time.CLOCK_MONOTONIC)
     result = subprocess.run(  # noqa: S603 - fixed code, the shipped venv's interpreter, no shell
         [str(shipped.python()), "-c", code],
         env=env,
-        cwd=shipped.TASK_ROOT,
+        cwd=root,
         capture_output=True,
         text=True,
         check=False,
@@ -87,13 +98,28 @@ def artifact_size() -> str:
 
 
 def measure_cold_start(runs: int = RUNS) -> ColdStart:
-    """One untimed warm-up of each kind, then `runs` timed pairs, alternating which goes first."""
+    """One untimed warm-up of each kind, then `runs` timed rounds of the three kinds, rotating
+    which goes first. The compiled kind runs from a copy of the handler's sources alone, with
+    bytecode caching off."""
     env = shipped.environment(dead_port())
     connections = sum(int(run(COUNTED.format(probe=p), env)[2]) for p in (APP, BARE))
-    samples: dict[str, Samples] = {p: Samples([], []) for p in (APP, BARE)}
-    for index in range(runs):
-        for probe in (APP, BARE) if index % 2 == 0 else (BARE, APP):
-            started, finished, ready = run(TIMED.format(probe=probe), env)
-            samples[probe].ready.append(float(ready) - started)
-            samples[probe].process.append(finished - started)
-    return ColdStart(samples[APP], samples[BARE], connections, artifact_size())
+    kinds = {
+        "app": (APP, env, shipped.TASK_ROOT),
+        "bare": (BARE, env, shipped.TASK_ROOT),
+    }
+    samples: dict[str, Samples] = {kind: Samples([], []) for kind in ("app", "bare", "compiled")}
+    with tempfile.TemporaryDirectory(prefix="bench-cold-") as copy:
+        for source in shipped.TASK_ROOT.glob("*.py"):
+            shutil.copy2(source, copy)
+        uncached = {**env, "PYTHONPATH": copy, "PYTHONDONTWRITEBYTECODE": "1"}
+        kinds["compiled"] = (APP, uncached, Path(copy))
+        order = list(kinds)
+        for index in range(runs):
+            for kind in order[index % 3 :] + order[: index % 3]:
+                probe, environment, root = kinds[kind]
+                started, finished, ready = run(TIMED.format(probe=probe), environment, root)
+                samples[kind].ready.append(float(ready) - started)
+                samples[kind].process.append(finished - started)
+    return ColdStart(
+        samples["app"], samples["bare"], samples["compiled"], connections, artifact_size()
+    )

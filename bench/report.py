@@ -134,6 +134,12 @@ def cold_table(cold: ColdStart) -> Table:
         ["  p25-p75", spread(cold.app.ready, True), spread(cold.bare.ready, True), ""],
         ["  min-max", spread(cold.app.ready, False), spread(cold.bare.ready, False), ""],
         [
+            "start to ready, handler compiled at each start (as on Lambda), median",
+            ms(cold.compiled.ready),
+            ms(cold.bare.ready),
+            f"{cold.compiled_ratio:.2f}x",
+        ],
+        [
             "whole process (exit included), median",
             ms(cold.app.process),
             ms(cold.bare.process),
