@@ -33,6 +33,7 @@ def startup_failed(reason: str) -> Apply:
     def apply(
         desired: DesiredSettings, plan: Plan, carried: Carried | None, previous: Settings | None
     ) -> Applied:
+        """Fail with the start-up reason."""
         raise RequestFailed(reason, "StartupFailed")
 
     return apply

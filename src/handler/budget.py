@@ -74,7 +74,7 @@ class CallLimits(NamedTuple):
 # Short per-call bounds: the waiter retries across calls and watches the deadline between them.
 PERSONALIZE_CALL = CallLimits(attempts=1, connect=2.0, read=5.0)  # 7 s at worst
 # One attempt: an async Invoke is not idempotent, so a retry after a lost 202 could start a second
-# chain. A refused connection sent nothing, and is retried by the hand-off itself.
+# chain (continuation.SelfInvoker tells a refusal from an outcome it cannot know).
 HAND_OFF_CALL = CallLimits(attempts=1, connect=1.0, read=2.0)
 
 

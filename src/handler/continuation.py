@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+from botocore.exceptions import ClientError, HTTPClientError
 
 from budget import HAND_OFF_CALL
 
@@ -90,6 +90,8 @@ def read_marker(event: Mapping[str, Any], now: float) -> Carried | None:
         when = datetime.fromisoformat(baseline) if baseline else None
     except ValueError:
         raise ForgedMarker(f"{CARRY_KEY}.baseline is not an ISO 8601 time") from None
+    if when is not None and when.tzinfo is None:  # ours always carry an offset
+        raise ForgedMarker(f"{CARRY_KEY}.baseline has no time zone")
     return Carried(first=float(first), updated=updated, baseline=when, hops=hops)
 
 
@@ -108,13 +110,19 @@ class SelfInvoker:
         self._client: Any = None  # built on first use: most invocations never need it
 
     def __call__(self, payload: Mapping[str, Any], function_arn: str) -> None:
-        """Invoke asynchronously (InvocationType Event). Raises HandOffUncertain when the request
-        went out but its answer did not come back; any other error (refused, no connection, an
-        error status) means it was not queued."""
+        """Invoke asynchronously (InvocationType Event). Raises what proves the event was not
+        queued: Lambda refused it (a 4xx), or no request went out (no connection, no
+        credentials). What may come after Lambda queued it (a read timeout, a dropped
+        connection, a 5xx) raises HandOffUncertain."""
         if self._client is None:
             self._client = self._factory()
         body = json.dumps(payload).encode()
         try:
             self._client.invoke(FunctionName=function_arn, InvocationType="Event", Payload=body)
-        except (ReadTimeoutError, ConnectionClosedError) as error:
+        except ClientError as error:
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if 400 <= status < 500:
+                raise
+            raise HandOffUncertain(str(error)) from None
+        except HTTPClientError as error:  # the request was sent, or may have been
             raise HandOffUncertain(str(error)) from None

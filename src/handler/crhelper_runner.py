@@ -76,6 +76,7 @@ def run(envelope: Mapping[str, str], context: Any, operation: Operation) -> Sent
     runner = _Runner()
 
     def registered(event: Any, lambda_context: Any) -> str:
+        """The function crhelper calls for every request type: the operation, its Data set."""
         physical_id, data = operation()
         runner.Data.update(data)
         return physical_id
@@ -84,4 +85,5 @@ def run(envelope: Mapping[str, str], context: Any, operation: Operation) -> Sent
     runner.update(registered)
     runner.delete(registered)
     runner(dict(envelope), context)
-    return runner.sent[0]
+    sent = runner.sent[0]  # crhelper's own failure paths may leave the id empty: never answer so
+    return sent if sent.physical_id else sent._replace(physical_id=envelope["PhysicalResourceId"])

@@ -39,6 +39,12 @@ OUT_OF_TIME = (
 )
 
 
+def no_lambda_service(payload: Mapping[str, Any], function_arn: str) -> None:
+    """The hand-off where there is no Lambda service to invoke (sam local): the plan then allows
+    none, so this only guards that rule."""
+    raise RuntimeError("there is no Lambda service to continue in")
+
+
 def seconds_left(context: Any) -> float:
     """The invocation's remaining time, from Lambda's context, in seconds."""
     return float(context.get_remaining_time_in_millis()) / 1000
@@ -76,30 +82,32 @@ class Answer:
             return
         body = self._request.body(status, reason, physical_id, data or {})
         delivered = deliver(self._request.target, body, self._time_left, logger.warning, self._send)
+        outcome = {"status": status, "physical_id": physical_id, "delivered": delivered}
         logger.info(
-            "Answered CloudFormation",
-            extra={"status": status, "physical_id": physical_id, "delivered": delivered},
+            "Answered CloudFormation", extra={**outcome, "reason": reason} if reason else outcome
         )
 
     def fail(self, reason: str) -> None:
         """Answer FAILED with the request's own id (or one derived from it)."""
         self.give(FAILED, reason, self._request.failure_id)
 
-    def hand_off(self, start: Callable[[], None]) -> None:
-        """Start the next invocation, which will answer, unless an answer was given already.
-        If it was not started, raise (the caller answers FAILED). If it may have been started
-        (the request went out, its answer did not come back), stay silent: a FAILED from here
-        could contradict the new invocation's answer."""
+    def hand_off(self, start: Callable[[], None]) -> bool:
+        """Start the next invocation, which will answer, unless an answer was given already;
+        whether it was started. If it surely was not, raise (the caller answers FAILED). If it
+        may have been (the request went out, its answer did not come back), stay silent: a
+        FAILED from here could contradict the new invocation's answer."""
         if not self._settle():
-            return
+            return False
         try:
             start()
         except HandOffUncertain as error:
             logger.warning("The hand-off may not have been queued", extra={"error": str(error)})
+            return False
         except Exception:
             with self._lock:
                 self._settled = False
             raise
+        return True
 
 
 class Dispatcher:
@@ -116,7 +124,8 @@ class Dispatcher:
     ) -> None:
         self._apply = apply
         self._hosts = frozenset(extra_hosts)
-        self._hand_off = hand_off
+        self._can_hand_off = hand_off is not None
+        self._hand_off = hand_off or no_lambda_service
         self._clock = clock
         self._call = call
 
@@ -126,8 +135,10 @@ class Dispatcher:
             self._dispatch(event, context)
         except Exception:  # noqa: BLE001 - never escape; the answer's own guard has answered
             logger.exception("Unexpected error")
-        finally:
+        try:
             flush()
+        except Exception:  # noqa: BLE001 - metrics must not turn an answer into a retry
+            logger.exception("Could not write the metrics")
 
     def _dispatch(self, event: Any, context: Any) -> None:
         """Read the request, start the watchdog, and answer (or hand the answer on)."""
@@ -164,13 +175,14 @@ class Dispatcher:
             first=carried.first if carried else None,
             hops=carried.hops if carried else 0,
             call=self._call,
-            hand_off=HAND_OFF_CALL if self._hand_off else None,
+            hand_off=HAND_OFF_CALL if self._can_hand_off else None,
         )
 
     @staticmethod
     def _time_out(answer: Answer) -> None:
         """The watchdog: answer FAILED when Lambda's end is near and nothing has answered."""
         logger.error("The invocation is about to time out; answering FAILED")
+        count_failure("OutOfTime")
         answer.fail(OUT_OF_TIME)
 
     def _answer(self, request: Request, timetable: Plan, answer: Answer, context: Any) -> None:
@@ -182,6 +194,7 @@ class Dispatcher:
             return
 
         def operation() -> tuple[str, Mapping[str, str]]:
+            """This request's operation, as crhelper calls it."""
             return self._operate(request, timetable, answer, context)
 
         sent = crhelper_runner.run(request.envelope(), context, operation)
@@ -213,16 +226,13 @@ class Dispatcher:
         return request.success_id(settings.solution_arn), applied.data
 
     def _continue(self, request: Request, answer: Answer, carry: Continue, context: Any) -> None:
-        """Hand the wait to a new invocation; raise RequestFailed if there is none to hand to (the
-        plan then allows no hand-off, so this is a guard) or Lambda refused it."""
-        hand_off = self._hand_off
-        if hand_off is None:
-            raise RequestFailed(str(carry), "Timeout")
+        """Hand the wait to a new invocation; raise RequestFailed if Lambda refused it."""
         payload = request.continued(carry.carried)
         try:
-            answer.hand_off(lambda: hand_off(payload, context.invoked_function_arn))
+            started = answer.hand_off(lambda: self._hand_off(payload, context.invoked_function_arn))
         except Exception as error:  # noqa: BLE001 - any refusal becomes a FAILED answer
             count_failure("HandOffFailed")
             reason = f"{carry}; could not continue in a new invocation ({error})"
             raise RequestFailed(reason, "HandOffFailed") from None
-        logger.info("Handed the wait to a new invocation", extra=carry.carried.to_json())
+        if started:
+            logger.info("Handed the wait to a new invocation", extra=carry.carried.to_json())

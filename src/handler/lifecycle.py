@@ -82,10 +82,11 @@ class Applied(NamedTuple):
 
 
 class Started(NamedTuple):
-    """The start's result: the state read, and whether we made an update, after which update
-    (its creation time; None when the solution had never been updated)."""
+    """The start's result: the state read and what it proves, and whether we made an update,
+    after which update (its creation time; None when the solution had never been updated)."""
 
     state: SolutionState
+    known: Settings
     updated: bool = False
     baseline: datetime | None = None
 
@@ -145,9 +146,7 @@ class SolutionUpdater:
             if started_here:
                 started = self._start(desired, previous, deadline, pacer)
                 if not started.updated:
-                    requests = (desired.asked, previous) if previous else (desired.asked,)
-                    known = known_settings(started.state, requests)
-                    return self._applied(started.state, known, False, plan)
+                    return self._applied(started.state, started.known, False, plan)
                 wait = wait.after_update(started.baseline)
             state = self._settle(desired, wait.baseline, deadline, pacer, started_here=started_here)
         except TimedOut as error:
@@ -174,6 +173,7 @@ class SolutionUpdater:
             self.patient,
             self.sleep,
             purpose="the solution to be read and, if needed, updated",
+            advice="retry the stack operation, or raise ServiceTimeout",
             pacer=pacer,
         )
 
@@ -195,6 +195,7 @@ class SolutionUpdater:
             self.prompt if started_here else self.patient,
             self.sleep,
             purpose="the solution update to finish",
+            advice=STILL_UPDATING,
             pause_first=started_here,
             pacer=pacer,
         )
@@ -227,11 +228,13 @@ class SolutionUpdater:
 
     def _needed(
         self, desired: DesiredSettings, previous: Settings | None
-    ) -> tuple[SolutionState, list[str]]:
-        """A read of the solution, and the fields asked for that it is not known to have."""
+    ) -> tuple[SolutionState, Settings, list[str]]:
+        """A read of the solution, what it proves of the settings in force, and the fields
+        asked for that it does not prove."""
         state = self._ready_state(desired.solution_arn)
         requests = (desired.asked, previous) if previous else (desired.asked,)
-        return state, differences(desired.asked, known_settings(state, requests))
+        known = known_settings(state, requests)
+        return state, known, differences(desired.asked, known)
 
     def _try_start(
         self, desired: DesiredSettings, previous: Settings | None, deadline: Deadline
@@ -243,14 +246,14 @@ class SolutionUpdater:
         Neither that read nor UpdateSolution starts past the deadline. Every field asked for
         is sent, so that the update's summary shows them all: later reads can then prove them.
         """
-        state, changed = self._needed(desired, previous)
+        state, known, changed = self._needed(desired, previous)
         if changed and self.confirm_delay:
             self._check_time(deadline, needed=self.confirm_delay)
             self.sleep(self.confirm_delay)
-            state, changed = self._needed(desired, previous)
+            state, known, changed = self._needed(desired, previous)
         if not changed:
             logger.info("Solution already has the requested settings; no update made")
-            return Started(state)
+            return Started(state, known)
         self._check_time(deadline)
         logger.info("Updating solution", extra={"changed": property_names(changed)})
         try:
@@ -260,7 +263,7 @@ class SolutionUpdater:
             message = f"the solution to stop being busy ({error})"
             raise Retry(message, advice=IN_USE) from None
         baseline = state.latest_update.created if state.latest_update else None
-        return Started(state, True, baseline)
+        return Started(state, known, True, baseline)
 
     @staticmethod
     def _check_time(deadline: Deadline, needed: float = 0.0) -> None:

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from properties import SETTING_NAMES, EventParameter, Settings, schedule_expression
 from solution import ACTIVE, CREATE_FAILED, SolutionState
 
-SOLUTION_UNUSABLE = ("CREATE FAILED", "DELETE PENDING", "DELETE IN_PROGRESS")
+SOLUTION_UNUSABLE = (CREATE_FAILED, "DELETE PENDING", "DELETE IN_PROGRESS")
 UNKNOWN = "unknown"  # an attribute whose value nothing proves
 # Documented in DescribeSolution: "The default is True", "The default is every 7 days".
 DEFAULTS = Settings(perform_auto_training=True, schedule_days=7)
@@ -116,7 +116,11 @@ def known_settings(state: SolutionState, requests: Sequence[Settings]) -> Settin
       with the documented defaults for what they leave out (none for incremental updates).
     - Latest update ACTIVE: the fields its summary proves it set (see `_proven`); and, when the
       summary is that of one of `requests` (what this resource sends now, or sent last time) on
-      every field the request sends and proves at least one of them, all of that request's fields.
+      every field the request sends and proves at least one of them, that request's other fields
+      too, where the solution's own fields show the same value and visibly moved with that update
+      (its lastUpdatedDateTime is the update's or later). The summary alone cannot tell a value
+      the request set from one it left out and a reading filled in; the solution's own fields, if
+      they follow updates, can.
     - Latest update failed or unfinished: nothing (the solution's own fields may be its creation
       settings, not what the last good update set).
     """
@@ -132,9 +136,13 @@ def known_settings(state: SolutionState, requests: Sequence[Settings]) -> Settin
     if update.status != ACTIVE:
         return Settings()
     known = _proven(update.shown)
+    if state.last_updated < update.last_updated:  # its own fields may be the creation settings
+        return known
     for sent in requests:
         if _proven(sent) != Settings() and _consistent(sent, update.shown, unshown_ok=False):
-            known = _overlay(known, sent)
+            unconfirmed = set(differences(sent, state.top_level))
+            confirmed = {name: value for name, value in _fields(sent) if name not in unconfirmed}
+            known = _overlay(known, Settings(**confirmed))
     return known
 
 
@@ -154,6 +162,7 @@ def _same_parameters(asked: Sequence[EventParameter], known: Sequence[EventParam
     omitted threshold or weight means the service default, whose value is not documented."""
 
     def key(item: EventParameter) -> tuple[str, str, str]:
+        """A sortable form of one parameter, None kept apart from every number."""
         return (item.event_type or "", repr(item.event_value_threshold), repr(item.weight))
 
     return sorted(map(key, asked)) == sorted(map(key, known))
@@ -226,6 +235,7 @@ def attributes(state: SolutionState, settings: Settings) -> dict[str, str]:
     update = state.latest_update
 
     def text(value: bool | None) -> str:
+        """A boolean as CloudFormation shows it, or `unknown`."""
         return UNKNOWN if value is None else str(value).lower()
 
     days = settings.schedule_days

@@ -52,6 +52,8 @@ def check_url(url: object, extra_hosts: Iterable[str]) -> ResponseTarget:
     """Accept https on CloudFormation's response buckets, or any http(s) on an extra listed host."""
     if not isinstance(url, str) or not url:
         raise RefusedURL("ResponseURL is missing or not a string")
+    if not url.isascii():  # a presigned URL is ASCII; http.client could not send another
+        raise RefusedURL("ResponseURL has characters a URL cannot carry")
     try:
         parts = urlsplit(url)
         port = parts.port

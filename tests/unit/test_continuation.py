@@ -6,7 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from continuation import (
     CARRY_KEY,
@@ -83,6 +88,34 @@ def test_the_hand_off_is_one_asynchronous_invoke_of_the_function_itself():
     assert request["FunctionName"] == "arn:aws:lambda:us-east-1:123456789012:function:f"
 
 
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        ReadTimeoutError(endpoint_url="http://127.0.0.1:9"),
+        ConnectionClosedError(endpoint_url="http://127.0.0.1:9"),
+        ClientError(
+            {
+                "Error": {"Code": "ServiceException", "Message": "x"},
+                "ResponseMetadata": {"HTTPStatusCode": 500},
+            },
+            "Invoke",
+        ),
+    ],
+    ids=["read-timeout", "connection-closed", "5xx"],
+)
+def test_an_outcome_after_the_request_went_out_is_uncertain(outcome):
+    """Lambda may have queued the event: a FAILED from here could contradict its answer."""
+    invoke, _ = invoker(outcome)
+    with pytest.raises(HandOffUncertain):
+        invoke({}, "arn")
+
+
+def test_a_marker_baseline_without_a_time_zone_is_forged():
+    """Ours always carry an offset; a naive one could not be compared with Personalize's times."""
+    with pytest.raises(ForgedMarker, match="time zone"):
+        read_marker({CARRY_KEY: {**GOOD, "baseline": "2026-11-29T10:00:00"}}, NOW)
+
+
 def test_a_lost_answer_is_uncertain_and_not_retried():
     """The request went out: a second Invoke could start a second chain and a second answer."""
     invoke, client = invoker(ReadTimeoutError(endpoint_url="http://127.0.0.1:9"))
@@ -94,7 +127,13 @@ def test_a_lost_answer_is_uncertain_and_not_retried():
 @pytest.mark.parametrize(
     "refusal",
     [
-        ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "Invoke"),
+        ClientError(
+            {
+                "Error": {"Code": "AccessDeniedException", "Message": "no"},
+                "ResponseMetadata": {"HTTPStatusCode": 403},
+            },
+            "Invoke",
+        ),
         EndpointConnectionError(endpoint_url="http://127.0.0.1:9"),
     ],
     ids=["refused", "never-sent"],

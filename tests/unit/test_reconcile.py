@@ -128,13 +128,38 @@ def test_a_summary_value_that_may_be_a_filled_in_default_proves_nothing(shown, a
     assert needed(state, asked) != []
 
 
+FOLLOWING = {  # the solution's own fields after an update they moved with
+    "performAutoTraining": True,
+    "solutionConfig": {"autoTrainingConfig": {"schedulingExpression": "rate(5 days)"}},
+    "lastUpdatedDateTime": T0 + timedelta(minutes=3),
+}
+
+
 def test_our_own_request_is_proven_by_a_field_it_sets_that_no_reading_fills_in():
     """A repeated delivery, or an Update changing only ServiceTimeout: free, as long as the
-    summary is that of the request and shows one value that is not a default."""
+    summary is that of the request and shows one value that is not a default, and the solution's
+    own fields, moved with that update, agree on the rest."""
     asked = asks(perform_auto_training=True, schedule_days=5)
-    state = solution(update(days=5, performAutoTraining=True))
+    state = solution(update(days=5, performAutoTraining=True), **FOLLOWING)
     assert needed(state, asked) == []
     assert needed(state, asks(perform_auto_training=True), asked) == []  # the old properties'
+
+
+def test_a_partial_outside_update_filled_in_is_not_taken_for_our_request():
+    """Someone turned training off, then sent only a schedule; a summary that fills in the
+    defaults shows training on. The solution's own fields, following updates, show it off."""
+    asked = asks(perform_auto_training=True, schedule_days=5)
+    shows_off = {**FOLLOWING, "performAutoTraining": False}
+    state = solution(update(days=5, performAutoTraining=True), **shows_off)
+    assert needed(state, asked) == ["perform_auto_training"]
+
+
+def test_without_own_fields_that_moved_with_the_update_only_proven_values_count():
+    """The solution's own fields may be its creation settings: they confirm nothing."""
+    asked = asks(perform_auto_training=True, schedule_days=5)
+    frozen = {**FOLLOWING, "lastUpdatedDateTime": T0}
+    state = solution(update(days=5, performAutoTraining=True), **frozen)
+    assert needed(state, asked) == ["perform_auto_training"]
 
 
 def test_a_request_of_defaults_only_cannot_be_told_from_filled_in_defaults():
