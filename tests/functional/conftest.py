@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from localcloud.cloudformation import CloudFormation, StackResource
-from localcloud.emulator import EmulatorServer, Timing, controls
+from localcloud.emulator import READINGS, EmulatorServer, Timing, controls
 from localcloud.lambda_service import LambdaService
 from localcloud.receiver import Receiver
 
@@ -35,14 +35,21 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def emulator(emulator_url: str, lambda_service: LambdaService, monkeypatch: pytest.MonkeyPatch):
-    """A fresh emulator state, fast timings, and boto3 pointed at it by its standard variable."""
+def emulator(
+    emulator_url: str,
+    lambda_service: LambdaService,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+):
+    """A fresh emulator state playing the run's reading (--emulator-reading), fast timings, and
+    boto3 pointed at it by its standard variable."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_PERSONALIZE", emulator_url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", lambda_service.url)
     lambda_service.queued.clear()
     lambda_service.refuse_next, lambda_service.late_next = False, 0.0
     monkeypatch.setenv("RESPONSE_URL_ALLOWED_HOSTS", "127.0.0.1")
     controls.reset()
+    controls.reading = READINGS[request.config.getoption("--emulator-reading")]
     controls.timing = Timing(
         solution_pending=0.05,
         solution_in_progress=0.05,
