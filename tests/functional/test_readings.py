@@ -8,56 +8,16 @@ The module ends with one summary line: the UpdateSolution calls each reading cos
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any, NamedTuple
 
 import pytest
 
-from localcloud.cloudformation import CloudFormation
-from localcloud.emulator import READINGS, Timing
-from localcloud.harness import handler_on_clock
-from localcloud.simclock import SimulatedClock
+from localcloud.emulator import READINGS
+from tests.functional.world import World
+from tests.presets import api_schedule, schedule
 
-GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/readings"
-TIMING = Timing(
-    solution_pending=0.02,
-    solution_in_progress=0.02,
-    update_pending=0.05,
-    update_in_progress=0.25,
-    stale_read=0.2,
-)
 COSTS: dict[str, int] = {}
-
-
-def schedule(days: int) -> dict[str, Any]:
-    """SolutionUpdateConfig with a schedule, as a template writes it."""
-    return {"AutoTrainingConfig": {"SchedulingExpression": f"rate({days} days)"}}
-
-
-def api_schedule(days: int) -> dict[str, Any]:
-    """solutionUpdateConfig with a schedule, as the API takes it."""
-    return {"autoTrainingConfig": {"schedulingExpression": f"rate({days} days)"}}
-
-
-class World(NamedTuple):
-    """The stand-ins a scenario acts through."""
-
-    personalize: Any
-    emulator: Any
-    clock: SimulatedClock
-    cloudformation: CloudFormation
-
-    def settle(self) -> None:
-        """Let an update started outside the stack finish and become visible."""
-        t = self.emulator.timing
-        self.clock.advance(t.update_pending + t.update_in_progress + t.stale_read + 0.05)
-
-    def outside(self, arn: str, **request: Any) -> None:
-        """An update made outside the stack (the console, another tool), then settled."""
-        self.personalize.update_solution(solutionArn=arn, **request)
-        self.settle()
 
 
 class Scenario(NamedTuple):
@@ -190,17 +150,6 @@ def asked(properties: dict[str, Any]) -> dict[str, Any]:
     return wants
 
 
-@pytest.fixture
-def world(personalize, emulator, receiver, lambda_service) -> World:
-    clock = SimulatedClock()
-    emulator.clock = clock.now
-    emulator.timing = replace(TIMING)  # a copy: a test may change its own
-    cloudformation = CloudFormation(
-        handler_on_clock(clock), receiver, function_timeout=60, lambda_service=lambda_service
-    )
-    return World(personalize, emulator, clock, cloudformation)
-
-
 @pytest.fixture(scope="module", autouse=True)
 def cost_summary(request):
     yield
@@ -214,13 +163,10 @@ def cost_summary(request):
 @pytest.mark.parametrize("reading", list(READINGS))
 def test_every_reading_gets_the_truth(world, reading, scenario):
     emulator = world.emulator
-    arn = world.personalize.create_solution(
-        name=f"r{uuid.uuid4().hex[:10]}", datasetGroupArn=GROUP
-    )["solutionArn"]
-    world.clock.advance(0.1)
+    arn = world.solution()
     emulator.reading = READINGS[reading]
     properties = {"SolutionArn": arn, "ServiceTimeout": 300, **scenario.history(world, arn)}
-    cloudformation = world.cloudformation
+    cloudformation = world.stand_in()
     if scenario.old is not None:
         old = {"SolutionArn": arn, **scenario.old}
         assert cloudformation.send("Create", "R", old).response["Status"] == "SUCCESS"
