@@ -270,7 +270,7 @@ def inject(
     def arrange(cell: Cell) -> None:
         cell.world.emulator.inject(operation, code, times=times, after=after)
         if persistent:
-            bound_by_service_timeout(cell)
+            bound_by_service_timeout(cell, "30")
 
     return arrange
 

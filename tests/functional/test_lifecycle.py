@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from localcloud.cloudformation import CloudFormation
+from localcloud.emulator import READINGS
 from localcloud.harness import client_without_update_solution, handler_on_clock
 from localcloud.receiver import PRESIGNED_QUERY
 from localcloud.simclock import SimulatedClock
@@ -20,6 +21,12 @@ AUTO_5_DAYS = auto_training(5)
 
 def props(arn: str, **extra) -> dict:
     return {"SolutionArn": arn, **extra}
+
+
+def test_the_emulator_plays_the_reading_the_run_names(emulator, request):
+    """make test-readings runs this suite once per reading (--emulator-reading): each run must
+    play its own, or it would only repeat the default."""
+    assert emulator.reading == READINGS[request.config.getoption("--emulator-reading")]
 
 
 def test_create_applies_settings_and_reports_attributes(

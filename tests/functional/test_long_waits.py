@@ -148,6 +148,7 @@ def test_an_update_settling_in_the_first_invocation_is_answered_within_2_s(
 def test_a_busy_solution_is_polled_patiently(full_length, solution, emulator, clock):
     """Training keeps UpdateSolution ResourceInUse for 10 minutes: the retries back off to one
     per 30 s instead of hammering the API every 2 s, and the update still goes through."""
+    emulator.reading = READINGS["documented-default"]  # the reading that refuses while training
     emulator.timing = Timing(update_pending=0.3, update_in_progress=5.0, stale_read=1.0)
     emulator.train(solution, 600)
     started = clock.now()
