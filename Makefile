@@ -136,16 +136,16 @@ cdk-synth: $(STAMP) $(CDK_STAMP)
 
 .PHONY: test-readings
 READING_SUITES := tests/functional/test_lifecycle.py tests/functional/test_long_waits.py \
-	tests/functional/test_fault_matrix.py tests/functional/test_fuzz_events.py \
-	tests/functional/test_campaign_example.py
+	tests/functional/test_fault_matrix.py tests/functional/test_malformed_inputs.py \
+	tests/functional/test_fuzz_events.py tests/functional/test_campaign_example.py
 # Every reading the emulator names (localcloud/emulator.py READINGS) but the default.
 OTHER_READINGS = $(shell $(BIN)/python -c 'from localcloud.emulator import READINGS; \
 	print(*[name for name in READINGS if name != "documented-default"])')
 
-## test-readings: the lifecycle, long-wait, fault-matrix, fuzz and campaign suites once per reading
-## of Personalize's docs that the emulator plays besides the default one (make test plays that);
-## ends with one line per reading (its pytest summary: tests, outcome, wall time), and fails if
-## any reading failed
+## test-readings: the lifecycle, long-wait, fault-matrix (with its malformed and forged inputs),
+## fuzz and campaign suites once per reading of Personalize's docs that the emulator plays besides
+## the default one (make test plays that); ends with one line per reading (its pytest summary:
+## tests, outcome, wall time), and fails if any reading failed
 test-readings: $(STAMP)
 	@log=$$(mktemp); summary=(); failed=0; \
 	for reading in $(OTHER_READINGS); do \

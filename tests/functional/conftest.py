@@ -16,6 +16,7 @@ from localcloud.emulator import READINGS, EmulatorServer, controls
 from localcloud.lambda_service import LambdaService
 from localcloud.receiver import Receiver
 from localcloud.simclock import SimulatedClock
+from tests.functional import matrix
 from tests.functional.world import World
 from tests.presets import DATASET_GROUP, FAST, REAL_TIME
 
@@ -30,6 +31,15 @@ def emulator_url() -> Iterator[str]:
 def lambda_service() -> Iterator[LambdaService]:
     with LambdaService() as running:
         yield running
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fault_matrix_summary(request):
+    """The fault matrix's summary line, once the session is over (if any of its cells ran)."""
+    yield
+    line = matrix.summary()
+    if line is not None:
+        request.config.summary_lines = [*getattr(request.config, "summary_lines", []), line]
 
 
 @pytest.fixture

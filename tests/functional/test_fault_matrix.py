@@ -1,5 +1,5 @@
-"""Fault matrix: every request type crossed with every fault, and inputs CloudFormation would never
-send (malformed or forged events), through the real handler over HTTP.
+"""Fault matrix: every request type crossed with every fault, through the real handler over HTTP
+(test_malformed_inputs.py adds the inputs CloudFormation would never send).
 
 A scenario is a request type in the state CloudFormation sends it in: it gives the solution its
 history, builds the event, and says what the request does when nothing goes wrong. A fault
@@ -7,24 +7,23 @@ arranges what goes wrong and says what CloudFormation must then see, under the r
 emulator plays: how many responses the bucket accepted (one per delivery), the body size, Status,
 a Reason that names the cause (and what to do), the PhysicalResourceId, an answer within the
 invocations' timeouts, and how many UpdateSolution calls the request made (often none).
-The module ends with one summary line (cells run, passed, responses per delivery, hangs).
+The session ends with one summary line (cells run, passed, responses per delivery, hangs).
 """
 
 from __future__ import annotations
 
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 
-from continuation import CARRY_KEY, Carried
 from localcloud.cloudformation import CloudFormation, Exchange
 from localcloud.emulator import Reading
 from localcloud.harness import client_without_update_solution
-from protocol import MAX_BODY_BYTES
+from tests.functional.matrix import Expect, check, observe
 from tests.functional.world import World
 from tests.presets import api_schedule, auto_training, schedule
 
@@ -36,18 +35,6 @@ IN_USE = ("ResourceInUseException", "the solution stayed in use", "retry when it
 # run can take its port (a port merely found free could be reused by the next receiver).
 REFUSING = socket.socket()
 REFUSING.bind(("127.0.0.1", 0))
-
-
-@dataclass(frozen=True)
-class Expect:
-    """What CloudFormation must see of each delivery of a request."""
-
-    status: str | None = "SUCCESS"  # None: no answer reaches the bucket
-    updates: int = 0  # UpdateSolution calls that went through
-    reason: tuple[str, ...] = ()  # every one of these is in the Reason
-    responses: int = 1  # accepted per delivery
-    personalize: bool = True  # False: Personalize is not contacted at all
-    bucket_attempts: int | None = None  # PUTs the bucket saw, where that is the point
 
 
 @dataclass
@@ -428,273 +415,20 @@ FAULTS = [
     Fault("cold-start-failure", cold_start, cold_start_failure),
 ]
 
-RESULTS: list[dict[str, Any]] = []
-
 
 @pytest.fixture(scope="module", autouse=True)
-def summary_line(request):
+def refusing_port():
+    """Close the port the bucket-connection-refused cells name, once they have run."""
     yield
     REFUSING.close()
-    cells = [r for r in RESULTS if r["kind"] == "cell"]
-    inputs = [r for r in RESULTS if r["kind"] == "input"]
-    per_delivery = [r["per_delivery"] for r in RESULTS if r["per_delivery"] is not None]
-    unanswerable = sum(1 for r in RESULTS if r["per_delivery"] is None and r["passed"])
-    line = (
-        f"fault matrix: {len(RESULTS)} cells run ({len(cells)} request x fault, "
-        f"{len(inputs)} malformed or forged inputs), {sum(r['passed'] for r in RESULTS)} passed, "
-        f"responses per answerable delivery min {min(per_delivery, default=0):g} "
-        f"max {max(per_delivery, default=0):g} ({unanswerable} cells unanswerable by design: "
-        f"no, refused or expired URL), hangs {sum(r['hung'] for r in RESULTS)}; "
-        f"{len(FAULTS)} faults x {len(SCENARIOS)} request types"
-    )
-    request.config.summary_lines = [*getattr(request.config, "summary_lines", []), line]
-
-
-def expected_id(event: Mapping[str, Any], status: str) -> str:
-    """The PhysicalResourceId CloudFormation must get: the solution's ARN once a Create or
-    Update succeeded, otherwise the id it sent (a failed Create's derived from its RequestId)."""
-    if status == "SUCCESS" and event["RequestType"] != "Delete":
-        return event["ResourceProperties"]["SolutionArn"]
-    return event.get("PhysicalResourceId") or f"create-failed-{event['RequestId']}"
-
-
-def check(world: World, exchange: Exchange, expect: Expect, calls_before: int, record) -> None:
-    """Assert what CloudFormation saw of the exchange against the expectation."""
-    record["hung"] = exchange.overran
-    assert not exchange.overran, f"ran past its invocations' timeouts ({exchange.allowed:g} s)"
-    responses = exchange.responses
-    if expect.responses:
-        record["per_delivery"] = len(responses) / exchange.deliveries
-    assert len(responses) == expect.responses * exchange.deliveries
-    calls = world.emulator.calls[calls_before:]
-    updates = sum(c.operation == "UpdateSolution" and c.outcome == "ok" for c in calls)
-    assert updates == expect.updates, [(c.operation, c.outcome) for c in calls]
-    if not expect.personalize:
-        assert not calls, "this request must not touch Personalize"
-    if expect.bucket_attempts is not None:
-        assert world.receiver.attempts == expect.bucket_attempts
-    event = exchange.event
-    for response in responses:
-        body = response.body
-        assert response.raw_size <= MAX_BODY_BYTES
-        assert body["Status"] == expect.status, body
-        assert body["PhysicalResourceId"] == expected_id(event, body["Status"])
-        sent = tuple(event.get(key, "") for key in ("StackId", "RequestId", "LogicalResourceId"))
-        assert (body["StackId"], body["RequestId"], body["LogicalResourceId"]) == sent
-        missing = [part for part in expect.reason if part not in body["Reason"]]
-        assert not missing, f"the Reason lacks {missing}: {body['Reason']}"
-        assert response.at - exchange.started <= exchange.allowed, "answered too late"
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
 def test_cell(scenario, fault, world):
-    record = {"kind": "cell", "passed": False, "hung": False, "per_delivery": None}
-    RESULTS.append(record)
+    outcome = observe("request x fault", f"{scenario.name} x {fault.name}")
     cell = scenario.cell(world)
     fault.arrange(cell)
     expect = fault.expect(scenario, world.emulator.reading)
     calls_before = len(world.emulator.calls)
-    check(world, cell.deliver(), expect, calls_before, record)
-    record["passed"] = True
-
-
-@dataclass(frozen=True)
-class Malformed:
-    """An input CloudFormation should never send, but anyone allowed to invoke the function
-    could: `breaks` turns a sound Create event into it; `expect` is what it must come to."""
-
-    name: str
-    breaks: Callable[[dict[str, Any], World], Any]
-    expect: Expect
-
-
-def refused(*reason: str) -> Expect:
-    """One FAILED answer naming the problem, before any call to Personalize."""
-    return Expect("FAILED", reason=reason, personalize=False)
-
-
-UNANSWERABLE = Expect(None, responses=0, personalize=False)
-
-
-def without(*keys: str) -> Callable[[dict[str, Any], World], Any]:
-    """The event less these keys."""
-    return lambda event, world: {k: v for k, v in event.items() if k not in keys}
-
-
-def having(**fields: Any) -> Callable[[dict[str, Any], World], Any]:
-    """The event with these top-level keys set."""
-    return lambda event, world: {**event, **fields}
-
-
-def with_properties(**properties: Any) -> Callable[[dict[str, Any], World], Any]:
-    """The event with these ResourceProperties set."""
-    return lambda event, world: {
-        **event,
-        "ResourceProperties": {**event["ResourceProperties"], **properties},
-    }
-
-
-def with_marker(**fields: Any) -> Callable[[dict[str, Any], World], Any]:
-    """The event with a carried-wait marker, as a continued invocation has, these fields
-    forged."""
-    return lambda event, world: {
-        **event,
-        CARRY_KEY: {**Carried(first=world.clock.now()).to_json(), **fields},
-    }
-
-
-def in_the_future(event: dict[str, Any], world: World) -> dict[str, Any]:
-    """A marker claiming the wait began a day from now (it would extend the deadline)."""
-    return with_marker(first=world.clock.now() + 86_400)(event, world)
-
-
-def forged_marker(problem: str) -> Expect:
-    """Refused as a forged wait marker, naming the field and what is wrong with it."""
-    return refused("The request carries a forged wait marker", f"{CARRY_KEY}.{problem}")
-
-
-def forged_poll(keys: str) -> Expect:
-    """Refused for carrying crhelper's poll keys, naming them."""
-    return refused(f"The request carries crhelper polling keys ({keys})", "schedules no polls")
-
-
-MALFORMED = [
-    Malformed("no-response-url", without("ResponseURL"), UNANSWERABLE),
-    Malformed("no-stack-id", without("StackId"), refused("The request lacks StackId")),
-    Malformed(
-        "no-logical-id",
-        without("LogicalResourceId"),
-        refused("The request lacks LogicalResourceId"),
-    ),
-    Malformed(
-        "unknown-request-type",
-        having(RequestType="Upsert"),
-        refused("Unsupported RequestType 'Upsert'", "expected Create, Update or Delete"),
-    ),
-    Malformed(
-        "request-type-not-a-string",
-        having(RequestType=["Create"]),
-        refused("Unsupported RequestType ['Create']"),
-    ),
-    Malformed(
-        "properties-not-a-map",
-        having(ResourceProperties="SolutionArn=x"),
-        refused("Invalid properties", "ResourceProperties"),
-    ),
-    Malformed(
-        "properties-missing",
-        without("ResourceProperties"),
-        refused("Invalid properties", "ResourceProperties"),
-    ),
-    Malformed(
-        "huge-properties",
-        with_properties(Blob="x" * 200_000),
-        refused("Invalid properties", "Blob"),
-    ),
-    Malformed(
-        "list-where-scalar-belongs",
-        with_properties(PerformAutoTraining=["true"]),
-        refused("Invalid properties", "PerformAutoTraining"),
-    ),
-    Malformed(
-        "map-where-list-belongs",
-        with_properties(SolutionUpdateConfig={"EventsConfig": {"EventParametersList": {"a": "b"}}}),
-        refused("Invalid properties", "EventParametersList"),
-    ),
-    Malformed(
-        "non-string-leaves",
-        with_properties(PerformAutoTraining=False, ServiceTimeout=600),
-        Expect(updates=1),
-    ),
-    Malformed(
-        "update-without-physical-id",
-        lambda event, world: {
-            **without("PhysicalResourceId")(event, world),
-            "RequestType": "Update",
-            "OldResourceProperties": event["ResourceProperties"],
-        },
-        refused("The request lacks PhysicalResourceId"),
-    ),
-    Malformed(
-        "update-without-old-properties",
-        lambda event, world: {
-            **event,
-            "RequestType": "Update",
-            "PhysicalResourceId": event["ResourceProperties"]["SolutionArn"],
-        },
-        Expect(updates=1),
-    ),
-    Malformed(
-        "delete-of-failed-create-id",
-        having(
-            RequestType="Delete",
-            PhysicalResourceId="create-failed-0000",
-            ResourceProperties={"SolutionArn": "???"},
-        ),
-        Expect(personalize=False),
-    ),
-    Malformed(
-        "event-not-a-map", lambda event, world: ["Create", event["ResponseURL"]], UNANSWERABLE
-    ),
-    # Forged: crhelper's poll keys (this function schedules no polls) and carried-wait markers
-    # this function would not have written.
-    Malformed("crhelper-poll", having(CrHelperPoll=True), forged_poll("CrHelperPoll")),
-    Malformed(
-        "crhelper-data",
-        having(CrHelperData={"SchedulingExpression": "rate(1 day)"}),
-        forged_poll("CrHelperData"),
-    ),
-    Malformed("crhelper-data-a-list", having(CrHelperData=["forged"]), forged_poll("CrHelperData")),
-    Malformed(
-        "crhelper-poll-with-data",
-        having(CrHelperPoll=True, CrHelperData={"Status": "SUCCESS"}),
-        forged_poll("CrHelperPoll, CrHelperData"),
-    ),
-    Malformed(
-        "wait-marker-negative-hops",
-        with_marker(hops=-160),
-        forged_marker("hops is not a whole number of at least 0"),
-    ),
-    Malformed(
-        "wait-marker-from-the-future", in_the_future, forged_marker("first is in the future")
-    ),
-    Malformed(
-        "wait-marker-start-not-a-time",
-        with_marker(first="yesterday"),
-        forged_marker("first is not a time"),
-    ),
-    Malformed(
-        "wait-marker-updated-not-a-boolean",
-        with_marker(updated="true"),
-        forged_marker("updated is not a boolean"),
-    ),
-    Malformed(
-        "wait-marker-hops-a-string",
-        with_marker(hops="3"),
-        forged_marker("hops is not a whole number of at least 0"),
-    ),
-    Malformed(
-        "wait-marker-baseline-not-a-time",
-        with_marker(updated=True, baseline="last week"),
-        forged_marker("baseline is not an ISO 8601 time"),
-    ),
-    Malformed(
-        "wait-marker-not-a-map",
-        having(**{CARRY_KEY: [0, True]}),
-        refused(f"{CARRY_KEY} must be a map of exactly baseline, first, hops, updated"),
-    ),
-]
-
-
-@pytest.mark.parametrize("malformed", MALFORMED, ids=[m.name for m in MALFORMED])
-def test_malformed_input(malformed, world):
-    record = {"kind": "input", "passed": False, "hung": False, "per_delivery": None}
-    RESULTS.append(record)
-    cloudformation = world.stand_in(function_timeout=30.0)
-    event = cloudformation.event("Create", "R", {"SolutionArn": world.solution(), **FIVE})
-    bad = malformed.breaks(event, world)
-    calls_before = len(world.emulator.calls)
-    exchange = cloudformation.deliver(bad, request_id=event["RequestId"])
-    check(world, exchange, malformed.expect, calls_before, record)
-    record["passed"] = True
+    check(world, cell.deliver(), expect, calls_before, outcome)
