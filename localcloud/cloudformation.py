@@ -68,7 +68,6 @@ class Exchange:
     finished: float
     deadline: float  # the end of the last invocation
     invocations: int = 1
-    deliveries: int = 1
     allowed: float = 0.0  # wall seconds the deliveries may take, each invocation in its timeout
     hung: bool = False  # an invocation was still running when its timeout had passed
 
@@ -248,7 +247,6 @@ class CloudFormation:
             finished=time.monotonic(),
             deadline=last.started + last.timeout if last else started,
             invocations=sum(chain.invocations for chain in chains),
-            deliveries=len(chains),
             allowed=allowed,
             hung=hung,
         )

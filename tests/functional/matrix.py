@@ -75,15 +75,21 @@ def expected_id(event: Mapping[str, Any], status: str) -> str:
 
 
 def check(
-    world: World, exchange: Exchange, expect: Expect, calls_before: int, outcome: Outcome
+    world: World,
+    exchange: Exchange,
+    expect: Expect,
+    calls_before: int,
+    outcome: Outcome,
+    deliveries: int = 1,
 ) -> None:
-    """Assert what CloudFormation saw of the exchange against the expectation."""
+    """Assert what CloudFormation saw of the exchange (`deliveries` of the request) against the
+    expectation."""
     outcome.hung = exchange.overran
     assert not exchange.overran, f"ran past its invocations' timeouts ({exchange.allowed:g} s)"
     responses = exchange.responses
     if expect.responses:
-        outcome.per_delivery = len(responses) / exchange.deliveries
-    assert len(responses) == expect.responses * exchange.deliveries
+        outcome.per_delivery = len(responses) / deliveries
+    assert len(responses) == expect.responses * deliveries
     calls = world.emulator.calls[calls_before:]
     updates = sum(c.operation == "UpdateSolution" and c.outcome == "ok" for c in calls)
     assert updates == expect.updates, [(c.operation, c.outcome) for c in calls]

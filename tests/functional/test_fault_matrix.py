@@ -431,4 +431,4 @@ def test_cell(scenario, fault, world):
     fault.arrange(cell)
     expect = fault.expect(scenario, world.emulator.reading)
     calls_before = len(world.emulator.calls)
-    check(world, cell.deliver(), expect, calls_before, outcome)
+    check(world, cell.deliver(), expect, calls_before, outcome, cell.deliveries)
