@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import pytest
 
@@ -73,15 +74,21 @@ def test_the_prompt_policy_notices_settling_within_2_s():
         assert noticed - settle_at <= 2.0
 
 
-def test_no_try_starts_after_the_deadline():
-    """A wait that begins too late makes no call at all (it could outlive the invocation)."""
-    clock = SimulatedClock(start=50.0)
+def succeeding(clock: SimulatedClock) -> tuple[Callable[[], str], list[float]]:
+    """An attempt that succeeds at once, and the times on the clock it was tried at."""
     tries: list[float] = []
 
-    def attempt():
+    def attempt() -> str:
         tries.append(clock.now())
         return "done"
 
+    return attempt, tries
+
+
+def test_no_try_starts_after_the_deadline():
+    """A wait that begins too late makes no call at all (it could outlive the invocation)."""
+    clock = SimulatedClock(start=50.0)
+    attempt, tries = succeeding(clock)
     with pytest.raises(TimedOut) as caught:
         wait_for(attempt, Deadline(40, clock.now), PROMPT, clock.sleep, purpose="the solution")
     assert tries == []
@@ -91,12 +98,7 @@ def test_no_try_starts_after_the_deadline():
 
 def test_pause_first_skips_the_check_that_could_only_say_not_yet():
     clock = SimulatedClock(start=0.0)
-    tries: list[float] = []
-
-    def attempt():
-        tries.append(clock.now())
-        return "done"
-
+    attempt, tries = succeeding(clock)
     wait_for(attempt, Deadline(40, clock.now), PROMPT, clock.sleep, purpose="x", pause_first=True)
     assert tries == [2.0]
 
