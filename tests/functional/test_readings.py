@@ -20,94 +20,94 @@ from tests.presets import api_schedule, schedule
 COSTS: dict[str, int] = {}
 
 
+Step = Callable[[World, str], None]
+
+
+def outside(**request: Any) -> Step:
+    """An update made outside the stack (the console, another tool), then settled."""
+    return lambda world, arn: world.outside(arn, **request)
+
+
+def failed(**request: Any) -> Step:
+    """An update made outside the stack that Personalize ends CREATE FAILED."""
+
+    def step(world: World, arn: str) -> None:
+        world.emulator.fail_next_update("rejected")
+        world.outside(arn, **request)
+
+    return step
+
+
+def training(seconds: float) -> Step:
+    """A solution version trains for `seconds`."""
+    return lambda world, arn: world.emulator.train(arn, seconds)
+
+
 class Scenario(NamedTuple):
-    """A history, then what the stack asks: `history(world, arn)` acts and returns the request's
-    properties; `kind` is Create, or Update (from `old` properties it applied first)."""
+    """The solution's history, then what the stack asks: a Create, or an Update from the `old`
+    properties it applied first."""
 
     name: str
-    history: Callable[[World, str], dict[str, Any]]
+    asks: dict[str, Any]
+    history: tuple[Step, ...] = ()
     old: dict[str, Any] | None = None
-
-
-def failed_outside(world: World, arn: str, **request: Any) -> None:
-    """An update made outside the stack that Personalize ends CREATE FAILED."""
-    world.emulator.fail_next_update("rejected")
-    world.outside(arn, **request)
 
 
 SCENARIOS = [
     Scenario(
         "event-parameters-without-threshold",
-        lambda w, arn: {
+        {
             "SolutionUpdateConfig": {
                 "EventsConfig": {"EventParametersList": [{"EventType": "click", "Weight": 0.5}]}
             }
         },
     ),
-    Scenario("incremental-on", lambda w, arn: {"PerformIncrementalUpdate": True}),
+    Scenario("incremental-on", {"PerformIncrementalUpdate": True}),
     Scenario(
         "incremental-off-after-on",
-        lambda w, arn: (
-            w.outside(arn, performIncrementalUpdate=True),
-            {"PerformIncrementalUpdate": False},
-        )[1],
+        {"PerformIncrementalUpdate": False},
+        (outside(performIncrementalUpdate=True),),
     ),
     Scenario(
         "schedule-after-partial-update",
-        lambda w, arn: (
-            w.outside(arn, solutionUpdateConfig=api_schedule(5)),
-            w.outside(arn, performAutoTraining=False),
-            {"PerformAutoTraining": False, "SolutionUpdateConfig": schedule(7)},
-        )[2],
+        {"PerformAutoTraining": False, "SolutionUpdateConfig": schedule(7)},
+        (outside(solutionUpdateConfig=api_schedule(5)), outside(performAutoTraining=False)),
     ),
     Scenario(
         "schedule-after-failed-update",
-        lambda w, arn: (
-            w.outside(arn, solutionUpdateConfig=api_schedule(5)),
-            failed_outside(w, arn, solutionUpdateConfig=api_schedule(2)),
-            {"SolutionUpdateConfig": schedule(7)},
-        )[2],
+        {"SolutionUpdateConfig": schedule(7)},
+        (
+            outside(solutionUpdateConfig=api_schedule(5)),
+            failed(solutionUpdateConfig=api_schedule(2)),
+        ),
     ),
     Scenario(
         "filled-in-schedule",
-        lambda w, arn: (
-            w.outside(arn, solutionUpdateConfig=api_schedule(5)),
-            w.outside(arn, performIncrementalUpdate=False),
-            {"SolutionUpdateConfig": schedule(7)},
-        )[2],
+        {"SolutionUpdateConfig": schedule(7)},
+        (outside(solutionUpdateConfig=api_schedule(5)), outside(performIncrementalUpdate=False)),
     ),
     Scenario(
         "filled-in-auto-training",
-        lambda w, arn: (
-            w.outside(arn, performAutoTraining=False),
-            w.outside(arn, performIncrementalUpdate=False),
-            {"PerformAutoTraining": True},
-        )[2],
+        {"PerformAutoTraining": True},
+        (outside(performAutoTraining=False), outside(performIncrementalUpdate=False)),
     ),
-    Scenario(
-        "training-in-progress",
-        lambda w, arn: (w.emulator.train(arn, 120), {"SolutionUpdateConfig": schedule(3)})[1],
-    ),
+    Scenario("training-in-progress", {"SolutionUpdateConfig": schedule(3)}, (training(120),)),
     Scenario(
         "rollback-after-failed-update",
-        lambda w, arn: (
-            w.outside(arn, performAutoTraining=True, solutionUpdateConfig=api_schedule(5)),
-            failed_outside(w, arn, solutionUpdateConfig=api_schedule(3)),
-            {"PerformAutoTraining": True, "SolutionUpdateConfig": schedule(5)},
-        )[2],
+        {"PerformAutoTraining": True, "SolutionUpdateConfig": schedule(5)},
+        (
+            outside(performAutoTraining=True, solutionUpdateConfig=api_schedule(5)),
+            failed(solutionUpdateConfig=api_schedule(3)),
+        ),
     ),
     Scenario(
         "update-changing-only-service-timeout",
-        lambda w, arn: {
-            "PerformAutoTraining": False,
-            "SolutionUpdateConfig": schedule(5),
-            "ServiceTimeout": 600,
-        },
+        {"PerformAutoTraining": False, "SolutionUpdateConfig": schedule(5), "ServiceTimeout": 600},
         old={"PerformAutoTraining": False, "SolutionUpdateConfig": schedule(5)},
     ),
     Scenario(
         "update-adding-incremental",
-        lambda w, arn: {"SolutionUpdateConfig": schedule(5), "PerformIncrementalUpdate": True},
+        {"SolutionUpdateConfig": schedule(5), "PerformIncrementalUpdate": True},
         old={"SolutionUpdateConfig": schedule(5)},
     ),
 ]
@@ -165,7 +165,9 @@ def test_every_reading_gets_the_truth(world, reading, scenario):
     emulator = world.emulator
     arn = world.solution()
     emulator.reading = READINGS[reading]
-    properties = {"SolutionArn": arn, "ServiceTimeout": 300, **scenario.history(world, arn)}
+    for step in scenario.history:
+        step(world, arn)
+    properties = {"SolutionArn": arn, "ServiceTimeout": 300, **scenario.asks}
     cloudformation = world.stand_in()
     if scenario.old is not None:
         old = {"SolutionArn": arn, **scenario.old}
