@@ -133,3 +133,25 @@ cdk-synth: $(STAMP) $(CDK_STAMP)
 	cd $(CDK_DIR) && CDK_OUTDIR=cdk.out JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 \
 		$(CURDIR)/$(CDK_VENV)/bin/python app.py
 	$(BIN)/cfn-lint $(CDK_DIR)/cdk.out/*.template.json
+
+.PHONY: test-readings
+READING_SUITES := tests/functional/test_lifecycle.py tests/functional/test_long_waits.py \
+	tests/functional/test_fault_matrix.py tests/functional/test_malformed_inputs.py \
+	tests/functional/test_fuzz_events.py tests/functional/test_campaign_example.py
+# Every reading the emulator names (localcloud/emulator.py READINGS) but the default.
+OTHER_READINGS = $(shell $(BIN)/python -c 'from localcloud.emulator import READINGS; \
+	print(*[name for name in READINGS if name != "documented-default"])')
+
+## test-readings: the lifecycle, long-wait, fault-matrix (with its malformed and forged inputs),
+## fuzz and campaign suites once per reading of Personalize's docs that the emulator plays besides
+## the default one (make test plays that); ends with one line per reading (its pytest summary:
+## tests, outcome, wall time), and fails if any reading failed
+test-readings: $(STAMP)
+	@log=$$(mktemp); summary=(); failed=0; \
+	for reading in $(OTHER_READINGS); do \
+		echo "== emulator reading: $$reading"; \
+		$(BIN)/pytest --emulator-reading $$reading $(READING_SUITES) 2>&1 | tee $$log; \
+		test $${PIPESTATUS[0]} -eq 0 || failed=1; \
+		summary+=("$$reading: $$(tail -n 1 $$log | sed 's/^=* *//; s/ *=*$$//')"); \
+	done; \
+	rm -f $$log; printf '%s\n' "$${summary[@]}"; exit $$failed

@@ -8,9 +8,11 @@ Delete of the old id. Every property leaf is sent as a string, as CloudFormation
 
 from __future__ import annotations
 
+import copy
+import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +24,10 @@ REGION = "us-east-1"
 FUNCTION_NAME = "personalize-solution-update"
 SERVICE_TOKEN = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{FUNCTION_NAME}"
 
-Handler = Callable[[dict[str, Any], Any], Any]
+Handler = Callable[[Any, Any], Any]
+# How long past its timeout a delivery thread may run before it counts as hung (a thread's
+# last moments: the answer's PUT returning, the invocation unwinding).
+GRACE = 1.0
 
 
 def as_cloudformation_sends(value: Any) -> Any:
@@ -55,14 +60,16 @@ class LambdaContext:
 
 @dataclass
 class Exchange:
-    """One request sent and what the response bucket received for it."""
+    """The deliveries of one request and what the response bucket received for it."""
 
-    event: dict[str, Any]
+    event: Any  # as delivered: a test may forge or break it
     responses: list[Received]
     started: float
     finished: float
-    deadline: float
+    deadline: float  # the end of the last invocation
     invocations: int = 1
+    allowed: float = 0.0  # wall seconds the deliveries may take, each invocation in its timeout
+    hung: bool = False  # an invocation was still running when its timeout had passed
 
     @property
     def response(self) -> dict[str, Any]:
@@ -76,10 +83,26 @@ class Exchange:
         """Whether the (first) response arrived before the invocation's deadline."""
         return bool(self.responses) and self.responses[0].at <= self.deadline
 
+    @property
+    def overran(self) -> bool:
+        """Whether the deliveries took longer than their invocations' timeouts allow."""
+        return self.hung or self.finished - self.started > self.allowed
+
+
+@dataclass
+class Chain:
+    """One delivery and the invocations it handed its wait to, played in turn."""
+
+    invocations: int = 0
+    context: LambdaContext | None = None
+
 
 @dataclass
 class CloudFormation:
-    """Delivers requests to a handler in-process and collects the responses over HTTP."""
+    """Delivers requests to a handler in-process, as CloudFormation and Lambda would, and
+    collects the responses over HTTP: once, again (a duplicate delivery), or at once to several
+    execution environments; every invocation the handler hands its wait to (queued on the Lambda
+    stand-in) is played too, with a fresh context each."""
 
     handler: Handler
     receiver: Receiver
@@ -126,38 +149,116 @@ class CloudFormation:
             event["PhysicalResourceId"] = physical_id
         return event
 
-    def deliver(self, event: dict[str, Any], timeout: float | None = None) -> Exchange:
-        """Invoke the handler with a fresh context and collect what the bucket received. When
-        the handler hands its wait to a new invocation, play that invocation too (as Lambda
-        would), until one answers."""
-        context = LambdaContext(timeout or self.function_timeout)
+    def deliver(
+        self,
+        event: Any,
+        timeout: float | None = None,
+        *,
+        times: int = 1,
+        request_id: str | None = None,
+        play_hand_offs: bool = True,
+    ) -> Exchange:
+        """Deliver the event `times` times in a row (CloudFormation may deliver a request
+        again), each with the invocations it hands its wait to, and collect what the bucket
+        received for the request. request_id: whose responses to collect, for an event that
+        lacks its own; play_hand_offs=False leaves handed-off invocations queued."""
+        seconds = timeout or self.function_timeout
+        request_id = request_id or _request_id(event)
         started = time.monotonic()
-        self.handler(event, context)
-        invocations = 1
-        while self.lambda_service and not self.receiver.responses_for(event["RequestId"]):
-            carried = self.lambda_service.take(event["RequestId"])
-            if carried is None:
-                break
-            context = LambdaContext(timeout or self.function_timeout)
-            self.handler(carried, context)
-            invocations += 1
-        exchange = Exchange(
-            event=event,
-            responses=self.receiver.responses_for(event["RequestId"]),
-            started=started,
-            finished=time.monotonic(),
-            deadline=context.started + context.timeout,
-            invocations=invocations,
-        )
-        if self.on_exchange:
-            self.on_exchange(exchange)
-        return exchange
+        chains = [
+            self._play(self.handler, event, seconds, request_id, play_hand_offs)
+            for _ in range(times)
+        ]
+        invocations = sum(chain.invocations for chain in chains)
+        return self._exchange(event, request_id, started, chains, seconds * invocations, False)
+
+    def deliver_at_once(
+        self,
+        event: Any,
+        handlers: Sequence[Handler],
+        timeout: float | None = None,
+    ) -> Exchange:
+        """Deliver the same event to each handler at the same moment, each on its own thread (a
+        duplicate delivery landing on another execution environment while the first runs)."""
+        seconds = timeout or self.function_timeout
+        request_id = _request_id(event)
+        started = time.monotonic()
+        chains = [Chain() for _ in handlers]
+        threads = [
+            threading.Thread(
+                target=self._play,
+                args=(handler, event, seconds, request_id, True, chain),
+                daemon=True,
+            )
+            for handler, chain in zip(handlers, chains, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        hung = False
+        for thread, chain in zip(threads, chains, strict=True):
+            while thread.is_alive() and not hung:
+                thread.join(0.05)
+                hung = time.monotonic() - started > seconds * chain.invocations + GRACE
+        longest = max(chain.invocations for chain in chains)
+        return self._exchange(event, request_id, started, chains, seconds * longest, hung)
 
     def send(
         self, request_type: str, logical_id: str, properties: Mapping[str, Any], **kw: Any
     ) -> Exchange:
         """Build and deliver one request."""
         return self.deliver(self.event(request_type, logical_id, properties, **kw))
+
+    def _play(
+        self,
+        handler: Handler,
+        event: Any,
+        timeout: float,
+        request_id: str | None,
+        play_hand_offs: bool,
+        chain: Chain | None = None,
+    ) -> Chain:
+        """One delivery (a copy of the event, as each delivery is decoded afresh), then every
+        invocation queued for the request, as Lambda would run them."""
+        chain = chain or Chain()
+        queue = self.lambda_service if play_hand_offs else None
+        payload: Any = copy.deepcopy(event)
+        while payload is not None:
+            chain.context = LambdaContext(timeout)
+            chain.invocations += 1
+            handler(payload, chain.context)
+            payload = queue.take(request_id) if queue and request_id else None
+        return chain
+
+    def _exchange(
+        self,
+        event: Any,
+        request_id: str | None,
+        started: float,
+        chains: list[Chain],
+        allowed: float,
+        hung: bool,
+    ) -> Exchange:
+        """What the deliveries came to; passed to on_exchange."""
+        last = chains[-1].context
+        exchange = Exchange(
+            event=event,
+            responses=self.receiver.responses_for(request_id) if request_id else [],
+            started=started,
+            finished=time.monotonic(),
+            deadline=last.started + last.timeout if last else started,
+            invocations=sum(chain.invocations for chain in chains),
+            allowed=allowed,
+            hung=hung,
+        )
+        if self.on_exchange:
+            self.on_exchange(exchange)
+        return exchange
+
+
+def _request_id(event: Any) -> str | None:
+    """The RequestId an event carries, if it is a map with one."""
+    found = event.get("RequestId") if isinstance(event, Mapping) else None
+    return found if isinstance(found, str) else None
 
 
 @dataclass

@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from localcloud.emulator import READINGS
 from localcloud.receiver import SECRET_MARKERS
 
 os.environ.update(
@@ -21,6 +22,22 @@ os.environ.update(
     POWERTOOLS_LOG_LEVEL="DEBUG",
 )
 os.environ.pop("AWS_PROFILE", None)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """--emulator-reading: the reading of Personalize's docs the emulator plays in every test
+    that does not choose its own (make test-readings runs the suites once per reading)."""
+    parser.addoption(
+        "--emulator-reading",
+        choices=list(READINGS),
+        default="documented-default",
+        help="the emulator's reading of what the docs leave open (default: %(default)s)",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which reading the emulator plays, so a run's log shows it."""
+    return f"emulator reading: {config.getoption('--emulator-reading')}"
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

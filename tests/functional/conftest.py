@@ -1,18 +1,24 @@
-"""The local cloud for lifecycle tests: Personalize emulator and response bucket on loopback."""
+"""The local cloud for functional tests: the Personalize emulator, the response bucket and the
+Lambda stand-in on loopback, in real time or on a simulated clock (`world`)."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import boto3
 import pytest
 
 from localcloud.cloudformation import CloudFormation, StackResource
-from localcloud.emulator import EmulatorServer, Timing, controls
+from localcloud.emulator import READINGS, EmulatorServer, controls
 from localcloud.lambda_service import LambdaService
 from localcloud.receiver import Receiver
-
-DATASET_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/tests"
+from localcloud.simclock import SimulatedClock
+from tests.functional import matrix
+from tests.functional.world import World
+from tests.presets import DATASET_GROUP, FAST, REAL_TIME
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +33,15 @@ def lambda_service() -> Iterator[LambdaService]:
         yield running
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fault_matrix_summary(request):
+    """The fault matrix's summary line, once the session is over (if any of its cells ran)."""
+    yield
+    line = matrix.summary()
+    if line is not None:
+        request.config.summary_lines = [*getattr(request.config, "summary_lines", []), line]
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     with Receiver() as running:
@@ -35,21 +50,22 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def emulator(emulator_url: str, lambda_service: LambdaService, monkeypatch: pytest.MonkeyPatch):
-    """A fresh emulator state, fast timings, and boto3 pointed at it by its standard variable."""
+def emulator(
+    emulator_url: str,
+    lambda_service: LambdaService,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+):
+    """A fresh emulator state playing the run's reading (--emulator-reading) with real-time
+    timings, and boto3 pointed at it by its standard variable."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_PERSONALIZE", emulator_url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", lambda_service.url)
     lambda_service.queued.clear()
     lambda_service.refuse_next, lambda_service.late_next = False, 0.0
     monkeypatch.setenv("RESPONSE_URL_ALLOWED_HOSTS", "127.0.0.1")
     controls.reset()
-    controls.timing = Timing(
-        solution_pending=0.05,
-        solution_in_progress=0.05,
-        update_pending=0.2,
-        update_in_progress=0.6,
-        stale_read=0.4,
-    )
+    controls.reading = READINGS[request.config.getoption("--emulator-reading")]
+    controls.timing = replace(REAL_TIME)  # a copy: a test may change its own
     yield controls
     controls.reset()
 
@@ -61,8 +77,7 @@ def personalize(emulator):
 
 @pytest.fixture
 def make_solution(personalize, emulator):
-    """Create an ACTIVE solution in the emulator and return its ARN."""
-    import time
+    """Create an ACTIVE solution in the emulator (in real time) and return its ARN."""
 
     def make(name: str = "tests", **settings) -> str:
         arn = personalize.create_solution(name=name, datasetGroupArn=DATASET_GROUP, **settings)[
@@ -73,6 +88,28 @@ def make_solution(personalize, emulator):
         return arn
 
     return make
+
+
+@pytest.fixture
+def world(personalize, emulator, receiver, lambda_service) -> World:
+    """The local cloud on a simulated clock, with the FAST timings (a test may change them)."""
+    clock = SimulatedClock()
+    emulator.clock = clock.now
+    emulator.timing = replace(FAST)
+    return World(personalize, emulator, clock, receiver, lambda_service)
+
+
+@pytest.fixture
+def recorded(personalize):
+    """Raw (operation, HTTP status, body) of every response the client receives."""
+    seen = []
+
+    def record(operation_model, response_dict, **_):
+        body = json.loads(response_dict["body"] or b"{}")
+        seen.append((operation_model, response_dict["status_code"], body))
+
+    personalize.meta.events.register("before-parse.personalize.*", record)
+    return seen
 
 
 @pytest.fixture

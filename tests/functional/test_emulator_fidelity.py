@@ -6,110 +6,21 @@ against the operation's output shape (or its declared error shapes), member by m
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
 from botocore.exceptions import ClientError
 
-from localcloud.simclock import SimulatedClock
-
-# "CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED" for a solution, its versions
-# and its updates; a solution also has "DELETE PENDING > DELETE IN_PROGRESS".
-DOCUMENTED_STATUSES = {"CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE", "CREATE FAILED"}
-SOLUTION_STATUSES = DOCUMENTED_STATUSES | {"DELETE PENDING", "DELETE IN_PROGRESS"}
-GENERIC_ERRORS = {"ThrottlingException", "InternalFailure", "ServiceUnavailable"}
-DATASET_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/tests"
+from localcloud.emulator import READINGS
+from tests.functional.documented import undocumented
+from tests.presets import DATASET_GROUP
 
 
-def shape_problems(value, shape, path="") -> list[str]:
-    """Everything in value that the botocore shape does not allow."""
-    kind = shape.type_name
-    if kind == "structure":
-        if not isinstance(value, dict):
-            return [f"{path}: {type(value).__name__} is not a structure"]
-        problems = [
-            f"{path}.{key}: not in {shape.name}" for key in value if key not in shape.members
-        ]
-        for key, item in value.items():
-            if key in shape.members:
-                problems += shape_problems(item, shape.members[key], f"{path}.{key}")
-        return problems
-    if kind == "list":
-        if not isinstance(value, list):
-            return [f"{path}: not a list"]
-        problems = []
-        if "max" in shape.metadata and len(value) > shape.metadata["max"]:
-            problems.append(f"{path}: longer than {shape.metadata['max']}")
-        for index, item in enumerate(value):
-            problems += shape_problems(item, shape.member, f"{path}[{index}]")
-        return problems
-    if kind == "map":
-        if not isinstance(value, dict):
-            return [f"{path}: not a map"]
-        problems = []
-        for key, item in value.items():
-            problems += shape_problems(item, shape.value, f"{path}[{key}]")
-        return problems
-    expected = {
-        "string": str,
-        "boolean": bool,
-        "timestamp": (int, float),
-        "double": (int, float),
-        "float": (int, float),
-        "integer": int,
-        "long": int,
-    }[kind]
-    if isinstance(value, bool) and kind != "boolean":
-        return [f"{path}: boolean where {kind} belongs"]
-    if not isinstance(value, expected):
-        return [f"{path}: {type(value).__name__} is not a {kind}"]
-    if kind == "string" and "enum" in shape.metadata and value not in shape.metadata["enum"]:
-        return [f"{path}: {value!r} not in enum"]
-    return []
-
-
-def undocumented(recorded) -> list[str]:
-    """What the recorded responses say that botocore's model does not allow: errors outside the
-    operation's declared ones, bodies outside its output shape, statuses the docs do not list."""
-    problems = []
-    for operation, status, body in recorded:
-        name = operation.name
-        if status >= 300:
-            allowed = {shape.name for shape in operation.error_shapes} | GENERIC_ERRORS
-            if body.get("__type") not in allowed or not isinstance(body.get("message"), str):
-                problems.append(f"{name}: undeclared error {body}")
-        elif operation.output_shape is None:
-            problems += [f"{name}: body {body} where none is modelled"] if body else []
-        else:
-            problems += shape_problems(body, operation.output_shape, name)
-            problems += [
-                f"{name}: undocumented status {status!r}" for status in undocumented_statuses(body)
-            ]
-    return problems
-
-
-def undocumented_statuses(body: dict) -> list[str]:
-    """The status strings of a response body that are not among the documented states."""
-    solutions = [body.get("solution", {}), *body.get("solutions", [])]
-    found = [(s.get("status"), SOLUTION_STATUSES) for s in solutions]
-    for solution in solutions:
-        for part in ("latestSolutionVersion", "latestSolutionUpdate"):
-            found.append((solution.get(part, {}).get("status"), DOCUMENTED_STATUSES))
-    return [status for status, allowed in found if status is not None and status not in allowed]
-
-
-@pytest.fixture
-def recorded(personalize):
-    """Raw (operation, HTTP status, body) of every response the client receives."""
-    seen = []
-
-    def record(operation_model, response_dict, **_):
-        body = json.loads(response_dict["body"] or b"{}")
-        seen.append((operation_model, response_dict["status_code"], body))
-
-    personalize.meta.events.register("before-parse.personalize.*", record)
-    return seen
+@pytest.fixture(autouse=True)
+def documented_default(emulator):
+    """These tests hold the emulator to the docs where they are clear, so they play the
+    documented default reading whatever the run's (test_emulator_readings plays the others)."""
+    emulator.reading = READINGS["documented-default"]
 
 
 def test_every_response_matches_the_botocore_model(personalize, recorded, emulator):
@@ -198,35 +109,19 @@ def test_a_read_right_after_an_update_can_be_stale(personalize, make_solution, e
 
 
 @pytest.fixture
-def clock(emulator):
-    """The emulator on a simulated clock: phases pass when the test says, not in real time."""
-    clock = SimulatedClock()
-    emulator.clock = clock.now
-    return clock
-
-
-@pytest.fixture
-def active(personalize, emulator, clock):
-    """A solution created on the simulated clock and already ACTIVE; returns its ARN."""
-    arn = personalize.create_solution(name="clocked", datasetGroupArn=DATASET_GROUP)["solutionArn"]
-    clock.advance(emulator.timing.solution_pending + emulator.timing.solution_in_progress)
-    return arn
-
-
-def settle(emulator, clock) -> None:
-    """Let an update just made become visible and settle."""
-    timing = emulator.timing
-    clock.advance(timing.update_pending + timing.update_in_progress + timing.stale_read + 0.01)
+def active(world):
+    """A solution on the world's simulated clock, already ACTIVE; its ARN."""
+    return world.solution("clocked")
 
 
 def test_an_applied_update_is_when_the_solution_was_last_updated(
-    personalize, emulator, clock, active
+    personalize, emulator, world, active
 ):
     """DescribeSolution: lastUpdatedDateTime is "the date and time (in Unix time) that the
     solution was last updated". An update that became ACTIVE updated it; a failed one did not."""
     before = personalize.describe_solution(solutionArn=active)["solution"]
     personalize.update_solution(solutionArn=active, performAutoTraining=False)
-    settle(emulator, clock)
+    world.settle()
     applied = personalize.describe_solution(solutionArn=active)["solution"]
     update = applied["latestSolutionUpdate"]
     assert update["status"] == "ACTIVE"
@@ -234,14 +129,14 @@ def test_an_applied_update_is_when_the_solution_was_last_updated(
     assert applied["lastUpdatedDateTime"] > before["lastUpdatedDateTime"]
     emulator.fail_next_update("Not enough data")
     personalize.update_solution(solutionArn=active, performAutoTraining=True)
-    settle(emulator, clock)
+    world.settle()
     failed = personalize.describe_solution(solutionArn=active)["solution"]
     assert failed["latestSolutionUpdate"]["status"] == "CREATE FAILED"
     assert failed["lastUpdatedDateTime"] == applied["lastUpdatedDateTime"]
 
 
 def test_a_training_run_is_the_latest_solution_version(
-    personalize, recorded, emulator, clock, active
+    personalize, recorded, emulator, world, active
 ):
     """DescribeSolution: latestSolutionVersion "describes the latest version of the solution,
     including the status and the ARN"; a version in training is CREATE IN_PROGRESS, then ACTIVE."""
@@ -252,7 +147,7 @@ def test_a_training_run_is_the_latest_solution_version(
     assert version["solutionVersionArn"].startswith(active + "/")
     with pytest.raises(ClientError, match="ResourceInUseException"):
         personalize.update_solution(solutionArn=active, performAutoTraining=False)
-    clock.advance(60)
+    world.clock.advance(60)
     trained = personalize.describe_solution(solutionArn=active)["solution"]["latestSolutionVersion"]
     assert (trained["solutionVersionArn"], trained["status"]) == (
         version["solutionVersionArn"],
@@ -263,21 +158,21 @@ def test_a_training_run_is_the_latest_solution_version(
     assert undocumented(recorded) == []
 
 
-def test_a_solution_is_not_deleted_while_a_version_trains(personalize, emulator, clock, active):
+def test_a_solution_is_not_deleted_while_a_version_trains(personalize, emulator, world, active):
     """DeleteSolution: "You can't delete a solution if an associated SolutionVersion is in the
     CREATE PENDING or IN PROGRESS state." """
     emulator.train(active, 60)
     with pytest.raises(ClientError, match="ResourceInUseException"):
         personalize.delete_solution(solutionArn=active)
     assert personalize.describe_solution(solutionArn=active)["solution"]["status"] == "ACTIVE"
-    clock.advance(60)
+    world.clock.advance(60)
     personalize.delete_solution(solutionArn=active)
     with pytest.raises(ClientError, match="ResourceNotFoundException"):
         personalize.describe_solution(solutionArn=active)
 
 
 def test_a_deleted_solution_passes_the_documented_delete_states(
-    personalize, recorded, emulator, clock, active
+    personalize, recorded, emulator, world, active
 ):
     """DescribeSolution: a solution can be in "DELETE PENDING > DELETE IN_PROGRESS"; it is in
     use (no update, no second delete) until it is gone."""
@@ -292,10 +187,10 @@ def test_a_deleted_solution_passes_the_documented_delete_states(
     ):
         with pytest.raises(ClientError, match="ResourceInUseException"):
             call()
-    clock.advance(1.0)
+    world.clock.advance(1.0)
     [listed] = personalize.list_solutions(datasetGroupArn=DATASET_GROUP)["solutions"]
     assert (listed["solutionArn"], listed["status"]) == (active, "DELETE IN_PROGRESS")
-    clock.advance(2.0)
+    world.clock.advance(2.0)
     with pytest.raises(ClientError, match="ResourceNotFoundException"):
         personalize.describe_solution(solutionArn=active)
     assert personalize.list_solutions(datasetGroupArn=DATASET_GROUP)["solutions"] == []

@@ -3,55 +3,48 @@
 Every response is checked against botocore's model; each test shows what its reading does that
 the documented default does not, so it fails if the emulator ignores the switch.
 """
-# ruff: noqa: F811 - the fixtures imported from test_emulator_fidelity are parameters here
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from test_emulator_fidelity import (  # noqa: F401 (fixtures, found by name)
-    DATASET_GROUP,
-    active,
-    clock,
-    recorded,
-    settle,
-    undocumented,
-)
 
 from localcloud.emulator import READINGS, Reading
+from tests.functional.documented import undocumented
+from tests.presets import DATASET_GROUP
 
 THREE_DAYS = {"autoTrainingConfig": {"schedulingExpression": "rate(3 days)"}}
 
 
 @pytest.fixture
-def solution(active, recorded):
+def solution(world, recorded):
     """An ACTIVE solution created with the defaults, on the simulated clock; every response of
     the test is checked against botocore's model when it ends."""
-    yield active
+    yield world.solution()
     assert undocumented(recorded) == []
 
 
-def apply(personalize, emulator, clock, arn: str, **request) -> dict:
+def apply(world, arn: str, **request) -> dict:
     """UpdateSolution, let the update settle and become visible, and return the solution read."""
-    personalize.update_solution(solutionArn=arn, **request)
-    settle(emulator, clock)
-    return personalize.describe_solution(solutionArn=arn)["solution"]
+    world.outside(arn, **request)
+    return world.personalize.describe_solution(solutionArn=arn)["solution"]
 
 
 def test_documented_default_echoes_the_request_and_the_top_level_follows(
-    personalize, emulator, clock, solution
+    personalize, emulator, world, solution
 ):
     """The latest update shows the fields its request sent; the top level shows the settings
     the solution has, the earlier update's included."""
-    apply(personalize, emulator, clock, solution, solutionUpdateConfig=THREE_DAYS)
-    read = apply(personalize, emulator, clock, solution, performIncrementalUpdate=True)
+    emulator.reading = READINGS["documented-default"]
+    apply(world, solution, solutionUpdateConfig=THREE_DAYS)
+    read = apply(world, solution, performIncrementalUpdate=True)
     update = read["latestSolutionUpdate"]
     assert update["status"] == "ACTIVE"
     assert set(update) == {
@@ -77,14 +70,12 @@ def test_the_readings_are_named_independent_switches(emulator):
     assert emulator.reading == Reading()
 
 
-def test_top_level_keeps_creation_values(personalize, emulator, clock, solution):
+def test_top_level_keeps_creation_values(personalize, emulator, world, solution):
     """The update applies and says so, but the top level still shows what CreateSolution made."""
     created = personalize.describe_solution(solutionArn=solution)["solution"]
     emulator.reading = READINGS["top-level-keeps-creation-values"]
     read = apply(
-        personalize,
-        emulator,
-        clock,
+        world,
         solution,
         performAutoTraining=False,
         performIncrementalUpdate=True,
@@ -101,16 +92,16 @@ def test_top_level_keeps_creation_values(personalize, emulator, clock, solution)
     assert (now["performAutoTraining"], now["solutionConfig"]) == (False, THREE_DAYS)
 
 
-def test_echo_fills_defaults_the_request_left_out(personalize, emulator, clock, solution):
+def test_echo_fills_defaults_the_request_left_out(personalize, emulator, world, solution):
     """The echo shows service defaults for fields the request left out, although the update
     changed only what the request sent: here the echo says auto-training is on, and it is off."""
     emulator.reading = READINGS["echo-fills-defaults"]
-    off = apply(personalize, emulator, clock, solution, performAutoTraining=False)
+    off = apply(world, solution, performAutoTraining=False)
     assert off["latestSolutionUpdate"]["performAutoTraining"] is False
     assert off["latestSolutionUpdate"]["performIncrementalUpdate"] is False
     assert "solutionUpdateConfig" not in off["latestSolutionUpdate"]  # no schedule without training
     events = {"eventsConfig": {"eventParametersList": [{"eventType": "click", "weight": 0.5}]}}
-    read = apply(personalize, emulator, clock, solution, solutionUpdateConfig=events)
+    read = apply(world, solution, solutionUpdateConfig=events)
     update = read["latestSolutionUpdate"]
     assert (update["performAutoTraining"], update["performIncrementalUpdate"]) == (True, False)
     assert update["solutionUpdateConfig"] == {
@@ -125,10 +116,10 @@ def test_echo_fills_defaults_the_request_left_out(personalize, emulator, clock, 
     assert read["solutionConfig"] == events
 
 
-def test_incremental_not_shown_anywhere(personalize, emulator, clock, solution):
+def test_incremental_not_shown_anywhere(personalize, emulator, world, solution):
     """performIncrementalUpdate is applied but neither the top level nor the echo shows it."""
     emulator.reading = READINGS["incremental-not-shown"]
-    read = apply(personalize, emulator, clock, solution, performIncrementalUpdate=True)
+    read = apply(world, solution, performIncrementalUpdate=True)
     assert read["latestSolutionUpdate"]["status"] == "ACTIVE"
     assert "performIncrementalUpdate" not in read
     assert "performIncrementalUpdate" not in read["latestSolutionUpdate"]
@@ -138,14 +129,15 @@ def test_incremental_not_shown_anywhere(personalize, emulator, clock, solution):
     ]
 
 
-def test_update_accepted_while_training(personalize, emulator, clock, solution):
+def test_update_accepted_while_training(personalize, emulator, world, solution):
     """UpdateSolution is accepted while a version trains; the update settles while the
     training goes on. DeleteSolution stays refused, as documented."""
+    emulator.reading = READINGS["documented-default"]  # refused while training, then accepted
     emulator.train(solution, 60)
     with pytest.raises(ClientError, match="ResourceInUseException"):
         personalize.update_solution(solutionArn=solution, performAutoTraining=False)
     emulator.reading = READINGS["update-accepted-while-training"]
-    read = apply(personalize, emulator, clock, solution, performAutoTraining=False)
+    read = apply(world, solution, performAutoTraining=False)
     assert read["latestSolutionUpdate"]["status"] == "ACTIVE"
     assert read["performAutoTraining"] is False
     assert read["latestSolutionVersion"]["status"] == "CREATE IN_PROGRESS"
@@ -153,15 +145,13 @@ def test_update_accepted_while_training(personalize, emulator, clock, solution):
         personalize.delete_solution(solutionArn=solution)
 
 
-def test_hardest_plays_every_reading_at_once(personalize, emulator, clock, solution):
+def test_hardest_plays_every_reading_at_once(personalize, emulator, world, solution):
     """Accepted while training, the top level as created, the echo with defaults and without
     performIncrementalUpdate."""
     emulator.reading = READINGS["hardest"]
     emulator.train(solution, 60)
     read = apply(
-        personalize,
-        emulator,
-        clock,
+        world,
         solution,
         performIncrementalUpdate=True,
         solutionUpdateConfig=THREE_DAYS,
@@ -182,13 +172,16 @@ def test_hardest_plays_every_reading_at_once(personalize, emulator, clock, solut
 
 @pytest.mark.parametrize("name", list(READINGS))
 def test_every_reading_answers_in_the_documented_shapes(
-    personalize, emulator, clock, solution, name
+    personalize, emulator, world, solution, name
 ):
     """A life with every kind of answer (pending, in progress, failed, applied, training,
     listing) under each reading: the fixture checks every response against the model, and a
     failure reason comes only with CREATE FAILED."""
     emulator.reading = READINGS[name]
-    emulator.timing.stale_read = 0.1  # shorter than update_pending: CREATE PENDING is seen
+    # Stale reads shorter than the pending phase, reads 0.1 s apart: CREATE PENDING is seen.
+    emulator.timing = replace(
+        emulator.timing, update_pending=0.2, update_in_progress=0.6, stale_read=0.1
+    )
     events = [{"eventType": "click", "eventValueThreshold": 2.5}, {"eventType": "buy"}]
     personalize.update_solution(
         solutionArn=solution,
@@ -197,10 +190,10 @@ def test_every_reading_answers_in_the_documented_shapes(
     )
     seen = []
     for _ in range(12):
-        clock.advance(0.1)
+        world.clock.advance(0.1)
         seen.append(personalize.describe_solution(solutionArn=solution)["solution"])
     emulator.fail_next_update("Not enough data")
-    failed = apply(personalize, emulator, clock, solution, performAutoTraining=False)
+    failed = apply(world, solution, performAutoTraining=False)
     emulator.train(solution, 5)
     seen += [failed, personalize.describe_solution(solutionArn=solution)["solution"]]
     personalize.list_solutions(datasetGroupArn=DATASET_GROUP)

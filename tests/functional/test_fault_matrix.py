@@ -1,132 +1,245 @@
-"""Fault matrix: every request type crossed with every fault, through the real handler over HTTP.
+"""Fault matrix: every request type crossed with every fault, through the real handler over HTTP
+(test_malformed_inputs.py adds the inputs CloudFormation would never send).
 
-Each cell asserts what CloudFormation would see: how many responses the bucket accepted (one per
-delivery), the body size, Status, an actionable Reason, the PhysicalResourceId, an answer before
-the invocation's deadline, and how many UpdateSolution calls the request made (often none).
-The module ends with one summary line (cells run, passed, responses per delivery, hangs).
+A scenario is a request type in the state CloudFormation sends it in: it gives the solution its
+history, builds the event, and says what the request does when nothing goes wrong. A fault
+arranges what goes wrong and says what CloudFormation must then see, under the reading the
+emulator plays: how many responses the bucket accepted (one per delivery), the body size, Status,
+a Reason that names the cause (and what to do), the PhysicalResourceId, an answer within the
+invocations' timeouts, and how many UpdateSolution calls the request made (often none).
+The session ends with one summary line (cells run, passed, responses per delivery, hangs).
 """
 
 from __future__ import annotations
 
 import socket
-import threading
-import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 
-from localcloud.cloudformation import CloudFormation, LambdaContext
-from localcloud.emulator import Timing
-from localcloud.harness import client_without_update_solution, handler_on_clock
-from localcloud.simclock import SimulatedClock
-from protocol import MAX_BODY_BYTES
+from localcloud.cloudformation import CloudFormation, Exchange
+from localcloud.emulator import Reading
+from localcloud.harness import client_without_update_solution
+from tests.functional.matrix import Expect, check, observe
+from tests.functional.world import World
+from tests.presets import api_schedule, auto_training, schedule
 
-FIVE = {
-    "PerformAutoTraining": True,
-    "SolutionUpdateConfig": {"AutoTrainingConfig": {"SchedulingExpression": "rate(5 days)"}},
-}
-FIVE_SPELLED = {
-    "PerformAutoTraining": "TRUE",
-    "SolutionUpdateConfig": {"AutoTrainingConfig": {"SchedulingExpression": "rate(5 days)"}},
-}
-THREE = {"SolutionUpdateConfig": {"AutoTrainingConfig": {"SchedulingExpression": "rate(3 days)"}}}
-DATASET_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/matrix"
-FAST = Timing(
-    solution_pending=0.02,
-    solution_in_progress=0.02,
-    update_pending=0.05,
-    update_in_progress=0.25,
-    stale_read=0.2,
-)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A request type in the state CloudFormation would send it."""
-
-    name: str
-    request_type: str
-    changes: bool  # the request needs an UpdateSolution call
-    touches: bool  # the request reads Personalize at all
-
-
-SCENARIOS = [
-    Scenario("create", "Create", changes=True, touches=True),
-    Scenario("update", "Update", changes=True, touches=True),
-    Scenario("noop-update", "Update", changes=False, touches=True),
-    Scenario("rollback-update", "Update", changes=True, touches=True),  # nothing proves the old
-    Scenario("replacement", "Update", changes=True, touches=True),
-    Scenario("delete", "Delete", changes=False, touches=False),
-    Scenario("delete-after-failed-create", "Delete", changes=False, touches=False),
-]
-
-
-@dataclass
-class Expect:
-    """What a cell must see. responses: accepted per delivery (0 when the bucket cannot take it)."""
-
-    status: str | None = "SUCCESS"
-    update_calls: int = 0
-    reason_has: tuple[str, ...] = ()
-    responses: int = 1
-    deliveries: int = 1
-    personalize_calls: bool | None = None  # False: Personalize must not be contacted at all
-
-
-@dataclass
-class Cell:
-    """The running context of one cell."""
-
-    scenario: Scenario
-    env: Any
-    target: str = ""
-    event: dict[str, Any] = field(default_factory=dict)
-    timeout: float = 30.0
-    handler: Callable[[dict[str, Any], Any], Any] | None = None
-    concurrent: bool = False
-    deliveries: int = 1
-    started: float = 0.0
-    invocations: int = 0
-
-
-def baseline(scenario: Scenario) -> Expect:
-    return Expect("SUCCESS", update_calls=1 if scenario.changes else 0)
-
-
-def fails_when_changing(calls: int, *reason: str) -> Callable[[Scenario], Expect]:
-    def expect(scenario: Scenario) -> Expect:
-        if scenario.changes:
-            return Expect("FAILED", update_calls=calls, reason_has=reason)
-        return baseline(scenario)
-
-    return expect
-
-
-def fails_when_touching(*reason: str) -> Callable[[Scenario], Expect]:
-    def expect(scenario: Scenario) -> Expect:
-        if scenario.touches:
-            return Expect("FAILED", update_calls=0, reason_has=reason)
-        return baseline(scenario)
-
-    return expect
-
-
+FIVE = auto_training(5)
+FIVE_SPELLED = {**FIVE, "PerformAutoTraining": "TRUE"}
+THREE = {"SolutionUpdateConfig": schedule(3)}
+IN_USE = ("ResourceInUseException", "the solution stayed in use", "retry when it is idle")
 # Bound but never listening: connections to it are refused, and no server started later in the
 # run can take its port (a port merely found free could be reused by the next receiver).
 REFUSING = socket.socket()
 REFUSING.bind(("127.0.0.1", 0))
 
 
-# Each fault: (name, arrange(cell), expectation(scenario)). arrange runs after the scenario's state
-# is prepared and before the request is delivered.
-def arrange_inject(operation: str, code: str, times: int, after: int = 0) -> Callable[[Cell], None]:
-    def arrange(cell: Cell) -> None:
-        cell.env.emulator.inject(operation, code, times=times, after=after)
+@dataclass
+class Cell:
+    """One cell as it runs: the request's event, the solution it targets, and how it is
+    delivered (a fault may change any of it)."""
 
-    return arrange
+    world: World
+    cloudformation: CloudFormation
+    target: str
+    event: dict[str, Any]
+    timeout: float = 30.0
+    deliveries: int = 1
+    concurrent: bool = False
+
+    def deliver(self) -> Exchange:
+        """Deliver the event: once, again in a row, or twice at once (to two execution
+        environments, each with its own handler)."""
+        if self.concurrent:
+            handlers = [self.cloudformation.handler, self.world.handler()]
+            return self.cloudformation.deliver_at_once(self.event, handlers, self.timeout)
+        return self.cloudformation.deliver(self.event, self.timeout, times=self.deliveries)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a scenario's request asks, and of which solution."""
+
+    target: str
+    properties: dict[str, Any]
+    old_properties: dict[str, Any] | None = None
+    physical_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A request type in the state CloudFormation sends it in. `history` acts on the world and
+    returns the request; `updates` is how many UpdateSolution calls it makes when nothing goes
+    wrong, `updates_on_stale_reads` when reads still show the solution as it was before its
+    latest update."""
+
+    name: str
+    request_type: str
+    history: Callable[[World], Request]
+    updates: int
+    updates_on_stale_reads: int | None = None
+
+    def cell(self, world: World) -> Cell:
+        """Give the solution its history and build the event CloudFormation would send."""
+        cloudformation = world.stand_in(function_timeout=30.0)
+        request = self.history(world)
+        event = cloudformation.event(
+            self.request_type,
+            "R",
+            request.properties,
+            old_properties=request.old_properties,
+            physical_id=request.physical_id,
+        )
+        return Cell(world, cloudformation, request.target, event)
+
+    @property
+    def reads(self) -> bool:
+        """Whether the request reads Personalize at all (Delete leaves the solution alone)."""
+        return self.request_type != "Delete"
+
+    def succeeds(self, stale: bool = False) -> Expect:
+        """What the request does when nothing goes wrong (or reads are stale)."""
+        updates = self.updates
+        if stale and self.updates_on_stale_reads is not None:
+            updates = self.updates_on_stale_reads
+        return Expect(updates=updates, personalize=self.reads)
+
+    def fails(self, *reason: str, updates: int = 0) -> Expect:
+        """A FAILED answer whose Reason says all of `reason`."""
+        return Expect("FAILED", updates=updates, reason=reason, personalize=self.reads)
+
+
+def applied_five_days(world: World) -> str:
+    """A solution whose latest update, ACTIVE, set auto-training every 5 days."""
+    arn = world.solution()
+    world.outside(arn, performAutoTraining=True, solutionUpdateConfig=api_schedule(5))
+    return arn
+
+
+def create(world: World) -> Request:
+    arn = world.solution()
+    return Request(arn, {"SolutionArn": arn, **FIVE})
+
+
+def update(world: World) -> Request:
+    arn = applied_five_days(world)
+    return Request(arn, {"SolutionArn": arn, **THREE}, {"SolutionArn": arn, **FIVE}, arn)
+
+
+def noop_update(world: World) -> Request:
+    arn = applied_five_days(world)
+    return Request(arn, {"SolutionArn": arn, **FIVE_SPELLED}, {"SolutionArn": arn, **FIVE}, arn)
+
+
+def rollback_update(world: World) -> Request:
+    """The update to 3 days failed (CREATE FAILED); CloudFormation rolls back to 5 days."""
+    arn = applied_five_days(world)
+    world.emulator.fail_next_update("rejected schedule")
+    world.outside(arn, solutionUpdateConfig=api_schedule(3))
+    return Request(arn, {"SolutionArn": arn, **FIVE}, {"SolutionArn": arn, **THREE}, arn)
+
+
+def replacement(world: World) -> Request:
+    old, new = applied_five_days(world), world.solution()
+    return Request(new, {"SolutionArn": new, **FIVE}, {"SolutionArn": old, **FIVE}, old)
+
+
+def delete(world: World) -> Request:
+    arn = applied_five_days(world)
+    return Request(arn, {"SolutionArn": arn, **FIVE}, physical_id=arn)
+
+
+def delete_after_failed_create(world: World) -> Request:
+    physical_id = f"create-failed-{uuid.uuid4()}"
+    return Request(physical_id, {"SolutionArn": "bad"}, physical_id=physical_id)
+
+
+SCENARIOS = [
+    Scenario("create", "Create", create, updates=1),
+    Scenario("update", "Update", update, updates=1),
+    Scenario("noop-update", "Update", noop_update, updates=0),
+    # Nothing proves the settings after a failed update: the rollback re-applies them, unless
+    # the failed update is not visible yet, when the ACTIVE one before it proves them.
+    Scenario("rollback-update", "Update", rollback_update, updates=1, updates_on_stale_reads=0),
+    Scenario("replacement", "Update", replacement, updates=1),
+    Scenario("delete", "Delete", delete, updates=0),
+    Scenario("delete-after-failed-create", "Delete", delete_after_failed_create, updates=0),
+]
+
+
+Expectation = Callable[[Scenario, Reading], Expect]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What goes wrong: `arrange` runs once the scenario's cell is prepared, before delivery;
+    `expect` says what the scenario's request must then come to under the emulator's reading."""
+
+    name: str
+    arrange: Callable[[Cell], None]
+    expect: Expectation
+
+
+def unharmed(scenario: Scenario, reading: Reading) -> Expect:
+    """The fault is retried or irrelevant: the request does what it does without it."""
+    return scenario.succeeds()
+
+
+def fails_if_updating(*reason: str, updates: int = 0) -> Expectation:
+    """FAILED with this Reason for requests that must update; the others succeed."""
+
+    def expect(scenario: Scenario, reading: Reading) -> Expect:
+        if scenario.updates:
+            return scenario.fails(*reason, updates=updates)
+        return scenario.succeeds()
+
+    return expect
+
+
+def fails_if_reading(*reason: str) -> Expectation:
+    """FAILED with this Reason for requests that read the solution; Delete succeeds."""
+
+    def expect(scenario: Scenario, reading: Reading) -> Expect:
+        return scenario.fails(*reason) if scenario.reads else scenario.succeeds()
+
+    return expect
+
+
+def refused_while_training(scenario: Scenario, reading: Reading) -> Expect:
+    """A training run that outlasts the wait keeps UpdateSolution refused, where the reading
+    refuses it while a version trains; where it accepts it, the update goes through."""
+    if reading.update_accepted_while_training:
+        return scenario.succeeds()
+    return fails_if_updating(*IN_USE)(scenario, reading)
+
+
+def behind_stale_reads(scenario: Scenario, reading: Reading) -> Expect:
+    """Reads that still show the solution as it was before its latest update."""
+    return scenario.succeeds(stale=True)
+
+
+def unanswerable(attempts: int | None = None) -> Expectation:
+    """The work is done, but the bucket takes no answer: none accepted, nothing hangs."""
+
+    def expect(scenario: Scenario, reading: Reading) -> Expect:
+        return replace(scenario.succeeds(), status=None, responses=0, bucket_attempts=attempts)
+
+    return expect
+
+
+def refused_url(scenario: Scenario, reading: Reading) -> Expect:
+    """A ResponseURL outside the allow-list: never contacted, and the solution is not touched."""
+    return Expect(None, responses=0, personalize=False, bucket_attempts=0)
+
+
+def cold_start_failure(scenario: Scenario, reading: Reading) -> Expect:
+    """A client that cannot call UpdateSolution fails Create and Update; Delete needs none."""
+    if scenario.request_type == "Delete":
+        return scenario.succeeds()
+    return scenario.fails("The function could not start", "UpdateSolution")
 
 
 def bound_by_service_timeout(cell: Cell, seconds: str = "60") -> None:
@@ -135,449 +248,187 @@ def bound_by_service_timeout(cell: Cell, seconds: str = "60") -> None:
     cell.event["ResourceProperties"]["ServiceTimeout"] = seconds
 
 
-def arrange_training(seconds: float, timeout: float = 30.0) -> Callable[[Cell], None]:
+def inject(
+    operation: str, code: str, times: int, after: int = 0, persistent: bool = False
+) -> Callable[[Cell], None]:
+    """Personalize answers the operation with an error (after `after` good answers); a
+    persistent fault lasts until ServiceTimeout ends the wait."""
+
     def arrange(cell: Cell) -> None:
-        cell.env.emulator.train(cell.target, seconds)
+        cell.world.emulator.inject(operation, code, times=times, after=after)
+        if persistent:
+            bound_by_service_timeout(cell, "30")
+
+    return arrange
+
+
+def training(seconds: float, timeout: float = 30.0) -> Callable[[Cell], None]:
+    """A solution version trains for `seconds` (the solution is in use meanwhile)."""
+
+    def arrange(cell: Cell) -> None:
+        cell.world.emulator.train(cell.target, seconds)
         cell.timeout = timeout
         bound_by_service_timeout(cell)
 
     return arrange
 
 
-def arrange_deleted(cell: Cell) -> None:
+def deleted(cell: Cell) -> None:
+    """The solution is deleted before the request arrives."""
     if cell.target.startswith("arn:"):
-        cell.env.personalize.delete_solution(solutionArn=cell.target)
+        cell.world.personalize.delete_solution(solutionArn=cell.target)
 
 
-def arrange_long_failure(cell: Cell) -> None:
-    cell.env.emulator.fail_next_update("Training data check failed: " + "details " * 700)
+def long_failure(cell: Cell) -> None:
+    """The update fails with a reason longer than a response body may be."""
+    cell.world.emulator.fail_next_update("Training data check failed: " + "details " * 700)
 
 
-def arrange_stale(cell: Cell) -> None:
-    cell.env.emulator.timing.stale_read = 1.0
+def stale_reads(cell: Cell) -> None:
+    """Reads lag a second behind each update (the history's latest one included)."""
+    cell.world.emulator.timing.stale_read = 1.0
 
 
-def arrange_foreign_update(cell: Cell) -> None:
+def foreign_update(cell: Cell) -> None:
+    """Someone else's update is in progress when the request arrives."""
     if cell.target.startswith("arn:"):
-        cell.env.emulator.timing.update_in_progress = 1.0
-        cell.env.personalize.update_solution(solutionArn=cell.target, performIncrementalUpdate=True)
-        cell.env.emulator.timing.update_in_progress = FAST.update_in_progress
+        timing = cell.world.emulator.timing
+        usual, timing.update_in_progress = timing.update_in_progress, 1.0
+        cell.world.personalize.update_solution(
+            solutionArn=cell.target, performIncrementalUpdate=True
+        )
+        timing.update_in_progress = usual
 
 
-def arrange_bucket(*script: str) -> Callable[[Cell], None]:
+def bucket(*script: str) -> Callable[[Cell], None]:
+    """The bucket answers the next PUTs so (an HTTP status, or hang:<seconds>)."""
+
     def arrange(cell: Cell) -> None:
-        cell.env.receiver.script.extend(script)
+        cell.world.receiver.script.extend(script)
 
     return arrange
 
 
-def arrange_url(host: str | None = None, port: int | None = None) -> Callable[[Cell], None]:
+def response_url(host: str | None = None, port: int | None = None) -> Callable[[Cell], None]:
+    """The ResponseURL names another host or port."""
+
     def arrange(cell: Cell) -> None:
         url = cell.event["ResponseURL"]
         if host:
             url = url.replace("127.0.0.1", host)
         if port:
-            url = url.replace(f":{cell.env.receiver.port}/", f":{port}/")
+            url = url.replace(f":{cell.world.receiver.port}/", f":{port}/")
         cell.event["ResponseURL"] = url
 
     return arrange
 
 
-def arrange_little_time(cell: Cell) -> None:
-    cell.env.emulator.timing.update_in_progress = 300.0
+def little_time(cell: Cell) -> None:
+    """An update far longer than ServiceTimeout, in short invocations."""
+    cell.world.emulator.timing.update_in_progress = 300.0
     cell.timeout = 20.0  # 10 s of waiting per invocation, after the reserve and a call's budget
     bound_by_service_timeout(cell)
 
 
-def arrange_duplicate(concurrent: bool) -> Callable[[Cell], None]:
+def duplicate(concurrent: bool) -> Callable[[Cell], None]:
+    """CloudFormation delivers the request twice: in a row, or at once."""
+
     def arrange(cell: Cell) -> None:
+        cell.deliveries = 2
         cell.concurrent = concurrent
         if concurrent:
-            cell.env.clock.run_in_real_time()
+            cell.world.clock.run_in_real_time()  # two handlers sleeping on one clock
 
     return arrange
 
 
-def arrange_cold_start_failure(cell: Cell) -> None:
-    import app
-
-    cell.handler = app.build(personalize_client=client_without_update_solution())
-
-
-def stale(scenario: Scenario) -> Expect:
-    """A rollback whose failed update is not visible yet reads the settings it asks for, from
-    the update before, which proves them: a no-op, and a correct one."""
-    expected = baseline(scenario)
-    if scenario.name == "rollback-update":
-        expected.update_calls = 0
-    return expected
+def cold_start(cell: Cell) -> None:
+    """A botocore too old to know UpdateSolution."""
+    cell.cloudformation.handler = cell.world.handler(client=client_without_update_solution())
 
 
-def expect_duplicates(scenario: Scenario) -> Expect:
-    expected = baseline(scenario)
-    expected.deliveries = 2
-    return expected
-
-
-def expect_unreachable_bucket(scenario: Scenario) -> Expect:
-    """The work is done, but the bucket takes no answer: none accepted, nothing hangs."""
-    expected = baseline(scenario)
-    expected.status, expected.responses = None, 0
-    return expected
-
-
-def expect_refused_url(scenario: Scenario) -> Expect:
-    return Expect(None, update_calls=0, responses=0, personalize_calls=False)
-
-
-def expect_cold_start_failure(scenario: Scenario) -> Expect:
-    if scenario.request_type == "Delete":
-        return baseline(scenario)
-    return Expect("FAILED", update_calls=0, reason_has=("could not start", "UpdateSolution"))
-
-
-FAULTS: list[tuple[str, Callable[[Cell], None], Callable[[Scenario], Expect]]] = [
-    ("none", lambda cell: None, baseline),
-    ("describe-throttled", arrange_inject("DescribeSolution", "ThrottlingException", 3), baseline),
-    (
-        "update-limit-exceeded",
-        arrange_inject("UpdateSolution", "LimitExceededException", 2),
-        baseline,
+FAULTS = [
+    Fault("none", lambda cell: None, unharmed),
+    Fault("describe-throttled", inject("DescribeSolution", "ThrottlingException", 3), unharmed),
+    Fault("update-limit-exceeded", inject("UpdateSolution", "LimitExceededException", 2), unharmed),
+    Fault("describe-5xx", inject("DescribeSolution", "InternalFailure", 3), unharmed),
+    Fault("update-503", inject("UpdateSolution", "ServiceUnavailable", 2), unharmed),
+    Fault("describe-connection-reset", inject("DescribeSolution", "reset", 2), unharmed),
+    Fault("describe-read-timeout", inject("DescribeSolution", "hang:1.5", 1), unharmed),
+    Fault(
+        "describe-throttled-until-the-deadline",
+        inject("DescribeSolution", "ThrottlingException", 10_000, persistent=True),
+        fails_if_reading("ThrottlingException", "retry later, or raise ServiceTimeout"),
     ),
-    ("describe-5xx", arrange_inject("DescribeSolution", "InternalFailure", 3), baseline),
-    ("update-503", arrange_inject("UpdateSolution", "ServiceUnavailable", 2), baseline),
-    ("describe-connection-reset", arrange_inject("DescribeSolution", "reset", 2), baseline),
-    ("describe-read-timeout", arrange_inject("DescribeSolution", "hang:1.5", 1), baseline),
-    ("in-use-then-clears", arrange_training(1.0), baseline),
-    (
-        "in-use-never-clears",
-        arrange_training(999, timeout=20.0),
-        fails_when_changing(0, "busy", "ResourceInUseException", "Gave up"),
+    Fault(
+        "update-5xx-until-the-deadline",
+        inject("UpdateSolution", "InternalFailure", 10_000, persistent=True),
+        fails_if_updating("InternalFailure", "retry later, or raise ServiceTimeout"),
     ),
-    ("not-found-at-start", arrange_deleted, fails_when_touching("was not found")),
-    (
+    Fault("in-use-then-clears", training(1.0), unharmed),
+    Fault("in-use-never-clears", training(999, timeout=20.0), refused_while_training),
+    Fault(
+        "not-found-at-start",
+        deleted,
+        fails_if_reading("was not found", "ResourceNotFoundException"),
+    ),
+    Fault(
         "not-found-mid-wait",
-        arrange_inject("DescribeSolution", "ResourceNotFoundException", 1, after=2),
-        fails_when_changing(1, "was not found"),
+        inject("DescribeSolution", "ResourceNotFoundException", 1, after=2),
+        fails_if_updating("was not found", "ResourceNotFoundException", updates=1),
     ),
-    (
+    Fault(
         "create-failed-long-reason",
-        arrange_long_failure,
-        fails_when_changing(1, "Solution update failed: Training data check failed"),
+        long_failure,
+        fails_if_updating(
+            "Solution update failed: Training data check failed", "[truncated]", updates=1
+        ),
     ),
-    ("stale-reads", arrange_stale, stale),
-    ("foreign-update-in-progress", arrange_foreign_update, baseline),
-    (
+    Fault("stale-reads", stale_reads, behind_stale_reads),
+    Fault("foreign-update-in-progress", foreign_update, unharmed),
+    Fault(
         "service-invalid-input",
-        arrange_inject("UpdateSolution", "InvalidInputException", 1),
-        fails_when_changing(0, "Personalize rejected the request", "InvalidInputException"),
+        inject("UpdateSolution", "InvalidInputException", 1),
+        fails_if_updating("Personalize rejected the request", "InvalidInputException"),
     ),
-    ("bucket-5xx-then-ok", arrange_bucket("503", "500"), baseline),
-    ("bucket-403-expired", arrange_bucket("403"), expect_unreachable_bucket),
-    (
+    Fault("bucket-5xx-then-ok", bucket("503", "500"), unharmed),
+    Fault("bucket-403-expired", bucket("403"), unanswerable(attempts=1)),  # never retried
+    Fault(
         "bucket-connection-refused",
-        arrange_url(port=REFUSING.getsockname()[1]),
-        expect_unreachable_bucket,
+        response_url(port=REFUSING.getsockname()[1]),
+        unanswerable(),
     ),
-    ("bucket-put-hangs", arrange_bucket("hang:2"), baseline),
-    ("url-not-allowed", arrange_url(host="localhost"), expect_refused_url),
-    (
+    Fault("bucket-put-hangs", bucket("hang:2"), unharmed),
+    Fault("url-not-allowed", response_url(host="localhost"), refused_url),
+    Fault(
         "little-remaining-time",
-        arrange_little_time,
-        fails_when_changing(1, "Gave up", "CREATE IN_PROGRESS"),
+        little_time,
+        fails_if_updating(
+            "Gave up after",
+            "waiting for the solution update to finish (last status CREATE IN_PROGRESS)",
+            "check the solution's latestSolutionUpdate before you retry",
+            updates=1,
+        ),
     ),
-    ("duplicate-sequential", arrange_duplicate(concurrent=False), expect_duplicates),
-    ("duplicate-concurrent", arrange_duplicate(concurrent=True), expect_duplicates),
-    ("cold-start-failure", arrange_cold_start_failure, expect_cold_start_failure),
+    Fault("duplicate-sequential", duplicate(concurrent=False), unharmed),
+    Fault("duplicate-concurrent", duplicate(concurrent=True), unharmed),
+    Fault("cold-start-failure", cold_start, cold_start_failure),
 ]
-
-RESULTS: list[dict[str, Any]] = []
 
 
 @pytest.fixture(scope="module", autouse=True)
-def summary_line(request):
+def refusing_port():
+    """Close the port the bucket-connection-refused cells name, once they have run."""
     yield
     REFUSING.close()
-    cells = [r for r in RESULTS if r["kind"] == "cell"]
-    inputs = [r for r in RESULTS if r["kind"] == "input"]
-    per_delivery = [r["per_delivery"] for r in RESULTS if r["per_delivery"] is not None]
-    unanswerable = sum(1 for r in RESULTS if r["per_delivery"] is None and r["passed"])
-    line = (
-        f"fault matrix: {len(RESULTS)} cells run ({len(cells)} request x fault, "
-        f"{len(inputs)} malformed inputs), {sum(r['passed'] for r in RESULTS)} passed, "
-        f"responses per answerable delivery min {min(per_delivery, default=0):g} "
-        f"max {max(per_delivery, default=0):g} ({unanswerable} cells unanswerable by design: "
-        f"no, refused or expired URL), hangs {sum(r['hung'] for r in RESULTS)}; "
-        f"{len(FAULTS)} faults x {len(SCENARIOS)} request types"
-    )
-    request.config.summary_lines = [*getattr(request.config, "summary_lines", []), line]
 
 
-@dataclass
-class Env:
-    personalize: Any
-    emulator: Any
-    receiver: Any
-    make_solution: Callable[..., str]
-    clock: SimulatedClock
-    lambda_service: Any
-
-
-def settle(env: Env) -> None:
-    env.clock.advance(FAST.update_pending + FAST.update_in_progress + FAST.stale_read + 0.05)
-
-
-def prepare(cell: Cell, cloudformation: CloudFormation) -> None:
-    """Put the solution(s) in the state the scenario's request is sent in, and build the event."""
-    env, name = cell.env, cell.scenario.name
-    personalize = env.personalize
-    arn = env.make_solution(f"s{uuid.uuid4().hex[:10]}")
-    cell.target = arn
-    if name != "create":
-        personalize.update_solution(
-            solutionArn=arn,
-            performAutoTraining=True,
-            solutionUpdateConfig={"autoTrainingConfig": {"schedulingExpression": "rate(5 days)"}},
-        )
-        settle(env)
-    if name == "rollback-update":
-        env.emulator.fail_next_update("rejected schedule")
-        personalize.update_solution(
-            solutionArn=arn,
-            solutionUpdateConfig={"autoTrainingConfig": {"schedulingExpression": "rate(3 days)"}},
-        )
-        settle(env)
-    base = {"SolutionArn": arn}
-    events = {
-        "create": lambda: cloudformation.event("Create", "R", {**base, **FIVE}),
-        "update": lambda: cloudformation.event(
-            "Update", "R", {**base, **THREE}, old_properties={**base, **FIVE}, physical_id=arn
-        ),
-        "noop-update": lambda: cloudformation.event(
-            "Update",
-            "R",
-            {**base, **FIVE_SPELLED},
-            old_properties={**base, **FIVE},
-            physical_id=arn,
-        ),
-        "rollback-update": lambda: cloudformation.event(
-            "Update", "R", {**base, **FIVE}, old_properties={**base, **THREE}, physical_id=arn
-        ),
-        "delete": lambda: cloudformation.event("Delete", "R", {**base, **FIVE}, physical_id=arn),
-        "delete-after-failed-create": lambda: cloudformation.event(
-            "Delete", "R", {"SolutionArn": "bad"}, physical_id=f"create-failed-{uuid.uuid4()}"
-        ),
-    }
-    if name == "replacement":
-        new_arn = env.make_solution(f"s{uuid.uuid4().hex[:10]}")
-        cell.target = new_arn
-        cell.event = cloudformation.event(
-            "Update",
-            "R",
-            {"SolutionArn": new_arn, **FIVE},
-            old_properties={**base, **FIVE},
-            physical_id=arn,
-        )
-    else:
-        cell.event = events[name]()
-    if name == "delete-after-failed-create":
-        cell.target = cell.event["PhysicalResourceId"]
-
-
-def expected_id(cell: Cell, status: str) -> str:
-    event = cell.event
-    if status == "SUCCESS" and event["RequestType"] != "Delete":
-        return event["ResourceProperties"]["SolutionArn"]
-    return event.get("PhysicalResourceId") or f"create-failed-{event['RequestId']}"
-
-
-def deliver(cell: Cell, handler: Callable[..., Any]) -> tuple[float, bool]:
-    """Deliver the event once, twice in a row, or twice at once; return (seconds, hung)."""
-    started = cell.started = time.monotonic()
-    hung = False
-
-    def invoke(target: Callable[..., Any]) -> None:
-        """One delivery, then the invocations it hands its wait to (as Lambda would run them)."""
-        target(dict(cell.event), LambdaContext(cell.timeout))
-        cell.invocations += 1
-        while (carried := cell.env.lambda_service.take(cell.event["RequestId"])) is not None:
-            target(carried, LambdaContext(cell.timeout))
-            cell.invocations += 1
-
-    if cell.concurrent:
-        second = handler_on_clock(cell.env.clock)
-        threads = [
-            threading.Thread(target=invoke, args=(h,), daemon=True) for h in (handler, second)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(cell.timeout + 5)
-            hung |= thread.is_alive()
-    else:
-        for _ in range(cell.deliveries):
-            invoke(handler)
-    elapsed = time.monotonic() - started
-    sequential = cell.invocations // 2 if cell.concurrent else cell.invocations
-    return elapsed, hung or elapsed > cell.timeout * sequential
-
-
-@pytest.fixture
-def env(personalize, emulator, receiver, lambda_service) -> Env:
-    emulator.timing = Timing(**FAST.__dict__)
-    clock = SimulatedClock()
-    emulator.clock = clock.now
-
-    def make_solution(name: str) -> str:
-        arn = personalize.create_solution(name=name, datasetGroupArn=DATASET_GROUP)["solutionArn"]
-        clock.advance(FAST.solution_pending + FAST.solution_in_progress)
-        return arn
-
-    return Env(personalize, emulator, receiver, make_solution, clock, lambda_service)
-
-
-@pytest.mark.parametrize("fault", FAULTS, ids=[f[0] for f in FAULTS])
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
-def test_cell(scenario, fault, env):
-    name, arrange, expectation = fault
-    record = {"kind": "cell", "passed": False, "hung": False, "per_delivery": None}
-    RESULTS.append(record)
-    cloudformation = CloudFormation(lambda e, c: None, env.receiver)
-    cell = Cell(scenario, env)
-    prepare(cell, cloudformation)
-    expect = expectation(scenario)
-    cell.deliveries = expect.deliveries
-    arrange(cell)
-    calls_before = list(env.emulator.calls)
-    handler = cell.handler or handler_on_clock(env.clock)
-    elapsed, hung = deliver(cell, handler)
-    record["hung"] = hung
-    assert not hung, f"{name}: invocation ran past its deadline ({elapsed:.1f} s)"
-
-    responses = env.receiver.responses_for(cell.event["RequestId"])
-    if expect.responses:
-        record["per_delivery"] = len(responses) / expect.deliveries
-    assert len(responses) == expect.responses * expect.deliveries
-    new_calls = env.emulator.calls[len(calls_before) :]
-    update_calls = sum(c.operation == "UpdateSolution" and c.outcome == "ok" for c in new_calls)
-    assert update_calls == expect.update_calls, [(c.operation, c.outcome) for c in new_calls]
-    if expect.personalize_calls is False or not scenario.touches:
-        assert not new_calls, "this request must not touch Personalize"
-    sequential = cell.invocations // 2 if cell.concurrent else cell.invocations
-    for response in responses:
-        body = response.body
-        assert response.raw_size <= MAX_BODY_BYTES
-        assert body["Status"] == expect.status, body
-        assert body["PhysicalResourceId"] == expected_id(cell, body["Status"])
-        assert (body["StackId"], body["RequestId"], body["LogicalResourceId"]) == (
-            cell.event["StackId"],
-            cell.event["RequestId"],
-            cell.event["LogicalResourceId"],
-        )
-        if expect.status == "FAILED":
-            assert any(part in body["Reason"] for part in expect.reason_has), body["Reason"]
-        assert response.at - cell.started <= cell.timeout * sequential, "answered too late"
-    if name == "bucket-403-expired":
-        assert env.receiver.attempts == 1, "an expired URL must not be retried"
-    if name == "url-not-allowed":
-        assert env.receiver.attempts == 0
-    record["passed"] = True
-
-
-ARN = "arn:aws:personalize:us-east-1:123456789012:solution/"
-
-
-def malformed(event: dict[str, Any], arn: str) -> dict[str, Callable[[], Any]]:
-    """Inputs CloudFormation should never send, but a handler must survive."""
-    props = event["ResourceProperties"]
-    return {
-        "no-response-url": lambda: {k: v for k, v in event.items() if k != "ResponseURL"},
-        "no-stack-id": lambda: {k: v for k, v in event.items() if k != "StackId"},
-        "no-logical-id": lambda: {k: v for k, v in event.items() if k != "LogicalResourceId"},
-        "unknown-request-type": lambda: {**event, "RequestType": "Upsert"},
-        "request-type-not-a-string": lambda: {**event, "RequestType": ["Create"]},
-        "properties-not-a-map": lambda: {**event, "ResourceProperties": "SolutionArn=x"},
-        "properties-missing": lambda: {k: v for k, v in event.items() if k != "ResourceProperties"},
-        "huge-properties": lambda: {
-            **event,
-            "ResourceProperties": {**props, "Blob": "x" * 200_000},
-        },
-        "list-where-scalar-belongs": lambda: {
-            **event,
-            "ResourceProperties": {**props, "PerformAutoTraining": ["true"]},
-        },
-        "map-where-list-belongs": lambda: {
-            **event,
-            "ResourceProperties": {
-                **props,
-                "SolutionUpdateConfig": {"EventsConfig": {"EventParametersList": {"a": "b"}}},
-            },
-        },
-        "non-string-leaves": lambda: {
-            **event,
-            "ResourceProperties": {**props, "PerformAutoTraining": False, "ServiceTimeout": 600},
-        },
-        "update-without-physical-id": lambda: {
-            **{k: v for k, v in event.items() if k != "PhysicalResourceId"},
-            "RequestType": "Update",
-            "OldResourceProperties": props,
-        },
-        "update-without-old-properties": lambda: {
-            **event,
-            "RequestType": "Update",
-            "PhysicalResourceId": arn,
-        },
-        "delete-of-failed-create-id": lambda: {
-            **event,
-            "RequestType": "Delete",
-            "PhysicalResourceId": "create-failed-0000",
-            "ResourceProperties": {"SolutionArn": "???"},
-        },
-        "event-not-a-map": lambda: ["Create", event["ResponseURL"]],
-    }
-
-
-# name: (responses, status, reason fragment, may update)
-MALFORMED_EXPECT: dict[str, tuple[int, str | None, str, bool]] = {
-    "no-response-url": (0, None, "", False),
-    "no-stack-id": (1, "FAILED", "StackId", False),
-    "no-logical-id": (1, "FAILED", "LogicalResourceId", False),
-    "unknown-request-type": (1, "FAILED", "Unsupported RequestType", False),
-    "request-type-not-a-string": (1, "FAILED", "Unsupported RequestType", False),
-    "properties-not-a-map": (1, "FAILED", "ResourceProperties", False),
-    "properties-missing": (1, "FAILED", "ResourceProperties", False),
-    "huge-properties": (1, "FAILED", "Blob", False),
-    "list-where-scalar-belongs": (1, "FAILED", "PerformAutoTraining", False),
-    "map-where-list-belongs": (1, "FAILED", "EventParametersList", False),
-    "non-string-leaves": (1, "SUCCESS", "", True),
-    "update-without-physical-id": (1, "FAILED", "PhysicalResourceId", False),
-    "update-without-old-properties": (1, "SUCCESS", "", True),
-    "delete-of-failed-create-id": (1, "SUCCESS", "", False),
-    "event-not-a-map": (0, None, "", False),
-}
-
-
-@pytest.mark.parametrize("name", list(MALFORMED_EXPECT))
-def test_malformed_input(name, env):
-    record = {"kind": "input", "passed": False, "hung": False, "per_delivery": None}
-    RESULTS.append(record)
-    cloudformation = CloudFormation(lambda e, c: None, env.receiver)
-    arn = env.make_solution(f"s{uuid.uuid4().hex[:10]}")
-    event = cloudformation.event("Create", "R", {"SolutionArn": arn, **FIVE})
-    bad = malformed(event, arn)[name]()
-    responses_expected, status, reason, may_update = MALFORMED_EXPECT[name]
-    started = time.monotonic()
-    handler_on_clock(env.clock)(bad, LambdaContext(30))
-    record["hung"] = time.monotonic() - started > 30
-    responses = env.receiver.responses_for(event["RequestId"])
-    if responses_expected:
-        record["per_delivery"] = len(responses)
-    assert len(responses) == responses_expected
-    updates = env.emulator.count("UpdateSolution", "ok")
-    assert updates == (1 if may_update else 0)
-    for response in responses:
-        assert response.raw_size <= MAX_BODY_BYTES
-        assert response.body["Status"] == status
-        assert reason in response.body["Reason"]
-        assert response.body["PhysicalResourceId"]
-    record["passed"] = True
+def test_cell(scenario, fault, world):
+    outcome = observe("request x fault", f"{scenario.name} x {fault.name}")
+    cell = scenario.cell(world)
+    fault.arrange(cell)
+    expect = fault.expect(scenario, world.emulator.reading)
+    calls_before = len(world.emulator.calls)
+    check(world, cell.deliver(), expect, calls_before, outcome, cell.deliveries)

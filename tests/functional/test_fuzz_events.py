@@ -8,14 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from localcloud.cloudformation import CloudFormation, LambdaContext
-from localcloud.emulator import Timing
-from localcloud.harness import handler_on_clock
-from localcloud.simclock import SimulatedClock
 from properties import InvalidProperties, label, parse_properties
 
 EXAMPLES = 150
-DATASET_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/fuzz"
 leaf = st.one_of(
     st.none(),
     st.booleans(),
@@ -70,13 +65,9 @@ extra = st.dictionaries(
 
 
 @pytest.fixture
-def fuzz_solution(emulator, personalize):
-    """One solution for all examples of a run, and the clock the examples carry forward."""
-    clock = SimulatedClock()
-    emulator.clock = clock.now
-    emulator.timing = Timing(update_pending=0.05, update_in_progress=0.3, stale_read=0.2)
-    arn = personalize.create_solution(name="fuzz", datasetGroupArn=DATASET_GROUP)["solutionArn"]
-    return {"arn": arn, "clock": clock}
+def fuzz_solution(world):
+    """One solution for all examples of a run (each example runs a second later than the last)."""
+    return world.solution("fuzz")
 
 
 @settings(
@@ -90,18 +81,17 @@ def fuzz_solution(emulator, personalize):
     props=extra,
 )
 def test_any_event_gets_exactly_one_sound_answer(
-    emulator, receiver, fuzz_solution, request_type, arn_kind, props
+    world, fuzz_solution, request_type, arn_kind, props
 ):
-    clock = SimulatedClock(start=fuzz_solution["clock"].now() + 1)
-    fuzz_solution["clock"] = clock
-    emulator.clock = clock.now
+    world.clock.advance(1)
+    emulator = world.emulator
     arn = {
-        "real": fuzz_solution["arn"],
+        "real": fuzz_solution,
         "missing": "arn:aws:personalize:us-east-1:123456789012:solution/missing",
         "junk": "not-an-arn",
     }[arn_kind]
     properties = {"SolutionArn": arn, **props}
-    cloudformation = CloudFormation(handler_on_clock(clock), receiver)
+    cloudformation = world.stand_in(function_timeout=30.0)
     physical = None if request_type == "Create" else arn
     old = properties if request_type == "Update" else None
     event = cloudformation.event(
@@ -109,8 +99,7 @@ def test_any_event_gets_exactly_one_sound_answer(
     )
     sent = event["ResourceProperties"]
     updates_before = emulator.count("UpdateSolution")
-    cloudformation.handler(event, LambdaContext(30))  # must not raise
-    [response] = receiver.responses_for(event["RequestId"])
+    [response] = cloudformation.deliver(event).responses  # the handler must not raise
     body = response.body
     assert response.raw_size <= 4096
     assert body["PhysicalResourceId"]

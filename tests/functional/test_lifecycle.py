@@ -9,19 +9,24 @@ import time
 import boto3
 import pytest
 
-from localcloud.cloudformation import CloudFormation, LambdaContext
+from localcloud.cloudformation import CloudFormation
+from localcloud.emulator import READINGS
 from localcloud.harness import client_without_update_solution, handler_on_clock
 from localcloud.receiver import PRESIGNED_QUERY
 from localcloud.simclock import SimulatedClock
+from tests.presets import auto_training, schedule
 
-AUTO_5_DAYS = {
-    "PerformAutoTraining": True,
-    "SolutionUpdateConfig": {"AutoTrainingConfig": {"SchedulingExpression": "rate(5 days)"}},
-}
+AUTO_5_DAYS = auto_training(5)
 
 
 def props(arn: str, **extra) -> dict:
     return {"SolutionArn": arn, **extra}
+
+
+def test_the_emulator_plays_the_reading_the_run_names(emulator, request):
+    """make test-readings runs this suite once per reading (--emulator-reading): each run must
+    play its own, or it would only repeat the default."""
+    assert emulator.reading == READINGS[request.config.getoption("--emulator-reading")]
 
 
 def test_create_applies_settings_and_reports_attributes(
@@ -55,10 +60,7 @@ def test_noop_update_makes_no_update_call(stack_resource, make_solution, emulato
     stack_resource.create(props(arn, **AUTO_5_DAYS))
     calls_before = emulator.count("UpdateSolution")
     same_but_spelled_differently = props(
-        arn,
-        PerformAutoTraining="TRUE",
-        SolutionUpdateConfig={"AutoTrainingConfig": {"SchedulingExpression": "rate(5 days)"}},
-        ServiceTimeout="600",
+        arn, PerformAutoTraining="TRUE", SolutionUpdateConfig=schedule(5), ServiceTimeout="600"
     )
     [update] = stack_resource.update(same_but_spelled_differently)
     assert update.response["Status"] == "SUCCESS"
@@ -69,9 +71,8 @@ def test_noop_update_makes_no_update_call(stack_resource, make_solution, emulato
 def test_defaults_count_as_current_settings(stack_resource, make_solution, emulator):
     """A new solution trains every 7 days: asking for exactly that is a no-op."""
     arn = make_solution()
-    seven_days = {"AutoTrainingConfig": {"SchedulingExpression": "rate(7 days)"}}
     [create] = stack_resource.create(
-        props(arn, PerformAutoTraining="True", SolutionUpdateConfig=seven_days)
+        props(arn, PerformAutoTraining="True", SolutionUpdateConfig=schedule(7))
     )
     assert create.response["Status"] == "SUCCESS"
     assert create.response["Data"]["SchedulingExpression"] == "rate(7 days)"
@@ -96,8 +97,7 @@ def test_no_success_from_a_stale_read(stack_resource, make_solution, emulator):
     emulator.timing.update_pending = 0.05
     emulator.timing.update_in_progress = 0.05
     started = time.time()
-    three_days = {"AutoTrainingConfig": {"SchedulingExpression": "rate(3 days)"}}
-    [update] = stack_resource.update(props(arn, SolutionUpdateConfig=three_days))
+    [update] = stack_resource.update(props(arn, SolutionUpdateConfig=schedule(3)))
     assert update.response["Status"] == "SUCCESS"
     assert update.response["Data"]["SchedulingExpression"] == "rate(3 days)"
     assert update.responses[0].wall >= started + 1.5
@@ -125,8 +125,7 @@ def test_create_failed_reason_surfaced_and_rollback_re_applies_the_old_settings(
     arn = make_solution()
     stack_resource.create(props(arn, **AUTO_5_DAYS))
     emulator.fail_next_update("Not enough interactions to train with a 2 day schedule")
-    two_days = {"AutoTrainingConfig": {"SchedulingExpression": "rate(2 days)"}}
-    failed, rollback = stack_resource.update(props(arn, SolutionUpdateConfig=two_days))
+    failed, rollback = stack_resource.update(props(arn, SolutionUpdateConfig=schedule(2)))
     assert failed.response["Status"] == "FAILED"
     assert "Not enough interactions to train" in failed.response["Reason"]
     assert failed.response["PhysicalResourceId"] == arn
@@ -230,11 +229,18 @@ def test_missing_solution_fails_at_once(stack_resource, emulator):
 
 
 def test_busy_solution_is_waited_out(stack_resource, make_solution, emulator):
+    """A solution version trains for 1.5 s. Where the reading refuses updates meanwhile, the
+    handler retries until the update is accepted; where it accepts them, there is nothing to
+    wait out."""
     arn = make_solution()
     emulator.train(arn, 1.5)
     [create] = stack_resource.create(props(arn, **AUTO_5_DAYS))
     assert create.response["Status"] == "SUCCESS"
-    assert emulator.count("UpdateSolution", "ResourceInUseException") >= 1
+    refused = emulator.count("UpdateSolution", "ResourceInUseException")
+    if emulator.reading.update_accepted_while_training:
+        assert refused == 0
+    else:
+        assert refused >= 1
     assert emulator.count("UpdateSolution", "ok") == 1
 
 
@@ -434,8 +440,7 @@ def test_malformed_envelopes_get_one_clear_failure(
     event = cloudformation.event("Create", "AutoTraining", props(arn, **AUTO_5_DAYS))
     request_id = event["RequestId"]
     mutate(event)
-    cloudformation.handler(event, LambdaContext(30))
-    [response] = cloudformation.receiver.responses_for(request_id)
+    [response] = cloudformation.deliver(event, request_id=request_id).responses
     assert response.body["Status"] == "FAILED"
     assert says in response.body["Reason"]
     assert response.body["PhysicalResourceId"]

@@ -4,53 +4,42 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from budget import HAND_OFF_CALL, MAX_HOPS
 from continuation import CARRY_KEY, Carried
-from localcloud.cloudformation import CloudFormation
 from localcloud.emulator import READINGS, Timing
-from localcloud.harness import handler_on_clock
 from localcloud.simclock import SimulatedClock
+from tests.presets import LONG, auto_training
 
-FIVE = {
-    "PerformAutoTraining": True,
-    "SolutionUpdateConfig": {"AutoTrainingConfig": {"SchedulingExpression": "rate(5 days)"}},
-}
-DATASET_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/long"
+FIVE = auto_training(5)
 
 
 @pytest.fixture
-def clock(emulator):
-    clock = SimulatedClock()
-    emulator.clock = clock.now
-    emulator.timing = Timing(update_pending=2.0, update_in_progress=150.0, stale_read=1.0)
-    return clock
+def clock(world):
+    """The world's clock, with updates longer than an invocation."""
+    world.emulator.timing = replace(LONG)
+    return world.clock
 
 
 @pytest.fixture
-def solution(personalize, clock):
-    arn = personalize.create_solution(name="long", datasetGroupArn=DATASET_GROUP)["solutionArn"]
-    clock.advance(1)
-    return arn
+def solution(world, clock):
+    return world.solution("long")
 
 
 @pytest.fixture
-def cloud(clock, receiver, lambda_service):
+def cloud(world, clock):
     """Each invocation gets 60 s of real budget (55 s after the answer reserve) on the simulated
     clock, so a 150 s update needs several invocations."""
-    return CloudFormation(
-        handler_on_clock(clock), receiver, function_timeout=60.0, lambda_service=lambda_service
-    )
+    return world.stand_in(function_timeout=60.0)
 
 
 @pytest.fixture
-def full_length(clock, receiver, lambda_service):
+def full_length(world, clock):
     """Invocations as long as the deployed function's (900 s), on the simulated clock."""
-    return CloudFormation(
-        handler_on_clock(clock), receiver, function_timeout=900.0, lambda_service=lambda_service
-    )
+    return world.stand_in(function_timeout=900.0)
 
 
 def create(cloud, arn, timeout="600"):
@@ -89,12 +78,10 @@ def test_duplicate_delivery_during_a_long_wait_makes_no_second_update(
     cloud, solution, emulator, receiver, lambda_service
 ):
     event = create(cloud, solution)
-    quiet = CloudFormation(cloud.handler, receiver, function_timeout=60.0)  # no playback
-    quiet.deliver(event)  # first invocation: updates, then hands off
+    cloud.deliver(event, play_hand_offs=False)  # first invocation: updates, then hands off
     assert len(lambda_service.queued) == 1
-    duplicate = cloud.deliver(json.loads(json.dumps(event)))  # Lambda delivers it again
-    while (left := lambda_service.take(event["RequestId"])) is not None:
-        cloud.deliver(left)  # the first chain carries on too
+    duplicate = cloud.deliver(event)  # Lambda delivers it again; both chains are played
+    assert lambda_service.queued == []
     assert emulator.count("UpdateSolution", "ok") == 1
     statuses = {r.body["Status"] for r in receiver.responses_for(event["RequestId"])}
     assert statuses == {"SUCCESS"}
@@ -111,23 +98,19 @@ def test_a_refused_hand_off_answers_failed_at_once(cloud, solution, lambda_servi
     assert '"Cause":"HandOffFailed"' in capsys.readouterr().out  # counted as a failure
 
 
-def test_under_sam_local_the_handler_still_answers(
-    clock, receiver, solution, monkeypatch, lambda_service
-):
+def test_under_sam_local_the_handler_still_answers(world, solution, monkeypatch, lambda_service):
     monkeypatch.setenv("AWS_SAM_LOCAL", "true")
     invoked_before = lambda_service.invoked
-    local = CloudFormation(
-        handler_on_clock(clock), receiver, function_timeout=60.0, lambda_service=lambda_service
-    )
+    local = world.stand_in(function_timeout=60.0)  # built under sam local: no hand-off
     exchange = local.deliver(create(local, solution))
     assert exchange.response["Status"] == "FAILED"
     assert "Gave up after" in exchange.response["Reason"]
     assert lambda_service.invoked == invoked_before  # it never tried to hand off
 
 
-def test_the_carried_state_is_small(cloud, solution, lambda_service, receiver):
+def test_the_carried_state_is_small(cloud, solution, lambda_service):
     event = create(cloud, solution)
-    CloudFormation(cloud.handler, receiver, function_timeout=60.0).deliver(event)
+    cloud.deliver(event, play_hand_offs=False)
     carried = lambda_service.take(event["RequestId"])
     assert carried is not None
     assert set(carried[CARRY_KEY]) == {"first", "updated", "baseline", "hops"}
@@ -165,6 +148,7 @@ def test_an_update_settling_in_the_first_invocation_is_answered_within_2_s(
 def test_a_busy_solution_is_polled_patiently(full_length, solution, emulator, clock):
     """Training keeps UpdateSolution ResourceInUse for 10 minutes: the retries back off to one
     per 30 s instead of hammering the API every 2 s, and the update still goes through."""
+    emulator.reading = READINGS["documented-default"]  # the reading that refuses while training
     emulator.timing = Timing(update_pending=0.3, update_in_progress=5.0, stale_read=1.0)
     emulator.train(solution, 600)
     started = clock.now()
@@ -206,13 +190,12 @@ def test_a_continued_event_past_its_deadline_answers_without_touching_the_soluti
 
 
 def test_update_solution_never_starts_past_the_deadline(
-    clock, receiver, solution, emulator, lambda_service
+    world, clock, solution, emulator, lambda_service
 ):
     """When the confirming read is due only after the invocation's deadline, neither it nor the
     update starts (the next invocation decides afresh); a chain that cannot get anywhere stops
     at its hop limit, with an answer."""
-    handler = handler_on_clock(clock, confirm_delay=1000.0)
-    cloud = CloudFormation(handler, receiver, function_timeout=60.0, lambda_service=lambda_service)
+    cloud = world.stand_in(function_timeout=60.0, confirm_delay=1000.0)
     started = clock.now()
     exchange = cloud.deliver(create(cloud, solution, timeout="3600"))
     assert exchange.response["Status"] == "FAILED"
@@ -240,12 +223,11 @@ class SlowReads:
 
 
 def test_update_solution_never_starts_after_a_read_that_ended_past_the_deadline(
-    clock, receiver, solution, emulator, lambda_service, personalize
+    world, clock, solution, emulator, personalize
 ):
     """Reads of 25 s: the confirming read starts in time but ends past the deadline, so the
     update it confirmed is left to the next invocation (which meets the same fate here)."""
-    handler = handler_on_clock(clock, client=SlowReads(personalize, clock, 25.0))
-    cloud = CloudFormation(handler, receiver, function_timeout=60.0, lambda_service=lambda_service)
+    cloud = world.stand_in(function_timeout=60.0, client=SlowReads(personalize, clock, 25.0))
     exchange = cloud.deliver(create(cloud, solution, timeout="3600"))
     assert exchange.response["Status"] == "FAILED"
     assert emulator.count("UpdateSolution") == 0

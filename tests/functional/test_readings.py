@@ -8,146 +8,106 @@ The module ends with one summary line: the UpdateSolution calls each reading cos
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any, NamedTuple
 
 import pytest
 
-from localcloud.cloudformation import CloudFormation
-from localcloud.emulator import READINGS, Timing
-from localcloud.harness import handler_on_clock
-from localcloud.simclock import SimulatedClock
+from localcloud.emulator import READINGS
+from tests.functional.world import World
+from tests.presets import api_schedule, schedule
 
-GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/readings"
-TIMING = Timing(
-    solution_pending=0.02,
-    solution_in_progress=0.02,
-    update_pending=0.05,
-    update_in_progress=0.25,
-    stale_read=0.2,
-)
 COSTS: dict[str, int] = {}
 
 
-def schedule(days: int) -> dict[str, Any]:
-    """SolutionUpdateConfig with a schedule, as a template writes it."""
-    return {"AutoTrainingConfig": {"SchedulingExpression": f"rate({days} days)"}}
+Step = Callable[[World, str], None]
 
 
-def api_schedule(days: int) -> dict[str, Any]:
-    """solutionUpdateConfig with a schedule, as the API takes it."""
-    return {"autoTrainingConfig": {"schedulingExpression": f"rate({days} days)"}}
+def outside(**request: Any) -> Step:
+    """An update made outside the stack (the console, another tool), then settled."""
+    return lambda world, arn: world.outside(arn, **request)
 
 
-class World(NamedTuple):
-    """The stand-ins a scenario acts through."""
+def failed(**request: Any) -> Step:
+    """An update made outside the stack that Personalize ends CREATE FAILED."""
 
-    personalize: Any
-    emulator: Any
-    clock: SimulatedClock
-    cloudformation: CloudFormation
+    def step(world: World, arn: str) -> None:
+        world.emulator.fail_next_update("rejected")
+        world.outside(arn, **request)
 
-    def settle(self) -> None:
-        """Let an update started outside the stack finish and become visible."""
-        t = self.emulator.timing
-        self.clock.advance(t.update_pending + t.update_in_progress + t.stale_read + 0.05)
+    return step
 
-    def outside(self, arn: str, **request: Any) -> None:
-        """An update made outside the stack (the console, another tool), then settled."""
-        self.personalize.update_solution(solutionArn=arn, **request)
-        self.settle()
+
+def training(seconds: float) -> Step:
+    """A solution version trains for `seconds`."""
+    return lambda world, arn: world.emulator.train(arn, seconds)
 
 
 class Scenario(NamedTuple):
-    """A history, then what the stack asks: `history(world, arn)` acts and returns the request's
-    properties; `kind` is Create, or Update (from `old` properties it applied first)."""
+    """The solution's history, then what the stack asks: a Create, or an Update from the `old`
+    properties it applied first."""
 
     name: str
-    history: Callable[[World, str], dict[str, Any]]
+    asks: dict[str, Any]
+    history: tuple[Step, ...] = ()
     old: dict[str, Any] | None = None
-
-
-def failed_outside(world: World, arn: str, **request: Any) -> None:
-    """An update made outside the stack that Personalize ends CREATE FAILED."""
-    world.emulator.fail_next_update("rejected")
-    world.outside(arn, **request)
 
 
 SCENARIOS = [
     Scenario(
         "event-parameters-without-threshold",
-        lambda w, arn: {
+        {
             "SolutionUpdateConfig": {
                 "EventsConfig": {"EventParametersList": [{"EventType": "click", "Weight": 0.5}]}
             }
         },
     ),
-    Scenario("incremental-on", lambda w, arn: {"PerformIncrementalUpdate": True}),
+    Scenario("incremental-on", {"PerformIncrementalUpdate": True}),
     Scenario(
         "incremental-off-after-on",
-        lambda w, arn: (
-            w.outside(arn, performIncrementalUpdate=True),
-            {"PerformIncrementalUpdate": False},
-        )[1],
+        {"PerformIncrementalUpdate": False},
+        (outside(performIncrementalUpdate=True),),
     ),
     Scenario(
         "schedule-after-partial-update",
-        lambda w, arn: (
-            w.outside(arn, solutionUpdateConfig=api_schedule(5)),
-            w.outside(arn, performAutoTraining=False),
-            {"PerformAutoTraining": False, "SolutionUpdateConfig": schedule(7)},
-        )[2],
+        {"PerformAutoTraining": False, "SolutionUpdateConfig": schedule(7)},
+        (outside(solutionUpdateConfig=api_schedule(5)), outside(performAutoTraining=False)),
     ),
     Scenario(
         "schedule-after-failed-update",
-        lambda w, arn: (
-            w.outside(arn, solutionUpdateConfig=api_schedule(5)),
-            failed_outside(w, arn, solutionUpdateConfig=api_schedule(2)),
-            {"SolutionUpdateConfig": schedule(7)},
-        )[2],
+        {"SolutionUpdateConfig": schedule(7)},
+        (
+            outside(solutionUpdateConfig=api_schedule(5)),
+            failed(solutionUpdateConfig=api_schedule(2)),
+        ),
     ),
     Scenario(
         "filled-in-schedule",
-        lambda w, arn: (
-            w.outside(arn, solutionUpdateConfig=api_schedule(5)),
-            w.outside(arn, performIncrementalUpdate=False),
-            {"SolutionUpdateConfig": schedule(7)},
-        )[2],
+        {"SolutionUpdateConfig": schedule(7)},
+        (outside(solutionUpdateConfig=api_schedule(5)), outside(performIncrementalUpdate=False)),
     ),
     Scenario(
         "filled-in-auto-training",
-        lambda w, arn: (
-            w.outside(arn, performAutoTraining=False),
-            w.outside(arn, performIncrementalUpdate=False),
-            {"PerformAutoTraining": True},
-        )[2],
+        {"PerformAutoTraining": True},
+        (outside(performAutoTraining=False), outside(performIncrementalUpdate=False)),
     ),
-    Scenario(
-        "training-in-progress",
-        lambda w, arn: (w.emulator.train(arn, 120), {"SolutionUpdateConfig": schedule(3)})[1],
-    ),
+    Scenario("training-in-progress", {"SolutionUpdateConfig": schedule(3)}, (training(120),)),
     Scenario(
         "rollback-after-failed-update",
-        lambda w, arn: (
-            w.outside(arn, performAutoTraining=True, solutionUpdateConfig=api_schedule(5)),
-            failed_outside(w, arn, solutionUpdateConfig=api_schedule(3)),
-            {"PerformAutoTraining": True, "SolutionUpdateConfig": schedule(5)},
-        )[2],
+        {"PerformAutoTraining": True, "SolutionUpdateConfig": schedule(5)},
+        (
+            outside(performAutoTraining=True, solutionUpdateConfig=api_schedule(5)),
+            failed(solutionUpdateConfig=api_schedule(3)),
+        ),
     ),
     Scenario(
         "update-changing-only-service-timeout",
-        lambda w, arn: {
-            "PerformAutoTraining": False,
-            "SolutionUpdateConfig": schedule(5),
-            "ServiceTimeout": 600,
-        },
+        {"PerformAutoTraining": False, "SolutionUpdateConfig": schedule(5), "ServiceTimeout": 600},
         old={"PerformAutoTraining": False, "SolutionUpdateConfig": schedule(5)},
     ),
     Scenario(
         "update-adding-incremental",
-        lambda w, arn: {"SolutionUpdateConfig": schedule(5), "PerformIncrementalUpdate": True},
+        {"SolutionUpdateConfig": schedule(5), "PerformIncrementalUpdate": True},
         old={"SolutionUpdateConfig": schedule(5)},
     ),
 ]
@@ -190,17 +150,6 @@ def asked(properties: dict[str, Any]) -> dict[str, Any]:
     return wants
 
 
-@pytest.fixture
-def world(personalize, emulator, receiver, lambda_service) -> World:
-    clock = SimulatedClock()
-    emulator.clock = clock.now
-    emulator.timing = replace(TIMING)  # a copy: a test may change its own
-    cloudformation = CloudFormation(
-        handler_on_clock(clock), receiver, function_timeout=60, lambda_service=lambda_service
-    )
-    return World(personalize, emulator, clock, cloudformation)
-
-
 @pytest.fixture(scope="module", autouse=True)
 def cost_summary(request):
     yield
@@ -214,13 +163,12 @@ def cost_summary(request):
 @pytest.mark.parametrize("reading", list(READINGS))
 def test_every_reading_gets_the_truth(world, reading, scenario):
     emulator = world.emulator
-    arn = world.personalize.create_solution(
-        name=f"r{uuid.uuid4().hex[:10]}", datasetGroupArn=GROUP
-    )["solutionArn"]
-    world.clock.advance(0.1)
+    arn = world.solution()
     emulator.reading = READINGS[reading]
-    properties = {"SolutionArn": arn, "ServiceTimeout": 300, **scenario.history(world, arn)}
-    cloudformation = world.cloudformation
+    for step in scenario.history:
+        step(world, arn)
+    properties = {"SolutionArn": arn, "ServiceTimeout": 300, **scenario.asks}
+    cloudformation = world.stand_in()
     if scenario.old is not None:
         old = {"SolutionArn": arn, **scenario.old}
         assert cloudformation.send("Create", "R", old).response["Status"] == "SUCCESS"

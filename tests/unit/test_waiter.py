@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import pytest
 
 from budget import PATIENT, PROMPT
+from localcloud.simclock import SimulatedClock
 from waiter import (
     EASE,
     FIRST_SLOWDOWN,
@@ -18,19 +20,6 @@ from waiter import (
     TimedOut,
     wait_for,
 )
-
-
-class SimulatedClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def test_intervals_back_off_to_the_cap():
@@ -54,7 +43,7 @@ def test_the_patient_policy_reaches_one_call_per_30_s_within_two_minutes():
 
 
 def test_returns_as_soon_as_the_attempt_succeeds():
-    clock = SimulatedClock()
+    clock = SimulatedClock(start=0.0)
     results = iter([Retry("a"), Retry("b"), "done"])
 
     def attempt():
@@ -63,62 +52,62 @@ def test_returns_as_soon_as_the_attempt_succeeds():
             raise result
         return result
 
-    assert wait_for(attempt, Deadline(100, clock), PATIENT, clock.sleep, purpose="x") == "done"
+    assert wait_for(attempt, Deadline(100, clock.now), PATIENT, clock.sleep, purpose="x") == "done"
     assert clock.sleeps == [2.0, 3.0]
 
 
 def test_gives_up_at_the_deadline_saying_what_it_waited_for():
-    clock = SimulatedClock()
+    clock = SimulatedClock(start=0.0)
 
     def attempt():
         raise Retry("the solution update to finish (last status CREATE IN_PROGRESS)")
 
     with pytest.raises(TimedOut) as caught:
-        wait_for(attempt, Deadline(10, clock), PROMPT, clock.sleep, purpose="x")
+        wait_for(attempt, Deadline(10, clock.now), PROMPT, clock.sleep, purpose="x")
     assert "CREATE IN_PROGRESS" in str(caught.value)
-    assert clock.now == 10
+    assert clock.now() == 10
     assert max(clock.sleeps) <= 2.0
 
 
 def test_the_prompt_policy_notices_settling_within_2_s():
     """Whenever the condition becomes true, the next check comes at most 2 s later."""
     for settle_at in [0.1, 1.0, 3.3, 17.9, 250.0]:
-        clock = SimulatedClock()
+        clock = SimulatedClock(start=0.0)
 
         def attempt(settle_at=settle_at, clock=clock):
-            if clock.now < settle_at:
+            if clock.now() < settle_at:
                 raise Retry("x")
-            return clock.now
+            return clock.now()
 
-        noticed = wait_for(attempt, Deadline(1000, clock), PROMPT, clock.sleep, purpose="x")
+        noticed = wait_for(attempt, Deadline(1000, clock.now), PROMPT, clock.sleep, purpose="x")
         assert noticed - settle_at <= 2.0
+
+
+def succeeding(clock: SimulatedClock) -> tuple[Callable[[], str], list[float]]:
+    """An attempt that succeeds at once, and the times on the clock it was tried at."""
+    tries: list[float] = []
+
+    def attempt() -> str:
+        tries.append(clock.now())
+        return "done"
+
+    return attempt, tries
 
 
 def test_no_try_starts_after_the_deadline():
     """A wait that begins too late makes no call at all (it could outlive the invocation)."""
-    clock = SimulatedClock()
-    clock.now = 50.0
-    tries: list[float] = []
-
-    def attempt():
-        tries.append(clock.now)
-        return "done"
-
+    clock = SimulatedClock(start=50.0)
+    attempt, tries = succeeding(clock)
     with pytest.raises(TimedOut) as caught:
-        wait_for(attempt, Deadline(40, clock), PROMPT, clock.sleep, purpose="the solution")
+        wait_for(attempt, Deadline(40, clock.now), PROMPT, clock.sleep, purpose="the solution")
     assert tries == []
     assert caught.value.waiting_for == "the solution"
 
 
 def test_pause_first_skips_the_check_that_could_only_say_not_yet():
-    clock = SimulatedClock()
-    tries: list[float] = []
-
-    def attempt():
-        tries.append(clock.now)
-        return "done"
-
-    wait_for(attempt, Deadline(40, clock), PROMPT, clock.sleep, purpose="x", pause_first=True)
+    clock = SimulatedClock(start=0.0)
+    attempt, tries = succeeding(clock)
+    wait_for(attempt, Deadline(40, clock.now), PROMPT, clock.sleep, purpose="x", pause_first=True)
     assert tries == [2.0]
 
 
@@ -144,10 +133,10 @@ def test_throttling_stretches_the_interval_and_never_snaps_back():
     (FIRST_SLOWDOWN), each further one doubles it (up to MAX_SLOWDOWN), and each call that goes
     through keeps EASE of the stretch instead of returning to the full rate (here with no
     cap and the jitter's highest draw, so the stretch shows whole)."""
-    clock = SimulatedClock()
+    clock = SimulatedClock(start=0.0)
     pacer = Pacer(cap=10_000.0, jitter=lambda: 1.0)
     attempt = flaky([THROTTLED, THROTTLED, THROTTLED, PENDING, PENDING, PENDING])
-    wait_for(attempt, Deadline(10_000, clock), PROMPT, clock.sleep, purpose="x", pacer=pacer)
+    wait_for(attempt, Deadline(10_000, clock.now), PROMPT, clock.sleep, purpose="x", pacer=pacer)
     slowdowns = [FIRST_SLOWDOWN, 2 * FIRST_SLOWDOWN, MAX_SLOWDOWN]
     slowdowns += [MAX_SLOWDOWN * EASE**n for n in (1, 2, 3)]
     assert clock.sleeps == pytest.approx([2.0 * s for s in slowdowns])
@@ -163,10 +152,15 @@ def test_jitter_spreads_the_stretched_pauses_between_a_quarter_and_all_of_them()
 
 
 def test_without_throttling_the_promised_interval_is_kept_exactly():
-    clock = SimulatedClock()
+    clock = SimulatedClock(start=0.0)
     pacer = Pacer(cap=30.0, jitter=lambda: 0.0)
     wait_for(
-        flaky([PENDING] * 3), Deadline(1000, clock), PROMPT, clock.sleep, purpose="x", pacer=pacer
+        flaky([PENDING] * 3),
+        Deadline(1000, clock.now),
+        PROMPT,
+        clock.sleep,
+        purpose="x",
+        pacer=pacer,
     )
     assert clock.sleeps == [2.0, 2.0, 2.0]
 
@@ -180,13 +174,13 @@ def test_the_stretch_is_capped():
 
 def test_at_the_deadline_the_reason_is_the_last_one_personalize_gave_with_its_advice():
     """A reason of our own (too little time to start a call) never hides why we waited."""
-    clock = SimulatedClock()
+    clock = SimulatedClock(start=0.0)
     busy = Retry("the solution to stop being busy (ResourceInUseException: x)", advice="retry")
     late = Retry("enough time left to start the update", incidental=True)
     with pytest.raises(TimedOut) as timed_out:
         wait_for(
             flaky([busy, busy, late, late] * 10),
-            Deadline(10, clock),
+            Deadline(10, clock.now),
             PROMPT,
             clock.sleep,
             purpose="x",

@@ -1,0 +1,111 @@
+"""What the fault matrix asserts of every cell, request x fault or malformed input, and its summary
+line: what CloudFormation must see of each delivery (responses accepted, body size, Status, a
+Reason that names the cause, the PhysicalResourceId, an answer in time, UpdateSolution calls)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from localcloud.cloudformation import Exchange
+from protocol import MAX_BODY_BYTES
+from tests.functional.world import World
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What CloudFormation must see of each delivery of a request."""
+
+    status: str | None = "SUCCESS"  # None: no answer reaches the bucket
+    updates: int = 0  # UpdateSolution calls that went through
+    reason: tuple[str, ...] = ()  # every one of these is in the Reason
+    responses: int = 1  # accepted per delivery
+    personalize: bool = True  # False: Personalize is not contacted at all
+    bucket_attempts: int | None = None  # PUTs the bucket saw, where that is the point
+
+
+@dataclass
+class Outcome:
+    """One cell's record for the summary line."""
+
+    kind: str  # "request x fault" or "input"
+    name: str
+    passed: bool = False
+    hung: bool = False
+    per_delivery: float | None = None  # responses per delivery, where an answer can arrive
+
+
+OUTCOMES: list[Outcome] = []
+
+
+def observe(kind: str, name: str) -> Outcome:
+    """Start recording a cell (it counts as failed until the test marks it passed)."""
+    outcome = Outcome(kind, name)
+    OUTCOMES.append(outcome)
+    return outcome
+
+
+def summary() -> str | None:
+    """The summary line of the cells run this session (None if none ran)."""
+    if not OUTCOMES:
+        return None
+    cells = [o for o in OUTCOMES if o.kind == "request x fault"]
+    faults = {o.name.split(" x ")[1] for o in cells}
+    requests = {o.name.split(" x ")[0] for o in cells}
+    per_delivery = [o.per_delivery for o in OUTCOMES if o.per_delivery is not None]
+    unanswerable = sum(1 for o in OUTCOMES if o.per_delivery is None and o.passed)
+    return (
+        f"fault matrix: {len(OUTCOMES)} cells run ({len(cells)} request x fault, "
+        f"{len(OUTCOMES) - len(cells)} malformed or forged inputs), "
+        f"{sum(o.passed for o in OUTCOMES)} passed, "
+        f"responses per answerable delivery min {min(per_delivery, default=0):g} "
+        f"max {max(per_delivery, default=0):g} ({unanswerable} cells unanswerable by design: "
+        f"no, refused or expired URL), hangs {sum(o.hung for o in OUTCOMES)}; "
+        f"{len(faults)} faults x {len(requests)} request types"
+    )
+
+
+def expected_id(event: Mapping[str, Any], status: str) -> str:
+    """The PhysicalResourceId CloudFormation must get: the solution's ARN once a Create or
+    Update succeeded, otherwise the id it sent (a failed Create's derived from its RequestId)."""
+    if status == "SUCCESS" and event["RequestType"] != "Delete":
+        return event["ResourceProperties"]["SolutionArn"]
+    return event.get("PhysicalResourceId") or f"create-failed-{event['RequestId']}"
+
+
+def check(
+    world: World,
+    exchange: Exchange,
+    expect: Expect,
+    calls_before: int,
+    outcome: Outcome,
+    deliveries: int = 1,
+) -> None:
+    """Assert what CloudFormation saw of the exchange (`deliveries` of the request) against the
+    expectation."""
+    outcome.hung = exchange.overran
+    assert not exchange.overran, f"ran past its invocations' timeouts ({exchange.allowed:g} s)"
+    responses = exchange.responses
+    if expect.responses:
+        outcome.per_delivery = len(responses) / deliveries
+    assert len(responses) == expect.responses * deliveries
+    calls = world.emulator.calls[calls_before:]
+    updates = sum(c.operation == "UpdateSolution" and c.outcome == "ok" for c in calls)
+    assert updates == expect.updates, [(c.operation, c.outcome) for c in calls]
+    if not expect.personalize:
+        assert not calls, "this request must not touch Personalize"
+    if expect.bucket_attempts is not None:
+        assert world.receiver.attempts == expect.bucket_attempts
+    event = exchange.event
+    for response in responses:
+        body = response.body
+        assert response.raw_size <= MAX_BODY_BYTES
+        assert body["Status"] == expect.status, body
+        assert body["PhysicalResourceId"] == expected_id(event, body["Status"])
+        sent = tuple(event.get(key, "") for key in ("StackId", "RequestId", "LogicalResourceId"))
+        assert (body["StackId"], body["RequestId"], body["LogicalResourceId"]) == sent
+        missing = [part for part in expect.reason if part not in body["Reason"]]
+        assert not missing, f"the Reason lacks {missing}: {body['Reason']}"
+        assert response.at - exchange.started <= exchange.allowed, "answered too late"
+    outcome.passed = True

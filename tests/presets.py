@@ -1,0 +1,44 @@
+"""What the tests share: the dataset group their solutions belong to, the emulator's timings, and
+properties as a template writes them (and as the API takes them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from localcloud.emulator import Timing
+
+DATASET_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/tests"
+
+# Phases short enough for tests that wait in real time, long enough to be seen between reads.
+REAL_TIME = Timing(
+    solution_pending=0.05,
+    solution_in_progress=0.05,
+    update_pending=0.2,
+    update_in_progress=0.6,
+    stale_read=0.4,
+)
+# On a simulated clock: the handler's sleeps pass at once, so only the phases' order matters.
+FAST = Timing(
+    solution_pending=0.02,
+    solution_in_progress=0.02,
+    update_pending=0.05,
+    update_in_progress=0.25,
+    stale_read=0.2,
+)
+# An update longer than an invocation of 60 s, on a simulated clock.
+LONG = Timing(update_pending=2.0, update_in_progress=150.0, stale_read=1.0)
+
+
+def schedule(days: int) -> dict[str, Any]:
+    """SolutionUpdateConfig with a schedule, as a template writes it."""
+    return {"AutoTrainingConfig": {"SchedulingExpression": f"rate({days} days)"}}
+
+
+def api_schedule(days: int) -> dict[str, Any]:
+    """solutionUpdateConfig with a schedule, as UpdateSolution takes it."""
+    return {"autoTrainingConfig": {"schedulingExpression": f"rate({days} days)"}}
+
+
+def auto_training(days: int) -> dict[str, Any]:
+    """Properties that turn automatic training on, every `days` days."""
+    return {"PerformAutoTraining": True, "SolutionUpdateConfig": schedule(days)}
