@@ -91,6 +91,16 @@ SCENARIOS = [
         {"PerformAutoTraining": True},
         (outside(performAutoTraining=False), outside(performIncrementalUpdate=False)),
     ),
+    Scenario(
+        "partial-outside-update-filled-in-as-ours",
+        {"PerformAutoTraining": True, "SolutionUpdateConfig": schedule(3)},
+        (outside(performAutoTraining=False), outside(solutionUpdateConfig=api_schedule(3))),
+    ),
+    Scenario(
+        "partial-outside-update-hides-incremental",
+        {"PerformIncrementalUpdate": False, "SolutionUpdateConfig": schedule(3)},
+        (outside(performIncrementalUpdate=True), outside(solutionUpdateConfig=api_schedule(3))),
+    ),
     Scenario("training-in-progress", {"SolutionUpdateConfig": schedule(3)}, (training(120),)),
     Scenario(
         "rollback-after-failed-update",
