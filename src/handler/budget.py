@@ -130,10 +130,11 @@ def plan(
         now=now,
         first=began,
         wait_until=min(cloudformation_end, invocation_end),
-        # Only while CloudFormation's deadline is still ahead: past it, answering now is better.
+        # Only when the hand-off ends before the last call CloudFormation's deadline allows: past
+        # it the next invocation could only answer, and answering now is sooner.
         hand_off=hand_off is not None
         and refusal is None
-        and max(now, invocation_end) < cloudformation_end
+        and max(now, invocation_end) + hand_off.worst_case() < cloudformation_end
         and hops < MAX_HOPS,
         refusal=refusal,
         watchdog_after=max(0.0, remaining - WATCHDOG_LEAD),

@@ -100,7 +100,7 @@ def waiting_terms(call: str) -> Iterator[None]:
         yield
     except Transient as error:
         message = f"Personalize to {call} (last error {error})"
-        raise Retry(message, advice=THROTTLED, transient=True) from None
+        raise Retry(message, advice=THROTTLED, transient=True, throttled=error.throttled) from None
     except SolutionGone as error:
         raise RequestFailed(str(error), "SolutionNotFound") from None
     except ServiceRejected as error:

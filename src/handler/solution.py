@@ -24,13 +24,17 @@ if TYPE_CHECKING:
 
 ACTIVE = "ACTIVE"
 CREATE_FAILED = "CREATE FAILED"
-TRANSIENT_CODES = frozenset(
+THROTTLING_CODES = frozenset(
     {
         "ThrottlingException",
         "Throttling",
         "ThrottledException",
         "TooManyRequestsException",
         "RequestLimitExceeded",
+    }
+)
+TRANSIENT_CODES = THROTTLING_CODES | frozenset(
+    {
         "LimitExceededException",
         "ServiceUnavailable",
         "ServiceUnavailableException",
@@ -56,7 +60,12 @@ class SolutionBusy(PersonalizeError):
 
 
 class Transient(PersonalizeError):
-    """Throttling, a 5xx or a network fault: worth retrying later."""
+    """Throttling, a 5xx or a network fault: worth retrying later. `throttled`: Personalize
+    asked us to slow down (the account's rate is spent), not a passing fault."""
+
+    def __init__(self, message: str, *, throttled: bool = False) -> None:
+        super().__init__(message)
+        self.throttled = throttled
 
 
 class ServiceRejected(PersonalizeError):
@@ -184,7 +193,7 @@ def _classify(error: Exception, arn: str) -> PersonalizeError:
         if code == "ResourceInUseException":
             return SolutionBusy(text)
         if code in TRANSIENT_CODES or status >= 500 or status == 429:
-            return Transient(text)
+            return Transient(text, throttled=code in THROTTLING_CODES or status == 429)
         return ServiceRejected(f"Personalize rejected the request ({text})")
     text = f"{type(error).__name__}: {error}"
     if isinstance(error, BotoConnectionError | HTTPClientError):  # resets, timeouts, DNS

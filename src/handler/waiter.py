@@ -25,15 +25,23 @@ JITTER_FLOOR = 0.25  # a stretched pause is drawn from a quarter of it to all of
 class Retry(Exception):
     """Not done yet; the message says what we are waiting for, and `advice` what a person can do
     if the wait runs out. `transient`: because a call failed (throttled, reset, 5xx), not because
-    the awaited change has not happened. `incidental`: a reason of our own (too little time left
-    to start a call), which never hides the last reason Personalize gave."""
+    the awaited change has not happened; `throttled`, among those, because the service asked us
+    to slow down. `incidental`: a reason of our own (too little time left to start a call), which
+    never hides the last reason Personalize gave."""
 
     def __init__(
-        self, message: str, *, advice: str = "", transient: bool = False, incidental: bool = False
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        transient: bool = False,
+        throttled: bool = False,
+        incidental: bool = False,
     ) -> None:
         super().__init__(message)
         self.advice = advice
         self.transient = transient
+        self.throttled = throttled
         self.incidental = incidental
 
 
@@ -77,19 +85,21 @@ class Deadline:
 
 class Pacer:
     """Stretches a policy's intervals while Personalize throttles or fails (FIRST_SLOWDOWN at the
-    first transient failure, doubling at each one after), with jitter so that many waits started
-    together drift apart, and eases back gradually (EASE per call that goes through). It never
-    snaps back to the full rate, which would be throttled again at once. One pacer serves every
-    wait of an invocation."""
+    first throttle, doubling at each failure after, or from the first for a passing fault), with
+    jitter so that many waits started together drift apart, and eases back gradually (EASE per
+    call that goes through). It never snaps back to the full rate, which would be throttled
+    again at once. One pacer serves every wait of an invocation."""
 
     def __init__(self, cap: float, jitter: Callable[[], float] = random.random) -> None:
         self.cap = cap
         self.slowdown = 1.0
         self._jitter = jitter
 
-    def failed(self) -> None:
-        """A call failed transiently: slow down."""
-        self.slowdown = min(MAX_SLOWDOWN, max(FIRST_SLOWDOWN, self.slowdown * 2))
+    def failed(self, throttled: bool) -> None:
+        """A call failed transiently: slow down, at once if it was throttled (a crowd of waits
+        spends the account's rate together), else doubling (a passing fault)."""
+        doubled = self.slowdown * 2
+        self.slowdown = min(MAX_SLOWDOWN, max(FIRST_SLOWDOWN, doubled) if throttled else doubled)
 
     def went_through(self) -> None:
         """A call went through: ease back, gradually."""
@@ -131,7 +141,7 @@ def wait_for[T](
             result = attempt()
         except Retry as waiting:
             if pacer is not None and waiting.transient:
-                pacer.failed()
+                pacer.failed(waiting.throttled)
             elif pacer is not None and not waiting.incidental:
                 pacer.went_through()
             cause = cause if waiting.incidental and cause else waiting

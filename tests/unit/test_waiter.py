@@ -124,7 +124,10 @@ def flaky(outcomes: list[Retry | None]):
     return attempt
 
 
-THROTTLED = Retry("Personalize to answer (last error ThrottlingException)", transient=True)
+THROTTLED = Retry(
+    "Personalize to answer (last error ThrottlingException)", transient=True, throttled=True
+)
+PASSING_FAULT = Retry("Personalize to answer (last error InternalFailure)", transient=True)
 PENDING = Retry("the update to finish")
 
 
@@ -143,11 +146,20 @@ def test_throttling_stretches_the_interval_and_never_snaps_back():
     assert pacer.slowdown > 1
 
 
+def test_a_passing_fault_doubles_the_pause_without_the_throttling_jump():
+    """A 5xx or a reset on its own is not a crowd: no reason to wait sixteen times longer."""
+    clock = SimulatedClock(start=0.0)
+    pacer = Pacer(cap=10_000.0, jitter=lambda: 1.0)
+    attempt = flaky([PASSING_FAULT, PASSING_FAULT])
+    wait_for(attempt, Deadline(10_000, clock.now), PROMPT, clock.sleep, purpose="x", pacer=pacer)
+    assert clock.sleeps == [4.0, 8.0]
+
+
 def test_jitter_spreads_the_stretched_pauses_between_a_quarter_and_all_of_them():
     """So that waits throttled together do not come back together."""
     pauses = {Pacer(cap=30.0, jitter=lambda d=draw: d) for draw in (0.0, 0.5, 1.0)}
     for pacer in pauses:
-        pacer.failed()
+        pacer.failed(throttled=True)
     assert sorted(pacer.pause(2.0) for pacer in pauses) == [7.5, 18.75, 30.0]
 
 
@@ -168,7 +180,7 @@ def test_without_throttling_the_promised_interval_is_kept_exactly():
 def test_the_stretch_is_capped():
     pacer = Pacer(cap=30.0, jitter=lambda: 1.0)
     for _ in range(20):
-        pacer.failed()
+        pacer.failed(throttled=True)
     assert pacer.pause(2.0) == 30.0
 
 
