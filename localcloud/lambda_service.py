@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
-from localcloud.loopback import serve, stop
+from localcloud.loopback import QuietHandler, serve, stop
 
 
 @dataclass
@@ -33,7 +33,7 @@ class LambdaService:
     def __enter__(self) -> LambdaService:
         service = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with service.lock:
@@ -44,16 +44,11 @@ class LambdaService:
                         service.invoked += 1
                         service.queued.append(json.loads(body))
                 service.stopping.wait(late)
-                payload = b"" if status == 202 else b'{"Type":"User","message":"refused"}'
-                self.send_response(status)
-                if status != 202:
-                    self.send_header("x-amzn-ErrorType", "AccessDeniedException")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Silent."""
+                if status == 202:
+                    self.reply(status)
+                else:
+                    refusal = b'{"Type":"User","message":"refused"}'
+                    self.reply(status, refusal, {"x-amzn-ErrorType": "AccessDeniedException"})
 
         self.server = serve(Handler, ("127.0.0.1", 0))
         return self

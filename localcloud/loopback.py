@@ -1,9 +1,31 @@
-"""Start and stop a small threaded HTTP server on loopback (receiver, Lambda stand-in)."""
+"""Start and stop a small threaded HTTP server on loopback (receiver, Lambda stand-ins), and the
+request handler they share."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that answers in one call and logs nothing: each stand-in's caller
+    prints what matters (a timeline, a test's own assertions)."""
+
+    def reply(
+        self, status: int, payload: bytes = b"", headers: Mapping[str, str] | None = None
+    ) -> None:
+        """The status, the headers, and the payload with its length."""
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent."""
 
 
 def serve(handler: type[BaseHTTPRequestHandler], bind: tuple[str, int]) -> ThreadingHTTPServer:

@@ -11,10 +11,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
-from localcloud.loopback import serve, stop
+from localcloud.loopback import QuietHandler, serve, stop
 
 FAKE_SIGNATURE = "X-Amz-Signature=5ec12e7ab7f0c0ffeef00d"
 # What must never appear in a log line or a Reason: the presigned parameters and their values.
@@ -65,7 +65,7 @@ class Receiver:
     def __enter__(self) -> Receiver:
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_PUT(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(length)
@@ -90,12 +90,7 @@ class Receiver:
                                 len(raw),
                             )
                         )
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Silent: the timeline is printed by the driver."""
+                self.reply(status)
 
         self.server = serve(Handler, self.bind)
         return self

@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,7 +35,7 @@ import yaml  # type: ignore[import-untyped]
 
 from localcloud.cloudformation import FUNCTION_NAME, REGION, SERVICE_TOKEN
 from localcloud.lambda_service import LambdaService
-from localcloud.loopback import serve, stop
+from localcloud.loopback import QuietHandler, serve, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
@@ -226,7 +226,7 @@ class RuntimeAPI:
     def __enter__(self) -> RuntimeAPI:
         api = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             """The documented endpoints; anything else is refused as Lambda would."""
 
             def do_GET(self) -> None:
@@ -271,17 +271,8 @@ class RuntimeAPI:
                 self, status: int, body: Any, headers: Mapping[str, str] | None = None
             ) -> None:
                 """A JSON answer, with Lambda's headers if given."""
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Silent: the function's own output is what matters."""
+                json_type = {"Content-Type": "application/json"}
+                self.reply(status, json.dumps(body).encode(), {**json_type, **(headers or {})})
 
         self.server = serve(Handler, ("127.0.0.1", 0))
         return self
