@@ -107,6 +107,13 @@ def waiting_terms(call: str) -> Iterator[None]:
         raise RequestFailed(str(error), "Rejected") from None
 
 
+def require_time(deadline: Deadline, needed: float = 0.0) -> None:
+    """Before a call that must not start late: unless more than `needed` s are left, ask for
+    another try, which the waiter refuses past the deadline."""
+    if deadline.remaining() <= needed:
+        raise Retry("enough time left to start the update", incidental=True)
+
+
 @dataclass
 class SolutionUpdater:
     """Applies requests to solutions; the client, clock, sleep and polling are injectable.
@@ -203,17 +210,7 @@ class SolutionUpdater:
     def _describe(self, arn: str) -> SolutionState:
         """DescribeSolution, with its failures turned into the waiter's terms."""
         with waiting_terms("answer DescribeSolution"):
-            state = self.solutions.describe(arn)
-        latest = state.latest_update
-        logger.debug(
-            "Read the solution",
-            extra={
-                "status": state.status,
-                "latest_update_status": latest.status if latest else None,
-                "settings": state.top_level._asdict(),
-            },
-        )
-        return state
+            return self.solutions.describe(arn)
 
     def _ready_state(self, arn: str) -> SolutionState:
         """A read of a solution that can be updated now (Retry while it is busy)."""
@@ -248,13 +245,13 @@ class SolutionUpdater:
         """
         state, known, changed = self._needed(desired, previous)
         if changed and self.confirm_delay:
-            self._check_time(deadline, needed=self.confirm_delay)
+            require_time(deadline, needed=self.confirm_delay)
             self.sleep(self.confirm_delay)
             state, known, changed = self._needed(desired, previous)
         if not changed:
             logger.info("Solution already has the requested settings; no update made")
             return Started(state, known)
-        self._check_time(deadline)
+        require_time(deadline)
         logger.info("Updating solution", extra={"changed": property_names(changed)})
         try:
             with waiting_terms("accept UpdateSolution"):
@@ -264,13 +261,6 @@ class SolutionUpdater:
             raise Retry(message, advice=IN_USE) from None
         baseline = state.latest_update.created if state.latest_update else None
         return Started(state, known, True, baseline)
-
-    @staticmethod
-    def _check_time(deadline: Deadline, needed: float = 0.0) -> None:
-        """Before a call that must not start late: unless more than `needed` s are left, ask for
-        another try, which the waiter refuses past the deadline."""
-        if deadline.remaining() <= needed:
-            raise Retry("enough time left to start the update", incidental=True)
 
     def _check(self, desired: DesiredSettings, baseline: datetime | None) -> SolutionState:
         """One check of the update we started: the state once it is ACTIVE, RequestFailed if it

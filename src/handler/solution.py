@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from budget import CallLimits
+from logs import logger
 from properties import EventParameter, Settings, schedule_expression
 
 if TYPE_CHECKING:
@@ -240,11 +241,21 @@ class PersonalizeSolutions:
         except (ClientError, BotoCoreError) as error:
             raise _classify(error, arn) from None
         try:
-            return read_state(answer["solution"])
+            state = read_state(answer["solution"])
         except KeyError as error:  # a field every documented answer has: not worth an hour's retry
             raise ServiceRejected(
                 f"DescribeSolution answered without {error}, which this function needs"
             ) from None
+        latest = state.latest_update
+        logger.debug(
+            "Read the solution",
+            extra={
+                "status": state.status,
+                "latest_update_status": latest.status if latest else None,
+                "settings": state.top_level._asdict(),
+            },
+        )
+        return state
 
     def update(self, arn: str, sent: Settings) -> None:
         """UpdateSolution sending `sent` alone; each call may start a training run."""
