@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from localcloud.emulator import Timing
+from localcloud.emulator import Reading, Timing
 
 DATASET_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/tests"
 
@@ -42,3 +42,11 @@ def api_schedule(days: int) -> dict[str, Any]:
 def auto_training(days: int) -> dict[str, Any]:
     """Properties that turn automatic training on, every `days` days."""
     return {"PerformAutoTraining": True, "SolutionUpdateConfig": schedule(days)}
+
+
+def asking_again_costs(reading: Reading) -> int:
+    """UpdateSolution calls a request pays to ask again for a value an update's summary may
+    have filled in (automatic training on, every 7 days): one where the reading keeps the
+    solution's own fields as created, since nothing then confirms such a value; none where
+    they follow updates and agree."""
+    return 1 if reading.top_level_keeps_creation_values else 0

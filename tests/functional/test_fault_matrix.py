@@ -25,7 +25,7 @@ from localcloud.emulator import Reading
 from localcloud.harness import client_without_update_solution
 from tests.functional.matrix import Expect, check, observe
 from tests.functional.world import World
-from tests.presets import api_schedule, auto_training, schedule
+from tests.presets import api_schedule, asking_again_costs, auto_training, schedule
 
 FIVE = auto_training(5)
 FIVE_SPELLED = {**FIVE, "PerformAutoTraining": "TRUE"}
@@ -74,13 +74,15 @@ class Scenario:
     """A request type in the state CloudFormation sends it in. `history` acts on the world and
     returns the request; `updates` is how many UpdateSolution calls it makes when nothing goes
     wrong, `updates_on_stale_reads` when reads still show the solution as it was before its
-    latest update."""
+    latest update. `fillable`: it asks for a value an update's summary may have filled in
+    (automatic training on), which asking again costs an update under some readings."""
 
     name: str
     request_type: str
     history: Callable[[World], Request]
     updates: int
     updates_on_stale_reads: int | None = None
+    fillable: bool = False
 
     def cell(self, world: World) -> Cell:
         """Give the solution its history and build the event CloudFormation would send."""
@@ -100,11 +102,22 @@ class Scenario:
         """Whether the request reads Personalize at all (Delete leaves the solution alone)."""
         return self.request_type != "Delete"
 
-    def succeeds(self, stale: bool = False) -> Expect:
-        """What the request does when nothing goes wrong (or reads are stale)."""
+    def updates_for(self, reading: Reading, stale: bool = False) -> int:
+        """The UpdateSolution calls one delivery makes: a delivery that finds the settings in
+        force makes none, unless it asks for a fillable value the reading leaves nothing to
+        confirm."""
         updates = self.updates
         if stale and self.updates_on_stale_reads is not None:
             updates = self.updates_on_stale_reads
+        if not updates and self.fillable:
+            updates = asking_again_costs(reading)
+        return updates
+
+    def succeeds(self, reading: Reading, stale: bool = False, deliveries: int = 1) -> Expect:
+        """What the request does, delivered `deliveries` times, when nothing goes wrong (or
+        reads are stale); each delivery after the first asks again."""
+        again = asking_again_costs(reading) if self.fillable else 0
+        updates = self.updates_for(reading, stale) + (deliveries - 1) * again
         return Expect(updates=updates, personalize=self.reads)
 
     def fails(self, *reason: str, updates: int = 0) -> Expect:
@@ -158,13 +171,20 @@ def delete_after_failed_create(world: World) -> Request:
 
 
 SCENARIOS = [
-    Scenario("create", "Create", create, updates=1),
+    Scenario("create", "Create", create, updates=1, fillable=True),
     Scenario("update", "Update", update, updates=1),
-    Scenario("noop-update", "Update", noop_update, updates=0),
+    Scenario("noop-update", "Update", noop_update, updates=0, fillable=True),
     # Nothing proves the settings after a failed update: the rollback re-applies them, unless
     # the failed update is not visible yet, when the ACTIVE one before it proves them.
-    Scenario("rollback-update", "Update", rollback_update, updates=1, updates_on_stale_reads=0),
-    Scenario("replacement", "Update", replacement, updates=1),
+    Scenario(
+        "rollback-update",
+        "Update",
+        rollback_update,
+        updates=1,
+        updates_on_stale_reads=0,
+        fillable=True,
+    ),
+    Scenario("replacement", "Update", replacement, updates=1, fillable=True),
     Scenario("delete", "Delete", delete, updates=0),
     Scenario("delete-after-failed-create", "Delete", delete_after_failed_create, updates=0),
 ]
@@ -185,16 +205,16 @@ class Fault:
 
 def unharmed(scenario: Scenario, reading: Reading) -> Expect:
     """The fault is retried or irrelevant: the request does what it does without it."""
-    return scenario.succeeds()
+    return scenario.succeeds(reading)
 
 
 def fails_if_updating(*reason: str, updates: int = 0) -> Expectation:
     """FAILED with this Reason for requests that must update; the others succeed."""
 
     def expect(scenario: Scenario, reading: Reading) -> Expect:
-        if scenario.updates:
+        if scenario.updates_for(reading):
             return scenario.fails(*reason, updates=updates)
-        return scenario.succeeds()
+        return scenario.succeeds(reading)
 
     return expect
 
@@ -203,7 +223,7 @@ def fails_if_reading(*reason: str) -> Expectation:
     """FAILED with this Reason for requests that read the solution; Delete succeeds."""
 
     def expect(scenario: Scenario, reading: Reading) -> Expect:
-        return scenario.fails(*reason) if scenario.reads else scenario.succeeds()
+        return scenario.fails(*reason) if scenario.reads else scenario.succeeds(reading)
 
     return expect
 
@@ -212,20 +232,27 @@ def refused_while_training(scenario: Scenario, reading: Reading) -> Expect:
     """A training run that outlasts the wait keeps UpdateSolution refused, where the reading
     refuses it while a version trains; where it accepts it, the update goes through."""
     if reading.update_accepted_while_training:
-        return scenario.succeeds()
+        return scenario.succeeds(reading)
     return fails_if_updating(*IN_USE)(scenario, reading)
+
+
+def delivered_twice(scenario: Scenario, reading: Reading) -> Expect:
+    """Lambda delivers the request twice: the second finds the first's settings in force."""
+    return scenario.succeeds(reading, deliveries=2)
 
 
 def behind_stale_reads(scenario: Scenario, reading: Reading) -> Expect:
     """Reads that still show the solution as it was before its latest update."""
-    return scenario.succeeds(stale=True)
+    return scenario.succeeds(reading, stale=True)
 
 
 def unanswerable(attempts: int | None = None) -> Expectation:
     """The work is done, but the bucket takes no answer: none accepted, nothing hangs."""
 
     def expect(scenario: Scenario, reading: Reading) -> Expect:
-        return replace(scenario.succeeds(), status=None, responses=0, bucket_attempts=attempts)
+        return replace(
+            scenario.succeeds(reading), status=None, responses=0, bucket_attempts=attempts
+        )
 
     return expect
 
@@ -238,7 +265,7 @@ def refused_url(scenario: Scenario, reading: Reading) -> Expect:
 def cold_start_failure(scenario: Scenario, reading: Reading) -> Expect:
     """A client that cannot call UpdateSolution fails Create and Update; Delete needs none."""
     if scenario.request_type == "Delete":
-        return scenario.succeeds()
+        return scenario.succeeds(reading)
     return scenario.fails("The function could not start", "UpdateSolution")
 
 
@@ -410,8 +437,8 @@ FAULTS = [
             updates=1,
         ),
     ),
-    Fault("duplicate-sequential", duplicate(concurrent=False), unharmed),
-    Fault("duplicate-concurrent", duplicate(concurrent=True), unharmed),
+    Fault("duplicate-sequential", duplicate(concurrent=False), delivered_twice),
+    Fault("duplicate-concurrent", duplicate(concurrent=True), delivered_twice),
     Fault("cold-start-failure", cold_start, cold_start_failure),
 ]
 
