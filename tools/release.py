@@ -2,10 +2,11 @@
 
 It refuses, before anything is built or uploaded, when the template's
 `AWS::ServerlessRepo::Application` metadata breaks a rule the repository enforces, when its
-SemanticVersion is not the CHANGELOG's latest release, or when the git tag `v<version>` already
-exists (that version was published before, and a published version cannot be replaced). Then it
-runs `sam build`, the artifact check, `sam package` and `sam publish` (these need AWS credentials)
-and tags `v<version>`. `--dry-run` runs the checks and prints the commands instead.
+SemanticVersion is not the CHANGELOG's latest release, when the git tag `v<version>` already
+exists (that version was published before, and a published version cannot be replaced), or when
+the checkout has uncommitted changes (the tag would name a commit other than what was built).
+Then it runs `sam build`, the artifact check, `sam package` and `sam publish` (these need AWS
+credentials) and tags `v<version>`. `--dry-run` runs the checks and prints the commands instead.
 
     python tools/release.py [--dry-run]
 """
@@ -191,6 +192,19 @@ def tag_exists(root: Path, tag: str) -> bool:
     return found.returncode == 0
 
 
+def uncommitted_changes(root: Path) -> list[str]:
+    """Changed or untracked files git does not ignore (`sam build` would package them unseen)."""
+    status = subprocess.run(  # noqa: S603 - git with fixed arguments
+        ["git", "-C", str(root), "status", "--porcelain"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if status.returncode:
+        raise ReleaseError(f"git cannot read the status of {root}: {status.stderr.strip()}")
+    return [line[3:] for line in status.stdout.splitlines()]
+
+
 def checked_version(root: Path) -> str:
     """Run every check and return the version to publish, or raise ReleaseError saying why not."""
     version = latest_release((root / "CHANGELOG.md").read_text(encoding="utf-8"))
@@ -205,6 +219,12 @@ def checked_version(root: Path) -> str:
         )
     if tag_exists(root, f"v{version}"):
         raise ReleaseError(f"v{version} is already tagged: it was released; cut a new version")
+    changed = uncommitted_changes(root)
+    if changed:
+        raise ReleaseError(
+            "the checkout has uncommitted changes, so the tag would not name what was published: "
+            "commit or stash " + ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else "")
+        )
     return version
 
 

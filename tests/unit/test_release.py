@@ -151,6 +151,7 @@ def test_the_version_comes_from_the_changelogs_latest_release(checkout, capsys):
         )
     )
     set_template_version(checkout, "7.1.0")
+    git(checkout, "commit", "--quiet", "--all", "--message", "7.1.0")
     assert release.main(["--dry-run", "--root", str(checkout)]) == 0
     assert "--semantic-version 7.1.0" in capsys.readouterr().out
 
@@ -161,6 +162,18 @@ def test_metadata_the_repository_would_reject_is_refused(checkout, capsys):
     template.write_text(template.read_text().replace(f"Author: {author}", "Author: Some Author"))
     assert release.main(["--dry-run", "--root", str(checkout)]) == 1
     assert "Author 'Some Author' does not match" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("change", ["edited", "untracked"])
+def test_uncommitted_changes_are_refused_before_any_step(checkout, capsys, change):
+    touched = checkout / ("README.md" if change == "edited" else "tools/stray.py")
+    touched.write_text("not committed\n")
+    assert release.main(["--root", str(checkout)]) == 1
+    refusal = capsys.readouterr()
+    assert "uncommitted changes" in refusal.err
+    assert touched.name in refusal.err
+    assert calls(checkout) == []
+    assert tags(checkout) == []
 
 
 def test_a_folder_outside_git_is_refused(checkout, capsys):
