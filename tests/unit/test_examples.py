@@ -250,6 +250,22 @@ def test_nested_application_is_located_by_parameters():
         assert resource["Properties"]["ServiceToken"] == {"Fn::GetAtt": [name, TOKEN_OUTPUT]}
 
 
+# Where the examples name a release: a deploy's SemanticVersion=, a processed template's key.
+NAMED_RELEASE = re.compile(r"SemanticVersion=(\S+)|personalize-solution-update/(\d+\.\d+\.\d+)/")
+
+
+def test_examples_name_the_current_release():
+    """Every release the examples name, and the nested example's default, is the application's
+    own SemanticVersion: an older one would deploy the bugs the current release fixed."""
+    current = load(APPLICATION)["Metadata"]["AWS::ServerlessRepo::Application"]["SemanticVersion"]
+    nested = load(ROOT / "examples" / "nested-application.yaml")
+    named = [nested["Parameters"]["SemanticVersion"]["Default"]]
+    for path in [*EXAMPLES, ROOT / "examples" / "README.md"]:
+        named += [a or b for a, b in NAMED_RELEASE.findall(path.read_text())]
+    assert len(named) > 5
+    assert set(named) == {current}
+
+
 def nested_uses(template: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every ("parameter"|"output", name) the template uses of its nested application."""
     nested = {
