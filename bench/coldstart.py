@@ -107,15 +107,16 @@ def measure_cold_start(runs: int = RUNS) -> ColdStart:
         "app": (APP, env, shipped.TASK_ROOT),
         "bare": (BARE, env, shipped.TASK_ROOT),
     }
-    samples: dict[str, Samples] = {kind: Samples([], []) for kind in ("app", "bare", "compiled")}
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as copy:
         for source in shipped.TASK_ROOT.glob("*.py"):
             shutil.copy2(source, copy)
         uncached = {**env, "PYTHONPATH": copy, "PYTHONDONTWRITEBYTECODE": "1"}
         kinds["compiled"] = (APP, uncached, Path(copy))
+        samples = {kind: Samples([], []) for kind in kinds}
         order = list(kinds)
         for index in range(runs):
-            for kind in order[index % 3 :] + order[: index % 3]:
+            first = index % len(order)
+            for kind in order[first:] + order[:first]:
                 probe, environment, root = kinds[kind]
                 started, finished, ready = run(TIMED.format(probe=probe), environment, root)
                 samples[kind].ready.append(float(ready) - started)

@@ -8,27 +8,17 @@ from pathlib import Path
 
 from bench.cloud import BenchError
 from bench.network import FAKE_AWS, LOOPBACK
+from localcloud.runtime_api import FunctionConfig, lambda_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 TASK_ROOT = ROOT / "src" / "handler"  # Lambda's LAMBDA_TASK_ROOT and working directory
 REQUIREMENTS = TASK_ROOT / "requirements.txt"
 VENV = ROOT / ".bench" / "venv"
 STAMP = VENV / ".installed"  # touched by `make bench-venv` once the install finished
-FUNCTION_TIMEOUT = 900  # seconds (template.yaml)
-# template.yaml's Environment with its default parameters, and what Lambda sets itself.
-FUNCTION_ENVIRONMENT = {
-    "POWERTOOLS_SERVICE_NAME": "personalize-solution-update",
-    "POWERTOOLS_LOG_LEVEL": "INFO",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "RESPONSE_URL_ALLOWED_HOSTS": "",
-    "AWS_LAMBDA_FUNCTION_NAME": "psu-bench",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
-    "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
-    "LAMBDA_TASK_ROOT": str(TASK_ROOT),
-    "TZ": ":UTC",
-    "LANG": "en_US.UTF-8",
-}
+# The function as template.yaml configures it (timeout, environment, log controls), read from the
+# template as the local runtime reads it, so the bench runs in the environment that ships.
+FUNCTION = FunctionConfig.from_template()
+FUNCTION_TIMEOUT = int(FUNCTION.timeout)
 
 
 def python() -> Path:
@@ -40,11 +30,13 @@ def python() -> Path:
 
 
 def environment(endpoint_port: int, **extra: str) -> dict[str, str]:
-    """The function's environment, nothing inherited: fake credentials, a region, and
-    AWS_ENDPOINT_URL on a loopback port, so any call without its own endpoint stays here."""
+    """The function's environment as Lambda sets it, nothing else inherited: fake credentials, a
+    region, and AWS_ENDPOINT_URL (and the Runtime API nothing here uses) on a loopback port, so any
+    call without its own endpoint stays here."""
+    dead_end = f"{LOOPBACK}:{endpoint_port}"
     return {
+        **lambda_environment(FUNCTION, dead_end, TASK_ROOT, FUNCTION.timeout),
         **FAKE_AWS,
-        **FUNCTION_ENVIRONMENT,
         "AWS_ENDPOINT_URL": f"http://{LOOPBACK}:{endpoint_port}",
         "PYTHONPATH": str(TASK_ROOT),
         **extra,
