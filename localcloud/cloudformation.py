@@ -9,10 +9,11 @@ Delete of the old id. Every property leaf is sent as a string, as CloudFormation
 from __future__ import annotations
 
 import copy
+import itertools
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -220,13 +221,13 @@ class CloudFormation:
         """One delivery (a copy of the event, as each delivery is decoded afresh), then every
         invocation queued for the request, as Lambda would run them."""
         chain = chain or Chain()
-        queue = self.lambda_service if play_hand_offs else None
-        payload: Any = copy.deepcopy(event)
-        while payload is not None:
+        hand_offs: Iterable[Any] = ()
+        if play_hand_offs and request_id and self.lambda_service:
+            hand_offs = self.lambda_service.hand_offs(request_id)
+        for payload in itertools.chain([copy.deepcopy(event)], hand_offs):
             chain.context = LambdaContext(timeout)
             chain.invocations += 1
             handler(payload, chain.context)
-            payload = queue.take(request_id) if queue and request_id else None
         return chain
 
     def _exchange(

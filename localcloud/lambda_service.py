@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from typing import Any
 
 from localcloud.loopback import QuietHandler, serve, stop
+
+# Where a player of hand-offs stops, whatever the handler does: its own chain stops after 8.
+MAX_HAND_OFFS = 9
 
 
 @dataclass
@@ -35,7 +39,7 @@ class LambdaService:
 
         class Handler(QuietHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                body = self.body()
                 with service.lock:
                     status = 403 if service.refuse_next else 202
                     service.refuse_next = False
@@ -61,6 +65,22 @@ class LambdaService:
     def url(self) -> str:
         assert self.server is not None
         return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def reset(self) -> None:
+        """Forget every queued invocation, the count and any fault set for the next one."""
+        with self.lock:
+            self.queued.clear()
+            self.invoked = 0
+            self.refuse_next, self.late_next = False, 0.0
+
+    def hand_offs(self, request_id: str) -> Iterator[dict[str, Any]]:
+        """The invocations queued for this request, each taken when the one before it has run
+        (and may have queued the next), oldest first, at most MAX_HAND_OFFS."""
+        for _ in range(MAX_HAND_OFFS):
+            payload = self.take(request_id)
+            if payload is None:
+                return
+            yield payload
 
     def take(self, request_id: str) -> dict[str, Any] | None:
         """The oldest queued invocation for this request, removed from the queue."""

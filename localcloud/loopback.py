@@ -24,6 +24,10 @@ class QuietHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def body(self) -> bytes:
+        """The request's body, as long as its Content-Length says (empty without one)."""
+        return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+
     def log_message(self, format: str, *args: Any) -> None:
         """Silent."""
 

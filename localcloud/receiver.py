@@ -67,8 +67,7 @@ class Receiver:
 
         class Handler(QuietHandler):
             def do_PUT(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                raw = self.rfile.read(length)
+                raw = self.body()
                 with receiver.lock:
                     receiver.attempts += 1
                     answer = receiver.script.pop(0) if receiver.script else "200"

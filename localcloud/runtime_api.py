@@ -46,7 +46,6 @@ PREFIX = "/2018-06-01/runtime"
 LAMBDA_LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 INIT_LIMIT = 10.0  # seconds Lambda gives a new runtime to ask for its first event
 KILL_GRACE = 1.0  # seconds past the deadline before the process is killed, as Lambda would
-MAX_INVOCATIONS = 10  # a request and its self-invocations; the handler's chain stops at 9
 NO_VALUE = object()  # AWS::NoValue: the property is left out
 
 
@@ -250,7 +249,7 @@ class RuntimeAPI:
 
             def do_POST(self) -> None:
                 """An invocation's response or error (once each), or the init error."""
-                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                raw = self.body()
                 body = json.loads(raw) if raw else None
                 if self.path == f"{PREFIX}/init/error":
                     api.init_errors.append(body)
@@ -474,11 +473,7 @@ class LocalFunction:
 
     def play(self, event: dict[str, Any], invoked: LambdaService) -> list[Invocation]:
         """Invoke with the event, then with each asynchronous invocation of itself that it asked
-        Lambda for (the hand-off of a long wait), as Lambda would, until none is queued."""
-        invocations = [self.invoke(event)]
-        while len(invocations) < MAX_INVOCATIONS:
-            queued = invoked.take(str(event.get("RequestId")))
-            if queued is None:
-                break
-            invocations.append(self.invoke(queued))
-        return invocations
+        Lambda for (the hand-off of a long wait), as Lambda would, until none is queued (or
+        LambdaService's cap)."""
+        first = self.invoke(event)
+        return [first, *map(self.invoke, invoked.hand_offs(str(event.get("RequestId"))))]

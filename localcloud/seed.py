@@ -100,11 +100,16 @@ def create_active(endpoint_url: str, arn: str, settings: Mapping[str, Any]) -> N
     )["solutionArn"]
     if created != arn:
         raise ValueError(f"the emulator created {created}, not {arn}: use account 123456789012")
+    wait_active(client, arn)
+
+
+def wait_active(client: Any, arn: str, pause: float = 0.05) -> None:
+    """Wait until the emulator shows the solution ACTIVE, at most READY_WITHIN seconds."""
     give_up = time.monotonic() + READY_WITHIN
     while client.describe_solution(solutionArn=arn)["solution"]["status"] != "ACTIVE":
         if time.monotonic() > give_up:
             raise TimeoutError(f"{arn} did not become ACTIVE within {READY_WITHIN:.0f} s")
-        time.sleep(0.05)
+        time.sleep(pause)
 
 
 def read_events(paths: Iterable[str | Path]) -> list[dict[str, Any]]:

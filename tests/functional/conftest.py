@@ -4,7 +4,6 @@ Lambda stand-in on loopback, in real time or on a simulated clock (`world`)."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -15,6 +14,7 @@ from localcloud.cloudformation import CloudFormation, StackResource
 from localcloud.emulator import READINGS, EmulatorServer, controls
 from localcloud.lambda_service import LambdaService
 from localcloud.receiver import Receiver
+from localcloud.seed import wait_active
 from localcloud.simclock import SimulatedClock
 from tests.functional import matrix
 from tests.functional.world import World
@@ -60,8 +60,7 @@ def emulator(
     timings, and boto3 pointed at it by its standard variable."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_PERSONALIZE", emulator_url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", lambda_service.url)
-    lambda_service.queued.clear()
-    lambda_service.refuse_next, lambda_service.late_next = False, 0.0
+    lambda_service.reset()
     monkeypatch.setenv("RESPONSE_URL_ALLOWED_HOSTS", "127.0.0.1")
     controls.reset()
     controls.reading = READINGS[request.config.getoption("--emulator-reading")]
@@ -83,8 +82,7 @@ def make_solution(personalize, emulator):
         arn = personalize.create_solution(name=name, datasetGroupArn=DATASET_GROUP, **settings)[
             "solutionArn"
         ]
-        while personalize.describe_solution(solutionArn=arn)["solution"]["status"] != "ACTIVE":
-            time.sleep(0.02)
+        wait_active(personalize, arn, pause=0.02)
         return arn
 
     return make
