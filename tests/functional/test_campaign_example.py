@@ -9,13 +9,13 @@ failed schedule change leaves no campaign, and redeploying the same properties t
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from cfnlint.template import Template
 
 from localcloud.cloudformation import CloudFormation, StackResource
 from tests.presets import asking_again_costs
@@ -23,41 +23,18 @@ from tests.unit.test_examples import (
     CAMPAIGN_EXAMPLE,
     campaign_composition,
     delivered,
-    depends_on,
     load,
 )
 
 LATEST = "/$LATEST"
-SUB_VARIABLE = re.compile(r"\$\{([^}!.]+)")
 
 
-def referenced(value: Any) -> set[str]:
-    """Every name a value refers to with Ref, Fn::GetAtt or ${...} in Fn::Sub."""
-    if isinstance(value, list):
-        return set().union(*(referenced(item) for item in value))
-    if not isinstance(value, dict):
-        return set()
-    names: set[str] = set()
-    for function, argument in value.items():
-        if function == "Ref":
-            names.add(argument)
-        elif function == "Fn::GetAtt":
-            names.add(argument.split(".")[0] if isinstance(argument, str) else argument[0])
-        elif function == "Fn::Sub":
-            text = argument if isinstance(argument, str) else argument[0]
-            names.update(SUB_VARIABLE.findall(text))
-            names |= referenced(argument[1:] if isinstance(argument, list) else [])
-        else:
-            names |= referenced(argument)
-    return names
-
-
-def dependencies(template: Mapping[str, Any], logical_id: str) -> set[str]:
-    """The resources CloudFormation waits for before starting this one: its DependsOn, and every
-    resource its properties reference."""
-    resource = template["Resources"][logical_id]
-    mentioned = referenced(resource.get("Properties", {})) & set(template["Resources"])
-    return depends_on(resource) | mentioned
+def dependencies(template: Mapping[str, Any]) -> dict[str, set[str]]:
+    """For each resource, the resources CloudFormation waits for before starting it, from
+    cfn-lint's graph of the template (DependsOn, and Ref, Fn::GetAtt and Fn::Sub references)."""
+    graph = Template("template", dict(template), ["us-east-1"]).graph.graph
+    resources = set(template["Resources"])
+    return {name: set(graph.successors(name)) & resources for name in resources}
 
 
 @dataclass
@@ -78,11 +55,10 @@ class Deployment:
 
     def create(self) -> bool:
         """Play the stack's creation; whether every resource succeeded."""
-        pending = set(self.template["Resources"])
+        needs = dependencies(self.template)
+        pending = set(needs)
         while pending:
-            ready = sorted(
-                name for name in pending if dependencies(self.template, name) <= set(self.succeeded)
-            )
+            ready = sorted(name for name in pending if needs[name] <= set(self.succeeded))
             assert ready, f"a dependency cycle or a failed dependency holds {sorted(pending)}"
             round_start = time.monotonic()
             outcomes = []

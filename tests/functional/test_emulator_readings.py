@@ -18,9 +18,9 @@ from botocore.exceptions import ClientError
 
 from localcloud.emulator import READINGS, Reading
 from tests.functional.documented import undocumented
-from tests.presets import DATASET_GROUP
+from tests.presets import DATASET_GROUP, api_schedule
 
-THREE_DAYS = {"autoTrainingConfig": {"schedulingExpression": "rate(3 days)"}}
+THREE_DAYS = api_schedule(3)
 
 
 @pytest.fixture

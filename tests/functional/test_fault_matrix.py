@@ -46,7 +46,6 @@ class Cell:
     cloudformation: CloudFormation
     target: str
     event: dict[str, Any]
-    timeout: float = 30.0
     deliveries: int = 1
     concurrent: bool = False
 
@@ -55,8 +54,8 @@ class Cell:
         environments, each with its own handler)."""
         if self.concurrent:
             handlers = [self.cloudformation.handler, self.world.handler()]
-            return self.cloudformation.deliver_at_once(self.event, handlers, self.timeout)
-        return self.cloudformation.deliver(self.event, self.timeout, times=self.deliveries)
+            return self.cloudformation.deliver_at_once(self.event, handlers)
+        return self.cloudformation.deliver(self.event, times=self.deliveries)
 
 
 @dataclass(frozen=True)
@@ -294,7 +293,7 @@ def training(seconds: float, timeout: float = 30.0) -> Callable[[Cell], None]:
 
     def arrange(cell: Cell) -> None:
         cell.world.emulator.train(cell.target, seconds)
-        cell.timeout = timeout
+        cell.cloudformation.function_timeout = timeout
         bound_by_service_timeout(cell)
 
     return arrange
@@ -353,7 +352,8 @@ def response_url(host: str | None = None, port: int | None = None) -> Callable[[
 def little_time(cell: Cell) -> None:
     """An update far longer than ServiceTimeout, in short invocations."""
     cell.world.emulator.timing.update_in_progress = 300.0
-    cell.timeout = 20.0  # 10 s of waiting per invocation, after the reserve and a call's budget
+    # 10 s of waiting per invocation, after the reserve and a call's budget
+    cell.cloudformation.function_timeout = 20.0
     bound_by_service_timeout(cell)
 
 

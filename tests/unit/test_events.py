@@ -16,6 +16,7 @@ from cfnlint.decode import decode
 
 import properties
 from localcloud import seed
+from tests.presets import api_schedule
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = sorted(path for path in (ROOT / "events").glob("*.json") if path.name != "env.json")
@@ -77,10 +78,7 @@ DEFAULTS: dict = {}  # a new solution: the service's defaults (training on, ever
 
 def every_days(days):
     """CreateSolution's settings for automatic training every `days` days."""
-    return {
-        "performAutoTraining": True,
-        "solutionConfig": {"autoTrainingConfig": {"schedulingExpression": f"rate({days} days)"}},
-    }
+    return {"performAutoTraining": True, "solutionConfig": api_schedule(days)}
 
 
 @pytest.mark.parametrize(

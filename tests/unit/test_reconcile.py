@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from properties import EventParameter, Settings
+from properties import EventParameter, Settings, schedule_expression
 from reconcile import (
     Phase,
     attributes,
@@ -48,8 +48,9 @@ def update(status="ACTIVE", created=T0, reason=None, days=None, **shown):
         **shown,
     }
     if days is not None:
-        schedule = f"rate({days} days)" if days != 1 else "rate(1 day)"
-        summary["solutionUpdateConfig"] = {"autoTrainingConfig": {"schedulingExpression": schedule}}
+        summary["solutionUpdateConfig"] = {
+            "autoTrainingConfig": {"schedulingExpression": schedule_expression(days)}
+        }
     if reason:
         summary["failureReason"] = reason
     return summary
