@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from budget import DEFAULT_SERVICE_TIMEOUT
@@ -145,6 +145,22 @@ class _Parser:
                 self.fail(where, "is not a known property", f"one of {', '.join(known)}")
         return value
 
+    def update_config[T](
+        self,
+        config: Mapping[str, object],
+        section: str,
+        key: str,
+        read: Callable[[str, object], T | None],
+    ) -> T | None:
+        """SolutionUpdateConfig.<section>.<key> as `read` reads it; None where either is left
+        out (each section holds that one key)."""
+        value = config.get(section)
+        if value is None:
+            return None
+        name = f"SolutionUpdateConfig.{section}"
+        found = self.mapping(name, value, (key,))
+        return read(f"{name}.{key}", found[key]) if key in found else None
+
     def boolean(self, name: str, value: object) -> bool | None:
         """A boolean, or the strings "true"/"false" in any case (CloudFormation sends strings)."""
         if isinstance(value, bool):
@@ -259,27 +275,16 @@ def parse_properties(properties: object) -> ResourceRequest:
         parser.solution_arn(arn)
     auto = props.get("PerformAutoTraining")
     incremental = props.get("PerformIncrementalUpdate")
-    schedule_days = None
-    events = None
+    schedule_days = events = None
     config = props.get("SolutionUpdateConfig")
     if config is not None:
         config = parser.mapping("SolutionUpdateConfig", config, UPDATE_CONFIG)
-        auto_config = config.get("AutoTrainingConfig")
-        if auto_config is not None:
-            name = "SolutionUpdateConfig.AutoTrainingConfig"
-            auto_config = parser.mapping(name, auto_config, ("SchedulingExpression",))
-            if "SchedulingExpression" in auto_config:
-                schedule_days = parser.schedule(
-                    f"{name}.SchedulingExpression", auto_config["SchedulingExpression"]
-                )
-        events_config = config.get("EventsConfig")
-        if events_config is not None:
-            name = "SolutionUpdateConfig.EventsConfig"
-            events_config = parser.mapping(name, events_config, ("EventParametersList",))
-            if "EventParametersList" in events_config:
-                events = parser.event_parameters(
-                    f"{name}.EventParametersList", events_config["EventParametersList"]
-                )
+        schedule_days = parser.update_config(
+            config, "AutoTrainingConfig", "SchedulingExpression", parser.schedule
+        )
+        events = parser.update_config(
+            config, "EventsConfig", "EventParametersList", parser.event_parameters
+        )
     timeout = props.get("ServiceTimeout")
     request = ResourceRequest(
         settings=DesiredSettings(
