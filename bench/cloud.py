@@ -90,7 +90,11 @@ def local_cloud(clock: Callable[[], float], sleep: Callable[[float], None]) -> I
     controls.reset()
     controls.clock = clock
     try:
-        with EmulatorServer() as emulator, Receiver() as receiver, LambdaService() as lam:
+        with (
+            EmulatorServer() as emulator,
+            Receiver(clock=clock) as receiver,
+            LambdaService() as lam,
+        ):
             endpoints = {
                 "AWS_ENDPOINT_URL_PERSONALIZE": emulator.url,
                 "AWS_ENDPOINT_URL_LAMBDA": lam.url,

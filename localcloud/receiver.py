@@ -10,7 +10,9 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from typing import Any
 
@@ -27,10 +29,12 @@ SECRET_MARKERS = (
     "AKIAFAKEPRESIGNED",
     "FAKETOKENFQoGZXIvYXdzEXAMPLE",
 )
+# Follows X-Amz-Date, which url_for sets to the receiver's clock: the handler refuses an
+# expired URL and counts CloudFormation's deadline from its signing time, as from a real one's.
 PRESIGNED_QUERY = (
     "X-Amz-Algorithm=AWS4-HMAC-SHA256"
     "&X-Amz-Credential=AKIAFAKEPRESIGNED%2F20261122%2Fus-east-1%2Fs3%2Faws4_request"
-    "&X-Amz-Date=20261122T000000Z&X-Amz-Expires=7200&X-Amz-SignedHeaders=host"
+    "&X-Amz-Expires=7200&X-Amz-SignedHeaders=host"
     "&X-Amz-Security-Token=FAKETOKENFQoGZXIvYXdzEXAMPLE"
     f"&{FAKE_SIGNATURE}"
 )
@@ -61,6 +65,7 @@ class Receiver:
     server: ThreadingHTTPServer | None = None
     bind: tuple[str, int] = ("127.0.0.1", 0)
     stopping: threading.Event = field(default_factory=threading.Event)  # cuts hangs short
+    clock: Callable[[], float] = time.time  # signs the URLs: the handler's clock, if simulated
 
     def __enter__(self) -> Receiver:
         receiver = self
@@ -106,7 +111,8 @@ class Receiver:
     def url_for(self, request_id: str | None = None) -> str:
         """A fresh presigned-looking ResponseURL on this receiver."""
         key = request_id or str(uuid.uuid4())
-        url = f"http://127.0.0.1:{self.port}/response/{key}?{PRESIGNED_QUERY}"
+        signed = datetime.fromtimestamp(self.clock(), UTC).strftime("%Y%m%dT%H%M%SZ")
+        url = f"http://127.0.0.1:{self.port}/response/{key}?X-Amz-Date={signed}&{PRESIGNED_QUERY}"
         self.issued.append(url)
         return url
 

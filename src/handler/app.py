@@ -64,6 +64,7 @@ def build(
         hand_off=None if os.environ.get("AWS_SAM_LOCAL") else SelfInvoker(),
         clock=clock,
         call=call,
+        region=os.environ.get("AWS_REGION") or None,  # Lambda sets it: the function's own region
     )
     # Lambda's context keys (request id, cold start) on every line; never the event, which
     # carries the presigned ResponseURL (log_event=False overrides POWERTOOLS_LOGGER_LOG_EVENT).

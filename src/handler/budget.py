@@ -29,6 +29,12 @@ WATCHDOG_LEAD = 3.0
 
 # CloudFormation's ServiceTimeout clock starts before the first invocation does.
 CLOUDFORMATION_MARGIN = 5.0
+# Clocks of different hosts (Lambda's, the one that signed the ResponseURL, an earlier
+# invocation's) may differ a little; beyond this, a time "in the future" is not believed.
+CLOCK_SKEW = 60.0
+# A wait marker's start can be at most this old: ServiceTimeout's longest (3600 s) plus Lambda's
+# longest queue time for an asynchronous event (6 h). Older is a forgery.
+MAX_MARKER_AGE = 3600.0 + 6 * 3600.0
 DEFAULT_SERVICE_TIMEOUT = 3600
 # A chain covers ServiceTimeout (at most 3600 s) in 900 s invocations: about 5. More means a
 # marker that lies (about its start, say), so the chain stops there and answers.
@@ -93,6 +99,21 @@ class Plan(NamedTuple):
     watchdog_after: float
 
 
+def start_lead(call: CallLimits = PERSONALIZE_CALL) -> float:
+    """Seconds from the first read of a start to the moment its UpdateSolution call may begin:
+    the read, the confirm delay and the confirming read (lifecycle's "update needed" proof)."""
+    return 2 * call.worst_case() + CONFIRM_DELAY
+
+
+def signing_anchor(signed: float | None, now: float) -> float | None:
+    """When CloudFormation sent the request, from its ResponseURL's signing time, if that is
+    sane: not later than `now` plus CLOCK_SKEW (a URL's expiry, checked before, bounds how old
+    it is). None when absent or not sane: the request then counts from `now`."""
+    if signed is None or signed > now + CLOCK_SKEW:
+        return None
+    return signed
+
+
 def plan(
     *,
     now: float,
@@ -102,39 +123,56 @@ def plan(
     hops: int = 0,
     call: CallLimits = PERSONALIZE_CALL,
     hand_off: CallLimits | None = HAND_OFF_CALL,
+    signed: float | None = None,
+    updated: bool = False,
 ) -> Plan:
     """The timetable for an invocation with `remaining` seconds left, of a request whose first
     invocation began at `first` (None: this is the first). `hand_off` None means the wait cannot
-    be carried on (no Lambda service to invoke, as under sam local).
+    be carried on (no Lambda service to invoke, as under sam local). `signed`: when the
+    ResponseURL was signed, CloudFormation's own start (it bounds Lambda's queue delay and a
+    duplicate's fresh start). `updated`: UpdateSolution was called by an earlier invocation, so
+    this one only checks; otherwise it must have time to read, confirm and update.
 
-    A start time from the future is not believed: it would extend CloudFormation's deadline."""
+    A start time from the future is not believed: it would extend CloudFormation's deadline.
+    Neither invocation nor hand-off is planned that cannot make progress: the first call of its
+    phase (the UpdateSolution of a start, the check of a settle) must fit before both ends."""
     fresh = first is None
-    began = now if first is None else min(first, now)
+    anchor = signing_anchor(signed, now)
+    began = min(now, now if first is None else first, now if anchor is None else anchor)
     call_worst = call.worst_case()
     reserve = ANSWER_RESERVE + (hand_off.worst_case() if hand_off else 0.0)
+    lead = 0.0 if updated else start_lead(call)
     # The last call may start at either deadline and run its worst case: both keep room for it.
     cloudformation_end = began + service_timeout - CLOUDFORMATION_MARGIN - call_worst
     invocation_end = now + remaining - reserve - call_worst
+    needs = "one Personalize call" if updated else "reading, confirming and updating the solution"
+    takes = lead + call_worst
     refusal = None
-    if fresh and cloudformation_end <= now:
+    if fresh and cloudformation_end <= now + lead:
+        gone = now - began
+        late = f", {gone:.0f} s of it gone before the function started" if gone >= 1 else ""
+        # Enough had the request not waited in Lambda's queue: then retrying is what helps.
+        enough = service_timeout - CLOUDFORMATION_MARGIN - call_worst > lead
+        advice = "retry the stack operation" if enough else "raise ServiceTimeout"
         refusal = (
-            f"ServiceTimeout {service_timeout} s leaves no time for one Personalize call "
-            f"({call_worst:.0f} s) and the answer; raise ServiceTimeout"
+            f"ServiceTimeout {service_timeout} s leaves no time for {needs} ({takes:.0f} s) "
+            f"and the answer ({CLOUDFORMATION_MARGIN:.0f} s){late}; {advice}"
         )
-    elif invocation_end <= now < cloudformation_end:
+    elif invocation_end <= now + lead < cloudformation_end:
         refusal = (
-            f"The invocation had {max(0.0, remaining - reserve):.0f} s left, less than one "
-            f"Personalize call may take ({call_worst:.0f} s); raise the function's timeout"
+            f"The invocation had {max(0.0, remaining - reserve):.0f} s left, less than "
+            f"{needs} may take ({takes:.0f} s); raise the function's timeout"
         )
     return Plan(
         now=now,
         first=began,
         wait_until=min(cloudformation_end, invocation_end),
-        # Only when the hand-off ends before the last call CloudFormation's deadline allows: past
-        # it the next invocation could only answer, and answering now is sooner.
+        # Only when the next invocation can still start its phase's first call before the last
+        # call CloudFormation's deadline allows: past it, it could only answer, and answering
+        # now is sooner.
         hand_off=hand_off is not None
         and refusal is None
-        and max(now, invocation_end) + hand_off.worst_case() < cloudformation_end
+        and max(now, invocation_end) + hand_off.worst_case() + lead < cloudformation_end
         and hops < MAX_HOPS,
         refusal=refusal,
         watchdog_after=max(0.0, remaining - WATCHDOG_LEAD),

@@ -20,13 +20,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
 
-from budget import HAND_OFF_CALL
+from budget import CLOCK_SKEW, HAND_OFF_CALL, MAX_MARKER_AGE
 
 CARRY_KEY = "PersonalizeSolutionUpdateWait"  # where a continued invocation finds its state
 MARKER_FIELDS = frozenset({"first", "updated", "baseline", "hops"})
-# Invocations of one chain may run on hosts whose clocks differ a little; beyond this, a start
-# "in the future" is a lie (and budget.plan clamps what is within it to the present).
-CLOCK_SKEW = 60.0
 
 
 class ForgedMarker(ValueError):
@@ -68,7 +65,9 @@ def read_marker(event: Mapping[str, Any], now: float) -> Carried | None:
 
     Anyone allowed to invoke the function can put a marker in an event, so every field is
     checked: a negative hop count would make an endless chain, a start in the future would
-    extend CloudFormation's deadline. Raises ForgedMarker with the reason."""
+    extend CloudFormation's deadline (budget.plan clamps one within CLOCK_SKEW to the present),
+    a start older than any chain lasts (0, -1e308) would only put an absurd number in the
+    Reason. Raises ForgedMarker with the reason."""
     raw = event.get(CARRY_KEY)
     if raw is None:
         return None
@@ -80,6 +79,9 @@ def read_marker(event: Mapping[str, Any], now: float) -> Carried | None:
         raise ForgedMarker(f"{CARRY_KEY}.first is not a time")
     if first > now + CLOCK_SKEW:
         raise ForgedMarker(f"{CARRY_KEY}.first is in the future")
+    if first < now - MAX_MARKER_AGE:
+        hours = MAX_MARKER_AGE / 3600
+        raise ForgedMarker(f"{CARRY_KEY}.first is more than {hours:.0f} hours in the past")
     if not isinstance(updated, bool):
         raise ForgedMarker(f"{CARRY_KEY}.updated is not a boolean")
     if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:

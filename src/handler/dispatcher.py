@@ -121,8 +121,10 @@ class Dispatcher:
         hand_off: HandOff | None = None,
         clock: Callable[[], float] = time.time,
         call: CallLimits = PERSONALIZE_CALL,
+        region: str | None = None,
     ) -> None:
         self._apply = apply
+        self._region = region
         self._hosts = frozenset(extra_hosts)
         self._can_hand_off = hand_off is not None
         self._hand_off = hand_off or no_lambda_service
@@ -144,7 +146,7 @@ class Dispatcher:
         """Read the request, start the watchdog, and answer (or hand the answer on)."""
         remaining = seconds_left(context)
         try:
-            request = read_request(event, self._hosts, self._clock())
+            request = read_request(event, self._hosts, self._clock(), self._region)
         except NoAnswer as refusal:
             logger.error(f"Not acting on this request: {refusal}")
             return
@@ -176,6 +178,8 @@ class Dispatcher:
             hops=carried.hops if carried else 0,
             call=self._call,
             hand_off=HAND_OFF_CALL if self._can_hand_off else None,
+            signed=request.target.signature.signed,
+            updated=carried.updated if carried else False,
         )
 
     @staticmethod

@@ -109,9 +109,11 @@ def waiting_terms(call: str) -> Iterator[None]:
 
 def require_time(deadline: Deadline, needed: float = 0.0) -> None:
     """Before a call that must not start late: unless more than `needed` s are left, ask for
-    another try, which the waiter refuses past the deadline."""
+    another try, which the waiter refuses past the deadline. Nothing was changed then, so a
+    person may simply retry; budget.plan refuses at once the timeouts too short to ever start."""
     if deadline.remaining() <= needed:
-        raise Retry("enough time left to start the update", incidental=True)
+        advice = "no update was started: retry the stack operation, or raise ServiceTimeout"
+        raise Retry("enough time left to start the update", advice=advice, incidental=True)
 
 
 @dataclass

@@ -15,10 +15,17 @@ from typing import NamedTuple
 from budget import DEFAULT_SERVICE_TIMEOUT
 from partitions import PARTITIONS, is_region_of
 
-ACCOUNT_PATTERN = re.compile(r"\d{12}")
+# ASCII only, here and below: \d and \w would also match other scripts' digits and letters.
+ACCOUNT_PATTERN = re.compile(r"[0-9]{12}")
 SOLUTION_NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-_]*")  # CreateSolution's name
 MAX_SOLUTION_NAME_LENGTH = 63
-SCHEDULE_PATTERN = re.compile(r"rate\(([1-9][0-9]*) (day|days)\)")
+SCHEDULE_PATTERN = re.compile(r"rate\((0|[1-9][0-9]*) (day|days)\)")
+# What a person might write for a rate of days: another case or spacing, no rate(...), leading
+# zeros, weeks or whole days of hours. Only these get a suggestion.
+NEAR_SCHEDULE = re.compile(
+    r"(?:rate *\( *)?([0-9]{1,4}) *(days?|weeks?|hours?) *\)?", re.IGNORECASE | re.ASCII
+)
+HOURS_PER_DAY = 24
 NUMBER_PATTERN = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 MAX_ARN_LENGTH = 256
 MAX_EVENT_TYPE_LENGTH = 256
@@ -96,8 +103,9 @@ def shown(value: object) -> str:
     return text if len(text) <= MAX_SHOWN_VALUE else text[: MAX_SHOWN_VALUE - 3] + "..."
 
 
-def solution_arn_problem(value: object) -> str | None:
-    """What is wrong with a SolutionArn (a phrase that follows the value), or None."""
+def solution_arn_problem(value: object, home: str | None = None) -> str | None:
+    """What is wrong with a SolutionArn (a phrase that follows the value), or None. A region
+    must be one botocore knows, or the function's own (`home`)."""
     if not isinstance(value, str) or not value:
         return "is not a string"
     if value != value.strip():
@@ -112,7 +120,7 @@ def solution_arn_problem(value: object) -> str | None:
         return f"has partition {shown(partition)}, not one of {', '.join(PARTITIONS)}"
     if service != "personalize":
         return f"is an ARN of {shown(service)}, not of personalize"
-    if not is_region_of(partition, region):
+    if not is_region_of(partition, region, home):
         return f"has region {shown(region)}, not a region of partition {partition}"
     if not ACCOUNT_PATTERN.fullmatch(account):
         return f"has account {shown(account)}, not a 12-digit account id"
@@ -124,11 +132,39 @@ def solution_arn_problem(value: object) -> str | None:
     return None
 
 
+def region_problem(solution_arn: str, home: str | None) -> str | None:
+    """Why a valid SolutionArn cannot be served from the function's region `home` (AWS_REGION;
+    None: unknown, not checked): its role and client only reach that region's Personalize."""
+    region = solution_arn.split(":")[3]
+    if home is None or region == home:
+        return None
+    serves = f"SolutionArn is in {region}; this function serves {home}"
+    return f"{serves}: deploy the application in {region}"
+
+
+def schedule_suggestion(value: str) -> str | None:
+    """The rate expression an obvious near-miss of one meant (rate(1 week): rate(7 days)), if
+    it is within Personalize's range; None for anything else."""
+    match = NEAR_SCHEDULE.fullmatch(value.strip())
+    if match is None:
+        return None
+    count, unit = int(match.group(1)), match.group(2).lower()
+    if unit.startswith("week"):
+        days = count * 7
+    elif unit.startswith("hour"):
+        days, rest = divmod(count, HOURS_PER_DAY)
+        days = days if rest == 0 else 0
+    else:
+        days = count
+    return schedule_expression(days) if 1 <= days <= MAX_SCHEDULE_DAYS else None
+
+
 class _Parser:
     """Collects every problem in one pass so that a user fixes the template once, not N times."""
 
-    def __init__(self) -> None:
+    def __init__(self, home: str | None = None) -> None:
         self.problems: list[str] = []
+        self.home = home
 
     def fail(self, name: str, problem: str, accepted: str) -> None:
         """Record one problem, in the form every Reason uses: what is wrong, what would do."""
@@ -198,7 +234,7 @@ class _Parser:
     def solution_arn(self, value: object) -> None:
         """A solution ARN, checked part by part so that the Reason says which part is wrong:
         a dataset group's ARN or a stray space would otherwise only fail as "not found"."""
-        problem = solution_arn_problem(value)
+        problem = solution_arn_problem(value, self.home)
         if problem:
             self.fail("SolutionArn", f"{shown(value)} {problem}", SOLUTION_ARN_FORM)
 
@@ -206,12 +242,14 @@ class _Parser:
         """The days of a rate(N day[s]) expression, within Personalize's limit."""
         match = SCHEDULE_PATTERN.fullmatch(value) if isinstance(value, str) else None
         if match is None:
-            self.fail(name, f"{shown(value)} is not a rate expression", SCHEDULE_FORM)
+            meant = schedule_suggestion(value) if isinstance(value, str) else None
+            hint = f" (did you mean {meant}?)" if meant else ""
+            self.fail(name, f"{shown(value)} is not a rate expression{hint}", SCHEDULE_FORM)
             return None
         digits = match.group(1)  # thousands of digits would exceed int()'s limit: range first
         days = int(digits) if len(digits) <= 2 else MAX_SCHEDULE_DAYS + 1
-        if days > MAX_SCHEDULE_DAYS:
-            self.fail(name, f"{shown(value)} is out of range", SCHEDULE_FORM)
+        if not 1 <= days <= MAX_SCHEDULE_DAYS:
+            self.fail(name, f"{shown(value)} is out of range 1..{MAX_SCHEDULE_DAYS}", SCHEDULE_FORM)
             return None
         return days
 
@@ -264,9 +302,11 @@ TOP_LEVEL = (
 UPDATE_CONFIG = ("AutoTrainingConfig", "EventsConfig")
 
 
-def parse_properties(properties: object) -> ResourceRequest:
-    """Validate ResourceProperties; raise InvalidProperties naming every offending property."""
-    parser = _Parser()
+def parse_properties(properties: object, home: str | None = None) -> ResourceRequest:
+    """Validate ResourceProperties; raise InvalidProperties naming every offending property.
+    `home`: the function's own region (AWS_REGION), a region the ARN may name even where the
+    function's botocore predates it."""
+    parser = _Parser(home)
     props = parser.mapping("ResourceProperties", properties, TOP_LEVEL)
     arn = props.get("SolutionArn")
     if arn is None:

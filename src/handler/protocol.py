@@ -2,18 +2,26 @@
 response body. No other module reads the raw event or shapes the response.
 
 `read_request` checks, in this order, what each later step relies on: a ResponseURL we may answer
-(else nothing can be answered, and nothing is done), the envelope's ids, the absence of keys only a
-forger would add, the carried wait state, and, for Create and Update, the properties.
+and that has not expired (else nothing can be answered, and nothing is done), the envelope's ids,
+the absence of keys only a forger would add, the carried wait state, and, for Create and Update,
+the properties and that the solution is in the function's own region.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from continuation import CARRY_KEY, Carried, ForgedMarker, read_marker
-from properties import InvalidProperties, ResourceRequest, Settings, parse_properties
+from properties import (
+    InvalidProperties,
+    ResourceRequest,
+    Settings,
+    parse_properties,
+    region_problem,
+)
 from response import RefusedURL, ResponseTarget, check_url
 
 SUCCESS = "SUCCESS"
@@ -156,24 +164,51 @@ def _old_solution_arn(event: Mapping[str, Any]) -> str | None:
     return _text(old, "SolutionArn") if isinstance(old, Mapping) else None
 
 
-def _previous(event: Mapping[str, Any], resource: ResourceRequest | None) -> Settings | None:
+def _previous(
+    event: Mapping[str, Any], resource: ResourceRequest | None, home: str | None
+) -> Settings | None:
     """What OldResourceProperties asked of the solution the request names, if they were valid."""
     if resource is None or _old_solution_arn(event) != resource.settings.solution_arn:
         return None
     try:
-        return parse_properties(event.get("OldResourceProperties")).settings.asked
+        return parse_properties(event.get("OldResourceProperties"), home).settings.asked
     except InvalidProperties:
         return None
 
 
-def read_request(event: object, extra_hosts: Iterable[str], now: float) -> Request:
-    """Read one invocation's event. Raises NoAnswer when there is nowhere safe to answer."""
+def _resource(
+    event: Mapping[str, Any], home: str | None
+) -> tuple[ResourceRequest | None, Problem | None]:
+    """The properties of a Create or Update, or why they cannot be acted on."""
+    try:
+        resource = parse_properties(event.get("ResourceProperties"), home)
+    except InvalidProperties as error:
+        return None, Problem(f"Invalid properties: {error}", "InvalidProperties")
+    elsewhere = region_problem(resource.settings.solution_arn, home)
+    if elsewhere:
+        return None, Problem(elsewhere, "WrongRegion")
+    return resource, None
+
+
+def read_request(
+    event: object, extra_hosts: Iterable[str], now: float, home: str | None = None
+) -> Request:
+    """Read one invocation's event. Raises NoAnswer when there is nowhere safe to answer: the
+    URL is not one we answer, or it expired (CloudFormation has stopped waiting; a change made
+    now would land after it acted). `home`: the function's own region (AWS_REGION)."""
     if not isinstance(event, Mapping):
         raise NoAnswer("The event is not a map")
     try:
         target = check_url(event.get("ResponseURL"), extra_hosts)
     except RefusedURL as refusal:
         raise NoAnswer(str(refusal)) from None
+    expires = target.signature.expires
+    if expires is not None and expires <= now:
+        when = datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds")
+        raise NoAnswer(
+            f"ResponseURL {target.described} expired at {when}: CloudFormation takes no answer "
+            "to it any more, so nothing is done"
+        )
     kind = _text(event, "RequestType") or ""
     problem = _envelope_problem(event)
     carried = resource = None
@@ -184,10 +219,7 @@ def read_request(event: object, extra_hosts: Iterable[str], now: float) -> Reque
             reason = f"The request carries a forged wait marker: {forged}"
             problem = Problem(reason, "ForgedRequest")
     if problem is None and kind != "Delete":
-        try:
-            resource = parse_properties(event.get("ResourceProperties"))
-        except InvalidProperties as error:
-            problem = Problem(f"Invalid properties: {error}", "InvalidProperties")
+        resource, problem = _resource(event, home)
     return Request(
         kind=kind,
         stack_id=_text(event, "StackId") or "",
@@ -196,7 +228,7 @@ def read_request(event: object, extra_hosts: Iterable[str], now: float) -> Reque
         target=target,
         physical_id=_text(event, "PhysicalResourceId") or None,
         old_solution_arn=_old_solution_arn(event),
-        previous=_previous(event, resource),
+        previous=_previous(event, resource, home),
         resource=resource,
         carried=carried,
         problem=problem,

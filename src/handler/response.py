@@ -11,8 +11,9 @@ import http.client
 import re
 import time
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import NamedTuple
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from budget import PUT_ATTEMPT_TIMEOUT, PUT_ATTEMPTS, PUT_FIRST_PAUSE
 from partitions import S3_ENDPOINT
@@ -21,6 +22,9 @@ _BUCKET = r"cloudformation-custom-resource-response-[a-z0-9]+"
 VIRTUAL_HOSTED = re.compile(rf"{_BUCKET}\.{S3_ENDPOINT}")
 PATH_STYLE = re.compile(rf"{S3_ENDPOINT}|s3-external-1\.amazonaws\.com")
 PATH_STYLE_BUCKET = re.compile(rf"/{_BUCKET}/")
+SIGV4_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z")  # X-Amz-Date (strptime's %Y would take any digit)
+SIGV4_MAX_EXPIRES = 604_800  # SigV4 presigned URLs live at most 7 days
+SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 class RefusedURL(ValueError):
@@ -36,6 +40,43 @@ class ResponseTarget(NamedTuple):
     def described(self) -> str:
         """scheme://host/path, safe to log."""
         return describe_url(self.parts)
+
+    @property
+    def signature(self) -> Signature:
+        """When the presigned URL was signed and when it expires, as far as its query says."""
+        return signature_times(self.parts.query)
+
+
+class Signature(NamedTuple):
+    """Seconds since the epoch: `signed` (SigV4's X-Amz-Date) and `expires` (X-Amz-Date plus
+    X-Amz-Expires, or SigV2's Expires); None where the query does not say it plainly."""
+
+    signed: float | None = None
+    expires: float | None = None
+
+
+def signature_times(query: str) -> Signature:
+    """The signing and expiry times of a presigned query. A parameter given twice, or not in
+    its documented form, says nothing (a URL is refused as expired only on a plain reading)."""
+    fields = parse_qs(query, keep_blank_values=True)
+
+    def single(name: str) -> str | None:
+        values = fields.get(name, [])
+        return values[0] if len(values) == 1 else None
+
+    date, lifetime = single("X-Amz-Date"), single("X-Amz-Expires")
+    if date and lifetime and SIGV4_DATE.fullmatch(date) and SECONDS.fullmatch(lifetime):
+        try:
+            signed = datetime.strptime(date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
+        except ValueError:  # a month 13, a day 32
+            return Signature()
+        if int(lifetime) <= SIGV4_MAX_EXPIRES:
+            return Signature(signed, signed + int(lifetime))
+        return Signature()
+    expires = single("Expires")
+    if expires and SECONDS.fullmatch(expires):
+        return Signature(expires=float(expires))
+    return Signature()
 
 
 def describe_url(parts: SplitResult) -> str:

@@ -93,6 +93,7 @@ def world(personalize, emulator, receiver, lambda_service) -> World:
     """The local cloud on a simulated clock, with the FAST timings (a test may change them)."""
     clock = SimulatedClock()
     emulator.clock = clock.now
+    receiver.clock = clock.now  # the URLs it signs are dated on the handler's clock
     emulator.timing = replace(FAST)
     return World(personalize, emulator, clock, receiver, lambda_service)
 

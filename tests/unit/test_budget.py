@@ -10,13 +10,17 @@ from hypothesis import strategies as st
 
 from budget import (
     ANSWER_RESERVE,
+    CLOCK_SKEW,
     CLOUDFORMATION_MARGIN,
+    CONFIRM_DELAY,
     HAND_OFF_CALL,
     MAX_HOPS,
     PERSONALIZE_CALL,
     WATCHDOG_LEAD,
     CallLimits,
     plan,
+    signing_anchor,
+    start_lead,
 )
 
 NOW = 1_800_000_000.0
@@ -102,15 +106,76 @@ def test_without_a_lambda_service_nothing_is_handed_off_and_no_time_is_kept_for_
 
 
 def test_too_short_a_service_timeout_is_refused_before_any_call():
-    refused = plan(now=NOW, remaining=900, service_timeout=12)
+    """13 s leave time for the first read but not for the confirming read and UpdateSolution:
+    refused at once, not after two reads. The shortest that is not: 5 + 7 + 1 + 7 + 7 + 1 s."""
+    refused = plan(now=NOW, remaining=900, service_timeout=13)
     assert refused.refusal is not None
-    assert "ServiceTimeout 12 s leaves no time for one Personalize call (7 s)" in refused.refusal
+    says = "ServiceTimeout 13 s leaves no time for reading, confirming and updating the solution"
+    assert f"{says} (22 s)" in refused.refusal
+    assert refused.refusal.endswith("raise ServiceTimeout")
+    assert start_lead() == 2 * CALL + CONFIRM_DELAY
+    assert plan(now=NOW, remaining=900, service_timeout=27).refusal is not None
+    assert plan(now=NOW, remaining=900, service_timeout=28).refusal is None
 
 
 def test_too_short_an_invocation_is_refused_before_any_call():
-    refused = plan(now=NOW, remaining=15, service_timeout=3600)
+    """16 s: 8 s once the answer and the hand-off are kept, less than a start takes. Handing
+    that on could not make progress in the next invocation either."""
+    refused = plan(now=NOW, remaining=16, service_timeout=3600)
     assert refused.refusal is not None
+    assert "The invocation had 8 s left" in refused.refusal
     assert "raise the function's timeout" in refused.refusal
+    assert not refused.hand_off
+
+
+def test_a_continued_wait_after_the_update_needs_time_for_one_check_only():
+    checking = plan(now=NOW, remaining=16, service_timeout=3600, first=NOW - 60, updated=True)
+    assert checking.refusal is None
+    assert checking.wait_until > NOW
+
+
+@given(remaining, service_timeout, started_before, hops, st.booleans())
+def test_a_hand_off_leaves_the_next_invocation_time_to_make_progress(
+    left, timeout, before, hop, updated
+):
+    first = None if before is None else NOW - before
+    timetable = plan(
+        now=NOW, remaining=left, service_timeout=timeout, first=first, hops=hop, updated=updated
+    )
+    if timetable.hand_off:
+        lead = 0.0 if updated else start_lead()
+        next_starts = max(NOW, timetable.wait_until) + HAND_OFF
+        assert next_starts + lead < timetable.first + timeout - CLOUDFORMATION_MARGIN - CALL
+
+
+def test_the_url_signing_time_anchors_cloudformation_deadline():
+    """Lambda queued the request 50 s: CloudFormation's 600 s started then, not now."""
+    queued = plan(now=NOW, remaining=900, service_timeout=600, signed=NOW - 50)
+    fresh = plan(now=NOW, remaining=900, service_timeout=600)
+    assert queued.first == NOW - 50
+    assert queued.wait_until == fresh.wait_until - 50
+
+
+def test_a_signing_time_in_the_future_is_not_believed_and_a_skewed_one_is_clamped():
+    assert plan(now=NOW, remaining=900, service_timeout=600, signed=NOW + 3600).first == NOW
+    assert plan(now=NOW, remaining=900, service_timeout=600, signed=NOW + 30).first == NOW
+    assert signing_anchor(NOW + CLOCK_SKEW + 1, NOW) is None
+    assert signing_anchor(NOW - 10, NOW) == NOW - 10
+
+
+def test_a_marker_cannot_outlast_the_signing_time():
+    """A forged marker that restarts the clock cannot extend the deadline the URL dates."""
+    forged = plan(now=NOW, remaining=900, service_timeout=600, first=NOW, signed=NOW - 590, hops=1)
+    assert forged.first == NOW - 590
+    assert not forged.hand_off
+
+
+def test_a_request_queued_past_its_deadline_is_refused_with_retry_advice():
+    late = plan(now=NOW, remaining=900, service_timeout=600, signed=NOW - 590)
+    assert late.refusal is not None
+    assert "590 s of it gone before the function started; retry the stack operation" in (
+        late.refusal
+    )
 
 
 def test_a_continued_request_past_its_deadline_is_not_refused_but_has_no_time():

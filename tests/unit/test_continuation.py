@@ -13,6 +13,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from budget import MAX_MARKER_AGE
 from continuation import (
     CARRY_KEY,
     Carried,
@@ -142,3 +143,14 @@ def test_a_refused_or_unsent_hand_off_is_a_plain_failure(refusal):
     invoke, _ = invoker(refusal)
     with pytest.raises(type(refusal)):
         invoke({}, "arn")
+
+
+@pytest.mark.parametrize("first", [0, -1e308, NOW - MAX_MARKER_AGE - 1])
+def test_a_start_older_than_any_chain_is_forged_and_named_without_absurd_numbers(first):
+    with pytest.raises(ForgedMarker) as forged:
+        read_marker({CARRY_KEY: {**GOOD, "first": first}}, NOW)
+    assert str(forged.value) == f"{CARRY_KEY}.first is more than 7 hours in the past"
+
+
+def test_a_start_within_the_longest_chain_is_accepted():
+    assert read_marker({CARRY_KEY: {**GOOD, "first": NOW - MAX_MARKER_AGE}}, NOW) is not None

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from properties import InvalidProperties, parse_properties, schedule_expression, shown
+from properties import (
+    InvalidProperties,
+    parse_properties,
+    region_problem,
+    schedule_expression,
+    shown,
+)
 
 ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"
 
@@ -214,3 +220,75 @@ def test_bad_service_timeout(value):
 def test_long_values_are_shortened_in_reasons():
     reason = rejected({"SolutionArn": ARN, "PerformAutoTraining": "x" * 5000})
     assert len(reason) < 300
+
+
+@pytest.mark.parametrize("expression", ["rate(0 days)", "rate(45 days)", "rate(31 days)"])
+def test_a_schedule_of_too_few_or_too_many_days_says_the_range(expression):
+    config = {"AutoTrainingConfig": {"SchedulingExpression": expression}}
+    reason = rejected({"SolutionArn": ARN, "SolutionUpdateConfig": config})
+    assert f"{shown(expression)} is out of range 1..30" in reason
+
+
+@pytest.mark.parametrize(
+    ("expression", "meant"),
+    [
+        ("rate(1 week)", "rate(7 days)"),
+        ("rate(2 weeks)", "rate(14 days)"),
+        ("rate(48 hours)", "rate(2 days)"),
+        ("Rate(7 Days)", "rate(7 days)"),
+        ("rate(07 days)", "rate(7 days)"),
+        ("rate( 5 days )", "rate(5 days)"),
+        ("rate(5days)", "rate(5 days)"),
+        ("5 days", "rate(5 days)"),
+        ("rate(1 DAY)", "rate(1 day)"),
+    ],
+)
+def test_an_obvious_near_miss_of_a_schedule_gets_a_suggestion(expression, meant):
+    config = {"AutoTrainingConfig": {"SchedulingExpression": expression}}
+    reason = rejected({"SolutionArn": ARN, "SolutionUpdateConfig": config})
+    assert f"{shown(expression)} is not a rate expression (did you mean {meant}?)" in reason
+
+
+@pytest.mark.parametrize(
+    "expression", ["rate(5 weeks)", "rate(5 hours)", "cron(0 0 * * ? *)", "weekly", "rate(0 weeks)"]
+)
+def test_no_suggestion_where_none_is_obvious_or_in_range(expression):
+    config = {"AutoTrainingConfig": {"SchedulingExpression": expression}}
+    reason = rejected({"SolutionArn": ARN, "SolutionUpdateConfig": config})
+    assert "did you mean" not in reason
+
+
+@pytest.mark.parametrize(
+    ("arn", "says"),
+    [
+        (
+            "arn:aws:personalize:us-east-1:\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661\u0662:solution/x",
+            "not a 12-digit account id",
+        ),
+        (
+            "arn:aws:personalize:us-\u00e9ast-1:123456789012:solution/x",
+            "not a region of partition aws",
+        ),
+        ("arn:aws:personalize:us-ea_st-1:123456789012:solution/x", "not a region of partition aws"),
+        ("arn:aws:personalize:us-east-9:123456789012:solution/x", "not a region of partition aws"),
+    ],
+)
+def test_non_ascii_digits_letters_and_unknown_regions_are_refused(arn, says):
+    """Python's \\d and \\w match other scripts' digits and letters; botocore lists regions."""
+    assert says in rejected({"SolutionArn": arn})
+
+
+def test_the_function_own_region_is_accepted_even_where_botocore_does_not_list_it():
+    arn = "arn:aws:personalize:ap-west-9:123456789012:solution/x"
+    assert "not a region" in rejected({"SolutionArn": arn})
+    assert parse_properties({"SolutionArn": arn}, home="ap-west-9").settings.solution_arn == arn
+
+
+def test_a_solution_in_another_region_is_named_with_both_regions():
+    arn = "arn:aws:personalize:eu-west-1:123456789012:solution/x"
+    assert region_problem(arn, "us-east-1") == (
+        "SolutionArn is in eu-west-1; this function serves us-east-1: "
+        "deploy the application in eu-west-1"
+    )
+    assert region_problem(arn, "eu-west-1") is None
+    assert region_problem(arn, None) is None

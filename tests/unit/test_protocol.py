@@ -177,3 +177,60 @@ def test_oversized_data_turns_into_a_failure_that_fits():
 
 def test_a_failure_carries_no_data():
     assert json.loads(read(event()).body("FAILED", "no", "id", {"A": "b"}))["Data"] == {}
+
+
+def test_a_solution_in_another_region_is_refused_naming_both():
+    elsewhere = "arn:aws:personalize:eu-west-1:123456789012:solution/s"
+    request = read_request(
+        event(ResourceProperties={"SolutionArn": elsewhere}), HOSTS, NOW, "us-east-1"
+    )
+    assert request.problem is not None
+    assert request.problem.reason == (
+        "SolutionArn is in eu-west-1; this function serves us-east-1: "
+        "deploy the application in eu-west-1"
+    )
+    assert request.problem.cause == "WrongRegion"
+    assert read_request(event(), HOSTS, NOW, "us-east-1").problem is None
+
+
+SIGNED = "20270115T080000Z"  # NOW is 2027-01-15T08:00:00Z
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "X-Amz-Date=20270115T060000Z&X-Amz-Expires=7200&X-Amz-Signature=s",
+        "X-Amz-Date=20270115T075959Z&X-Amz-Expires=1&X-Amz-Signature=s",
+        "AWSAccessKeyId=AKIA&Expires=1799999999&Signature=s",
+    ],
+    ids=["sigv4-ended-now", "sigv4-a-second-ago", "sigv2"],
+)
+def test_an_expired_response_url_is_not_acted_on_and_the_query_is_not_shown(query):
+    with pytest.raises(NoAnswer) as refused:
+        read(event(ResponseURL=f"http://127.0.0.1:8085/r?{query}"))
+    assert "expired at" in str(refused.value)
+    assert "Signature" not in str(refused.value)
+    assert "AKIA" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"X-Amz-Date={SIGNED}&X-Amz-Expires=7200&X-Amz-Signature=s",
+        "AWSAccessKeyId=AKIA&Expires=1800000060&Signature=s",
+        "X-Amz-Date=yesterday&X-Amz-Expires=7200&X-Amz-Signature=s",
+        "X-Amz-Date=20270115T060000Z&X-Amz-Date=20270115T080000Z&X-Amz-Expires=7200",
+        "X-Amz-Signature=s",
+    ],
+    ids=["sigv4-live", "sigv2-live", "date-unreadable", "date-twice", "no-dates"],
+)
+def test_a_live_or_undated_response_url_is_acted_on(query):
+    assert read(event(ResponseURL=f"http://127.0.0.1:8085/r?{query}")).problem is None
+
+
+def test_the_signing_time_is_read_from_the_url():
+    request = read(
+        event(ResponseURL=f"http://127.0.0.1:8085/r?X-Amz-Date={SIGNED}&X-Amz-Expires=9")
+    )
+    assert request.target.signature.signed == NOW
+    assert request.target.signature.expires == NOW + 9

@@ -10,7 +10,7 @@ import pytest
 
 from budget import PUT_ATTEMPTS
 from localcloud.receiver import Receiver
-from response import RefusedURL, allowed_hosts, check_url, deliver
+from response import RefusedURL, allowed_hosts, check_url, deliver, signature_times
 
 SIGV4 = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2Fx&X-Amz-Signature=abc123"
 SIGV2 = "AWSAccessKeyId=AKIAEXAMPLE&Expires=1700000000&Signature=abc%2Bdef%3D"
@@ -155,3 +155,33 @@ def test_plain_http_listed_host_really_receives_the_put():
         [received] = bucket.responses_for("r1")
         assert received.body["Data"] == {"A": "b"}
         assert received.content_type == ""
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "cloudformation-custom-resource-response-useast1.s3.us-ea_st-1.amazonaws.com",
+        "cloudformation-custom-resource-response-useast1.s3-us-ea_st-1.amazonaws.com",
+        "s3.us-ea_st-1.amazonaws.com/cloudformation-custom-resource-response-useast1",
+    ],
+)
+def test_a_region_of_letters_a_region_never_has_is_not_a_response_bucket(host):
+    """The allow-list's region patterns are ASCII letters and digits, not \\w (which takes _)."""
+    with pytest.raises(RefusedURL):
+        check_url(f"https://{host}/{KEY}?{SIGV4}", frozenset())
+
+
+@pytest.mark.parametrize(
+    ("query", "signed", "expires"),
+    [
+        ("X-Amz-Date=20261122T000000Z&X-Amz-Expires=7200", 1795305600.0, 1795312800.0),
+        ("AWSAccessKeyId=A&Expires=1700000000&Signature=s", None, 1700000000.0),
+        ("X-Amz-Date=20261322T000000Z&X-Amz-Expires=7200", None, None),
+        ("X-Amz-Date=20261122T000000Z&X-Amz-Expires=604801", None, None),
+        ("X-Amz-Date=\u0662\u0660\u0662\u0666" + "1122T000000Z&X-Amz-Expires=7200", None, None),
+        ("Expires=soon", None, None),
+        ("", None, None),
+    ],
+)
+def test_signing_and_expiry_times_are_read_only_in_their_documented_form(query, signed, expires):
+    assert signature_times(query) == (signed, expires)
