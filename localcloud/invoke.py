@@ -2,11 +2,11 @@
 runs it, without Docker, and the answer CloudFormation would get.
 
 Starts, all on 127.0.0.1: the Personalize emulator, seeded with the solutions the event names
-(localcloud.seed); the response bucket stand-in; the Lambda Invoke stand-in (for the hand-off of a
-long wait); and the function under Lambda's Python runtime client (localcloud.runtime_api). The
-event's ResponseURL is replaced by a presigned-looking URL on the local bucket (never printed).
-Prints the function's log lines (stderr) and the answer (stdout); stops everything; exits 1 unless
-exactly one answer arrived.
+in the function's region (localcloud.seed); the response bucket stand-in; the Lambda Invoke
+stand-in (for the hand-off of a long wait); and the function under Lambda's Python runtime client
+(localcloud.runtime_api). The event's ResponseURL is replaced by a presigned-looking URL on the
+local bucket (never printed). Prints the function's log lines (stderr) and the answer (stdout);
+stops everything; exits 1 unless exactly one answer arrived.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from localcloud.cloudformation import REGION
 from localcloud.emulator import EmulatorServer, controls
 from localcloud.lambda_service import LambdaService
 from localcloud.receiver import Receiver
@@ -102,7 +103,7 @@ class LocalCloud:
 def run(event: Mapping[str, Any], **options: Any) -> Result:
     """Deliver the event in a fresh local cloud, seeded with the solutions it names."""
     with LocalCloud(**options) as cloud:
-        seed_solutions(cloud.emulator.url, [event])
+        seed_solutions(cloud.emulator.url, [event], region=REGION)
         return cloud.deliver(event)
 
 

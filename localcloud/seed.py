@@ -71,13 +71,24 @@ def solutions_named(event: Mapping[str, Any]) -> dict[str, Mapping[str, Any] | N
     return named
 
 
-def seed_solutions(endpoint_url: str, events: Iterable[Mapping[str, Any]]) -> list[str]:
+def in_region(arn: object, region: str | None) -> bool:
+    """Whether `arn` is an ARN in `region` (any region when None)."""
+    parts = arn.split(":") if isinstance(arn, str) else []
+    return len(parts) >= 6 and (region is None or parts[3] == region)
+
+
+def seed_solutions(
+    endpoint_url: str, events: Iterable[Mapping[str, Any]], region: str | None = None
+) -> list[str]:
     """Create the solutions the events name, each once (as the first event naming it needs it),
-    and wait until they are ACTIVE; returns their ARNs."""
+    and wait until they are ACTIVE; returns their ARNs. With `region` (the function's), only
+    those in it: the function refuses any other before calling Personalize, so seeding one
+    could only fail (a region the emulator cannot serve) and hide that answer."""
     wanted: dict[str, Mapping[str, Any] | None] = {}
     for event in events:
         for arn, properties in solutions_named(event).items():
-            wanted.setdefault(arn, properties)
+            if in_region(arn, region):
+                wanted.setdefault(arn, properties)
     for arn, properties in wanted.items():
         create_active(endpoint_url, arn, creation_settings(properties))
     return list(wanted)

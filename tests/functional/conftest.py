@@ -121,7 +121,8 @@ def handler(emulator):
 
 @pytest.fixture
 def cloudformation(handler, receiver, lambda_service) -> CloudFormation:
-    return CloudFormation(handler, receiver, function_timeout=30.0, lambda_service=lambda_service)
+    # 60 s: a start (two reads, the confirm delay, UpdateSolution at their 7 s worst) needs 31 s.
+    return CloudFormation(handler, receiver, function_timeout=60.0, lambda_service=lambda_service)
 
 
 @pytest.fixture

@@ -4,8 +4,10 @@ Reason that names the cause, the PhysicalResourceId, an answer in time, UpdateSo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from localcloud.cloudformation import Exchange
@@ -64,6 +66,12 @@ def summary() -> str | None:
         f"no, refused or expired URL), hangs {sum(o.hung for o in OUTCOMES)}; "
         f"{len(faults)} faults x {len(requests)} request types"
     )
+
+
+def signed_at(url: str, when: float) -> str:
+    """The ResponseURL as if CloudFormation had signed it at `when` (its X-Amz-Date)."""
+    date = datetime.fromtimestamp(when, UTC).strftime("%Y%m%dT%H%M%SZ")
+    return re.sub(r"X-Amz-Date=[0-9TZ]+", f"X-Amz-Date={date}", url)
 
 
 def expected_id(event: Mapping[str, Any], status: str) -> str:

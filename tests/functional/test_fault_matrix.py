@@ -23,7 +23,7 @@ import pytest
 from localcloud.cloudformation import CloudFormation, Exchange
 from localcloud.emulator import Reading
 from localcloud.harness import client_without_update_solution
-from tests.functional.matrix import Expect, check, observe
+from tests.functional.matrix import Expect, check, observe, signed_at
 from tests.functional.world import World
 from tests.presets import api_schedule, asking_again_costs, auto_training, schedule
 
@@ -261,6 +261,18 @@ def refused_url(scenario: Scenario, reading: Reading) -> Expect:
     return Expect(None, responses=0, personalize=False, bucket_attempts=0)
 
 
+def refused_before_reading(*reason: str) -> Expectation:
+    """FAILED with this Reason, before any Personalize call, for requests that would read the
+    solution; Delete succeeds (it reads nothing)."""
+
+    def expect(scenario: Scenario, reading: Reading) -> Expect:
+        if not scenario.reads:
+            return scenario.succeeds(reading)
+        return replace(scenario.fails(*reason), personalize=False)
+
+    return expect
+
+
 def cold_start_failure(scenario: Scenario, reading: Reading) -> Expect:
     """A client that cannot call UpdateSolution fails Create and Update; Delete needs none."""
     if scenario.request_type == "Delete":
@@ -357,6 +369,37 @@ def little_time(cell: Cell) -> None:
     bound_by_service_timeout(cell)
 
 
+# The fault matrix's handler calls take at most 2 s (the shipped ones 7 s): these are to it what
+# ServiceTimeout 13 s and a 16 s function timeout are to the shipped function, time for the first
+# read but not for the confirming read and UpdateSolution.
+TOO_SHORT_SERVICE_TIMEOUT = "8"
+TOO_SHORT_FUNCTION_TIMEOUT = 11.0
+
+
+def too_short_service_timeout(cell: Cell) -> None:
+    """ServiceTimeout leaves time to read the solution, not to confirm the read and update it."""
+    bound_by_service_timeout(cell, TOO_SHORT_SERVICE_TIMEOUT)
+
+
+def too_short_function_timeout(cell: Cell) -> None:
+    """Each invocation has time to read the solution, not to confirm the read and update it:
+    handing the wait on could only repeat that."""
+    cell.cloudformation.function_timeout = TOO_SHORT_FUNCTION_TIMEOUT
+
+
+def queued(seconds: float) -> Callable[[Cell], None]:
+    """Lambda's queue held the request `seconds` after CloudFormation signed its ResponseURL
+    (and started its ServiceTimeout of 60 s)."""
+
+    def arrange(cell: Cell) -> None:
+        bound_by_service_timeout(cell)
+        cell.event["ResponseURL"] = signed_at(
+            cell.event["ResponseURL"], cell.world.clock.now() - seconds
+        )
+
+    return arrange
+
+
 def duplicate(concurrent: bool) -> Callable[[Cell], None]:
     """CloudFormation delivers the request twice: in a row, or at once."""
 
@@ -437,6 +480,26 @@ FAULTS = [
             updates=1,
         ),
     ),
+    Fault(
+        "service-timeout-too-short-to-confirm",
+        too_short_service_timeout,
+        refused_before_reading(
+            f"ServiceTimeout {TOO_SHORT_SERVICE_TIMEOUT} s leaves no time", "raise ServiceTimeout"
+        ),
+    ),
+    Fault(
+        "function-timeout-too-short-to-confirm",
+        too_short_function_timeout,
+        refused_before_reading("The invocation had", "raise the function's timeout"),
+    ),
+    Fault(
+        "queued-until-service-timeout-is-nearly-over",
+        queued(50.0),
+        refused_before_reading(
+            "s of it gone before the function started", "retry the stack operation"
+        ),
+    ),
+    Fault("queued-briefly", queued(5.0), unharmed),
     Fault("duplicate-sequential", duplicate(concurrent=False), delivered_twice),
     Fault("duplicate-concurrent", duplicate(concurrent=True), delivered_twice),
     Fault("cold-start-failure", cold_start, cold_start_failure),

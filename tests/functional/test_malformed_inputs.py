@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from continuation import CARRY_KEY, Carried
-from tests.functional.matrix import Expect, check, observe
+from tests.functional.matrix import Expect, check, observe, signed_at
 from tests.functional.world import World
 from tests.presets import auto_training
 
@@ -66,6 +66,25 @@ def with_marker(**fields: Any) -> Callable[[dict[str, Any], World], Any]:
 def in_the_future(event: dict[str, Any], world: World) -> dict[str, Any]:
     """A marker claiming the wait began a day from now (it would extend the deadline)."""
     return with_marker(first=world.clock.now() + 86_400)(event, world)
+
+
+def in_region(region: str) -> Callable[[dict[str, Any], World], Any]:
+    """The event with its SolutionArn in another region."""
+
+    def breaks(event: dict[str, Any], world: World) -> dict[str, Any]:
+        arn = event["ResourceProperties"]["SolutionArn"].split(":")
+        arn[3] = region
+        return with_properties(SolutionArn=":".join(arn))(event, world)
+
+    return breaks
+
+
+def signed_ago(seconds: float) -> Callable[[dict[str, Any], World], Any]:
+    """The event with its ResponseURL signed `seconds` ago (it lives 7200 s)."""
+    return lambda event, world: {
+        **event,
+        "ResponseURL": signed_at(event["ResponseURL"], world.clock.now() - seconds),
+    }
 
 
 def forged_marker(problem: str) -> Expect:
@@ -154,6 +173,21 @@ MALFORMED = [
         Expect(personalize=False),
     ),
     Malformed(
+        "solution-in-another-region",
+        in_region("eu-west-1"),
+        refused(
+            "SolutionArn is in eu-west-1; this function serves us-east-1: "
+            "deploy the application in eu-west-1"
+        ),
+    ),
+    Malformed(
+        "region-that-does-not-exist",
+        in_region("us-east-9"),
+        refused("has region 'us-east-9', not a region of partition aws"),
+    ),
+    Malformed("response-url-expired", signed_ago(7200), UNANSWERABLE),
+    Malformed("response-url-expired-long-ago", signed_ago(30 * 86_400), UNANSWERABLE),
+    Malformed(
         "event-not-a-map", lambda event, world: ["Create", event["ResponseURL"]], UNANSWERABLE
     ),
     # Forged: crhelper's poll keys (this function schedules no polls) and carried-wait markers
@@ -177,6 +211,16 @@ MALFORMED = [
     ),
     Malformed(
         "wait-marker-from-the-future", in_the_future, forged_marker("first is in the future")
+    ),
+    Malformed(
+        "wait-marker-start-zero",
+        with_marker(first=0),
+        forged_marker("first is more than 7 hours in the past"),
+    ),
+    Malformed(
+        "wait-marker-start-lowest-float",
+        with_marker(first=-1e308),
+        forged_marker("first is more than 7 hours in the past"),
     ),
     Malformed(
         "wait-marker-start-not-a-time",

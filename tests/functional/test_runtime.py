@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from budget import ANSWER_RESERVE, HAND_OFF_CALL, PERSONALIZE_CALL
+from budget import ANSWER_RESERVE, HAND_OFF_CALL, PERSONALIZE_CALL, start_lead
 from localcloud.emulator import Timing, controls
 from localcloud.invoke import LocalCloud, Result, run
 from localcloud.receiver import SECRET_MARKERS
@@ -44,9 +44,13 @@ EXPECTED = {
     ),
 }
 # The function spends its remaining time on Personalize less what it keeps: the answer, the
-# hand-off call and the last Personalize call it may start. 3 s more leaves 3 s of waiting per
-# invocation, so an update that takes about 3 s more than that needs a second invocation.
-SHORT_INVOCATION = ANSWER_RESERVE + HAND_OFF_CALL.worst_case() + PERSONALIZE_CALL.worst_case() + 3
+# hand-off call and the last Personalize call it may start; a start also needs its two reads and
+# the confirm delay before UpdateSolution (start_lead, 15 s). 3 s more leaves 18 s of waiting per
+# invocation, so an update that takes 22 s needs a second invocation.
+SHORT_INVOCATION = (
+    ANSWER_RESERVE + HAND_OFF_CALL.worst_case() + PERSONALIZE_CALL.worst_case() + start_lead() + 3
+)
+LONGER_THAN_ONE_SHORT_INVOCATION = start_lead() + 3 + 4
 
 
 def read(name: str) -> dict:
@@ -202,7 +206,7 @@ def test_a_long_wait_hands_off_through_lambda_and_answers_once():
     ResponseURL, yet it appears nowhere in the output."""
     event = read("create.json")
     with LocalCloud(timeout=SHORT_INVOCATION, parameters={"LogLevel": "DEBUG"}) as cloud:
-        controls.timing = Timing(update_in_progress=4.0)
+        controls.timing = Timing(update_in_progress=LONGER_THAN_ONE_SHORT_INVOCATION)
         seed_solutions(cloud.emulator.url, [event])
         result = cloud.deliver(event)
         assert cloud.invoked.invoked == len(result.invocations) - 1
@@ -217,6 +221,26 @@ def test_a_long_wait_hands_off_through_lambda_and_answers_once():
     assert answer["Data"]["SchedulingExpression"] == "rate(5 days)"
     assert result.calls["UpdateSolution"] == 1
     assert len(pids) == 1, "the hand-off should reach the warm runtime, not a new process"
+
+
+@pytest.mark.parametrize(
+    ("region", "says"),
+    [
+        ("eu-west-1", "SolutionArn is in eu-west-1; this function serves us-east-1"),
+        ("us-east-9", "has region 'us-east-9', not a region of partition aws"),
+    ],
+)
+def test_make_invoke_shows_the_answer_to_a_solution_outside_the_function_region(region, says):
+    """Nothing is seeded outside the function's region (the emulator cannot serve us-east-9):
+    the handler's own refusal is what the user sees, with no Personalize call."""
+    event = read("create.json")
+    arn = event["ResourceProperties"]["SolutionArn"].replace(":us-east-1:", f":{region}:")
+    event["ResourceProperties"]["SolutionArn"] = arn
+    result = run(event)
+    (answer,) = result.answers
+    assert answer["Status"] == "FAILED"
+    assert says in answer["Reason"]
+    assert not result.calls
 
 
 def test_make_invoke_exits_non_zero_when_no_answer_comes(tmp_path):
