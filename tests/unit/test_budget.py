@@ -5,6 +5,7 @@ extend it."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,6 +23,8 @@ from budget import (
     signing_anchor,
     start_lead,
 )
+from lifecycle import require_time
+from waiter import Deadline, Retry
 
 NOW = 1_800_000_000.0
 CALL = PERSONALIZE_CALL.worst_case()
@@ -184,3 +187,14 @@ def test_a_continued_request_past_its_deadline_is_not_refused_but_has_no_time():
     assert late.refusal is None
     assert late.wait_until < NOW
     assert not late.hand_off
+
+
+def test_too_little_time_to_start_an_update_says_what_to_do():
+    """The Retry lifecycle.require_time raises shows, when no other cause came first, as
+    `Gave up after N s waiting for enough time left to start the update; <advice>`."""
+    with pytest.raises(Retry) as caught:
+        require_time(Deadline(NOW + 0.5, lambda: NOW), needed=CONFIRM_DELAY)
+    assert caught.value.incidental
+    assert caught.value.advice == (
+        "no update was started: retry the stack operation, or raise ServiceTimeout"
+    )
