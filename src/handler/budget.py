@@ -149,8 +149,8 @@ def plan(
     takes = lead + call_worst
     refusal = None
     if fresh and cloudformation_end <= now + lead:
-        gone = now - began
-        late = f", {gone:.0f} s of it gone before the function started" if gone >= 1 else ""
+        gone = now - began  # X-Amz-Date has whole seconds: up to 1 s of this is rounding
+        late = f", {gone:.0f} s of it gone before the function started" if gone >= 2 else ""
         # Enough had the request not waited in Lambda's queue: then retrying is what helps.
         enough = service_timeout - CLOUDFORMATION_MARGIN - call_worst > lead
         advice = "retry the stack operation" if enough else "raise ServiceTimeout"
