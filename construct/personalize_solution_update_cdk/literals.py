@@ -10,6 +10,7 @@ module imports neither aws_cdk nor cfnlint, so both can use it.
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -77,7 +78,20 @@ def literal_problems(
     unknown = tuple(unresolved_paths(properties, is_unresolved))
 
     def about_unknown(problem: str) -> bool:
-        name = problem.removeprefix("Property ").split(": ", 1)[0]
+        name = problem_name(problem)
         return any(name == path or name.startswith((f"{path}.", f"{path}[")) for path in unknown)
 
     return [problem for problem in problems if not about_unknown(problem)]
+
+
+def problem_name(problem: str) -> str:
+    """The property a problem names (`Property <name>: ...`, as the parser words each one)."""
+    return problem.removeprefix("Property ").split(": ", 1)[0]
+
+
+def problem_path(problem: str) -> list[str | int]:
+    """The property a problem names, as keys and list indexes (`A[0].B` is ["A", 0, "B"])."""
+    return [
+        int(index) if index else key
+        for key, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", problem_name(problem))
+    ]

@@ -101,7 +101,7 @@ class PersonalizeSolutionUpdate(Construct):
             "SolutionUpdateConfig": update_config or None,
         }
         properties = {key: value for key, value in given.items() if value is not None}
-        checked = dict(properties)
+        checked: dict[str, object] = dict(properties)
         if service_timeout is not None:
             checked["ServiceTimeout"] = seconds(service_timeout)
         problems = literal_problems(PARSER, checked, Token.is_unresolved)
