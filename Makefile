@@ -127,7 +127,7 @@ CONSTRUCT_CODE := $(CONSTRUCT_STAGE)/personalize_solution_update_cdk/function
 CONSTRUCT_BUILD_VENV := .venv-construct-build
 CONSTRUCT_VENV := .venv-construct
 CONSTRUCT_STAMP := $(CONSTRUCT_VENV)/.installed
-# Where tests/construct writes its app's cloud assembly (cfn-lint reads it after the tests).
+# Where construct/tests writes its app's cloud assembly (cfn-lint reads it after the tests).
 CONSTRUCT_SYNTH := build/construct-synth
 # jsii's banner about Node 20's end of life is silenced.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -160,13 +160,12 @@ $(CONSTRUCT_WHEEL): $(STAMP) $(CONSTRUCT_BUILD_VENV)/.installed construct/pyproj
 		'import flit_core.buildapi as api; print("dist/" + api.build_wheel("$(CURDIR)/dist"))'
 	@ls -l $@ | awk '{printf "wheel %s: %.1f MB\n", $$9, $$5 / 1e6}'
 
-## construct-venv: a venv holding the wheel, aws-cdk-lib and constructs at the CDK example's pins,
-## and pytest (the wheel is reinstalled whenever it is rebuilt)
+## construct-venv: a fresh venv for each new wheel, holding it, aws-cdk-lib and constructs at the CDK
+## example's pins, and pytest
 construct-venv: $(CONSTRUCT_STAMP)
 
 $(CONSTRUCT_STAMP): $(CONSTRUCT_WHEEL) $(CDK_DIR)/requirements.txt requirements-dev.txt
-	test -x $(CONSTRUCT_VENV)/bin/python || $(PYTHON) -m venv $(CONSTRUCT_VENV)
-	$(CONSTRUCT_VENV)/bin/python -m pip uninstall --quiet --yes cdk-personalize-solution-update
+	rm -rf $(CONSTRUCT_VENV) && $(PYTHON) -m venv $(CONSTRUCT_VENV)
 	$(CONSTRUCT_VENV)/bin/python -m pip install --quiet --no-compile $(CONSTRUCT_WHEEL) \
 		-r $(CDK_DIR)/requirements.txt $$(grep -oE '^pytest(-timeout)?==[^ ]+' requirements-dev.txt)
 	touch $@
