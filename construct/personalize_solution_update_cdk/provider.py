@@ -21,6 +21,8 @@ from constructs import Construct
 # The function's code as deployed: src/handler and its locked requirements for aarch64, put in
 # this package when the wheel is built.
 CODE = Path(__file__).resolve().parent / "function"
+# This id and its children's fix the logical ids: a change would declare a second function of the
+# same name (psu-<stack UUID>) beside the first, which CloudFormation refuses.
 PROVIDER_ID = "PersonalizeSolutionUpdateProvider"
 # Caches the installer and the runtime may leave in the package; never part of the asset.
 NOT_CODE = ["**/__pycache__", "**/*.pyc"]

@@ -111,8 +111,8 @@ class PersonalizeSolutionUpdate(Construct):
         provider = None if service_token is not None else SolutionUpdateProvider.of(self)
         #: The stack's provider function, or None when the resource uses a given service_token.
         self.function = provider.function if provider else None
-        # "Default": the resource's logical id is this construct's own (a CustomResource of that
-        # id, moved to this construct, keeps its logical id and is not replaced).
+        # "Default": the resource's logical id is the one this construct's id gives (at a stack's
+        # top level, that id itself), as a CustomResource of that id would have.
         self.resource = CustomResource(
             self,
             "Default",
