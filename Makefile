@@ -142,7 +142,7 @@ $(CONSTRUCT_BUILD_VENV)/.installed:
 	$(CONSTRUCT_BUILD_VENV)/bin/python -m pip install --quiet flit_core==4.2.0
 	touch $@
 
-$(CONSTRUCT_WHEEL): $(STAMP) $(CONSTRUCT_BUILD_VENV)/.installed construct/pyproject.toml \
+$(CONSTRUCT_WHEEL): $(CONSTRUCT_BUILD_VENV)/.installed construct/pyproject.toml \
 		construct/README.md $(wildcard construct/personalize_solution_update_cdk/*.py) \
 		$(wildcard src/handler/*.py) src/handler/requirements.txt
 	rm -rf $(CONSTRUCT_STAGE) && mkdir -p $(CONSTRUCT_STAGE) dist
@@ -154,7 +154,7 @@ $(CONSTRUCT_WHEEL): $(STAMP) $(CONSTRUCT_BUILD_VENV)/.installed construct/pyproj
 		--platform manylinux2014_aarch64 --implementation cp --python-version 3.13 \
 		--only-binary=:all: --require-hashes -r src/handler/requirements.txt
 	rm -rf $(CONSTRUCT_CODE)/bin  # console scripts (jmespath's jp.py): the function runs none
-	$(BIN)/python tools/check_artifact.py $(CONSTRUCT_CODE)
+	$(CONSTRUCT_BUILD_VENV)/bin/python tools/check_artifact.py $(CONSTRUCT_CODE)  # -I -S: stdlib only
 	rm -f dist/cdk_personalize_solution_update-*.whl
 	cd $(CONSTRUCT_STAGE) && $(CURDIR)/$(CONSTRUCT_BUILD_VENV)/bin/python -c \
 		'import flit_core.buildapi as api; print("dist/" + api.build_wheel("$(CURDIR)/dist"))'
