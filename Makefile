@@ -32,8 +32,9 @@ $(STAMP): requirements-dev.txt requirements-sam.txt src/handler/requirements.txt
 demo: $(STAMP)
 	PYTHONPATH=src/handler $(BIN)/python -m localcloud.demo $(DEMO_ARGS)
 
-## test: everything CI runs (the CDK example is synthesized first, so the tests compare it)
-test: lint cdk-synth unit-and-functional templates build
+## test: everything CI runs (the construct is built and the CDK example synthesized with it first,
+## so the tests compare it and run its function)
+test: lint cdk-synth construct-test unit-and-functional templates build
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -43,8 +44,9 @@ lint: $(STAMP)
 unit-and-functional: $(STAMP)
 	$(BIN)/pytest
 
+# cfn-lint with the rules shipped for YAML users: what the function would refuse is flagged too.
 templates: $(STAMP)
-	$(BIN)/cfn-lint template.yaml examples/*.yaml
+	$(BIN)/cfn-lint --append-rules cfn-lint-rules -- template.yaml examples/*.yaml
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam validate --lint --template template.yaml
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam validate --lint --template examples/nested-application.yaml
 
@@ -86,7 +88,7 @@ $(BENCH_STAMP): src/handler/requirements.txt
 	touch $(BENCH_STAMP)
 
 clean:
-	rm -rf $(VENV) $(CDK_VENV) $(CDK_DIR)/cdk.out .bench .aws-sam .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) $(CONSTRUCT_VENV) $(CONSTRUCT_BUILD_VENV) build dist $(CDK_DIR)/cdk.out .bench .aws-sam .pytest_cache .ruff_cache .mypy_cache
 
 .PHONY: lock release
 
@@ -111,27 +113,83 @@ invoke: $(STAMP)
 	@test -n "$(EVENT)" || { echo "usage: make invoke EVENT=events/<file>.json [INVOKE_ARGS=...]" >&2; exit 2; }
 	$(BIN)/python -m localcloud.invoke $(EVENT) $(INVOKE_ARGS)
 
-# Examples beyond the plain templates: the CDK app has its own venv, so .venv does not carry
-# aws-cdk-lib (and its jsii runtime) for everyone.
+# The CDK construct library (construct/): a wheel that carries the function's code, so synth needs
+# no Docker. The code is src/handler as SAM's CodeUri holds it, plus its hash-locked requirements
+# for Lambda's arm64 (manylinux2014_aarch64 wheels only), checked importable by check_artifact.py.
+# The wheel is then installed, with aws-cdk-lib and constructs at the CDK example's pins (and
+# pytest), into a venv of its own: nothing of the development venv, so it proves what a user's
+# `pip install` gets.
 CDK_DIR := examples/cdk
-CDK_VENV := .venv-cdk
-CDK_STAMP := $(CDK_VENV)/.installed
+CONSTRUCT_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' construct/pyproject.toml)
+CONSTRUCT_WHEEL := dist/cdk_personalize_solution_update-$(CONSTRUCT_VERSION)-py3-none-any.whl
+CONSTRUCT_STAGE := build/construct
+CONSTRUCT_CODE := $(CONSTRUCT_STAGE)/personalize_solution_update_cdk/function
+CONSTRUCT_BUILD_VENV := .venv-construct-build
+CONSTRUCT_VENV := .venv-construct
+CONSTRUCT_STAMP := $(CONSTRUCT_VENV)/.installed
+# Where construct/tests writes its app's cloud assembly (cfn-lint reads it after the tests).
+CONSTRUCT_SYNTH := build/construct-synth
+# jsii's banner about Node 20's end of life is silenced.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: cdk-synth
+.PHONY: construct construct-venv construct-test construct-synth-time cdk-synth
 
+## construct: build the construct library's wheel into dist/
+construct: $(CONSTRUCT_WHEEL)
 
-$(CDK_STAMP): $(CDK_DIR)/requirements.txt
-	test -x $(CDK_VENV)/bin/python || $(PYTHON) -m venv $(CDK_VENV)
-	$(CDK_VENV)/bin/python -m pip install --quiet -r $(CDK_DIR)/requirements.txt
-	touch $(CDK_STAMP)
+$(CONSTRUCT_BUILD_VENV)/.installed:
+	test -x $(CONSTRUCT_BUILD_VENV)/bin/python || $(PYTHON) -m venv $(CONSTRUCT_BUILD_VENV)
+	$(CONSTRUCT_BUILD_VENV)/bin/python -m pip install --quiet flit_core==4.2.0
+	touch $@
 
-## cdk-synth: synthesize the CDK example offline (python app.py; needs Node.js on PATH), then
-## cfn-lint its template and check it against the YAML example it mirrors
-# CDK_OUTDIR is what `cdk synth` sets; jsii's banner about Node 20's end of life is silenced.
-cdk-synth: $(STAMP) $(CDK_STAMP)
+$(CONSTRUCT_WHEEL): $(CONSTRUCT_BUILD_VENV)/.installed construct/pyproject.toml \
+		construct/README.md $(wildcard construct/personalize_solution_update_cdk/*.py) \
+		$(wildcard src/handler/*.py) src/handler/requirements.txt
+	rm -rf $(CONSTRUCT_STAGE) && mkdir -p $(CONSTRUCT_STAGE) dist
+	cp -r construct/pyproject.toml construct/README.md construct/personalize_solution_update_cdk \
+		$(CONSTRUCT_STAGE)/
+	cp -r src/handler $(CONSTRUCT_CODE)
+	find $(CONSTRUCT_STAGE) -name __pycache__ -prune -exec rm -rf {} +
+	$(CONSTRUCT_BUILD_VENV)/bin/python -m pip install --quiet --no-compile --target $(CONSTRUCT_CODE) \
+		--platform manylinux2014_aarch64 --implementation cp --python-version 3.13 \
+		--only-binary=:all: --require-hashes -r src/handler/requirements.txt
+	rm -rf $(CONSTRUCT_CODE)/bin  # console scripts (jmespath's jp.py): the function runs none
+	$(CONSTRUCT_BUILD_VENV)/bin/python tools/check_artifact.py $(CONSTRUCT_CODE)  # -I -S: stdlib only
+	rm -f dist/cdk_personalize_solution_update-*.whl
+	cd $(CONSTRUCT_STAGE) && $(CURDIR)/$(CONSTRUCT_BUILD_VENV)/bin/python -c \
+		'import flit_core.buildapi as api; print("dist/" + api.build_wheel("$(CURDIR)/dist"))'
+	@ls -l $@ | awk '{printf "wheel %s: %.1f MB\n", $$9, $$5 / 1e6}'
+
+## construct-venv: a fresh venv for each new wheel, holding it, aws-cdk-lib and constructs at the CDK
+## example's pins, and pytest
+construct-venv: $(CONSTRUCT_STAMP)
+
+$(CONSTRUCT_STAMP): $(CONSTRUCT_WHEEL) $(CDK_DIR)/requirements.txt requirements-dev.txt
+	rm -rf $(CONSTRUCT_VENV) && $(PYTHON) -m venv $(CONSTRUCT_VENV)
+	$(CONSTRUCT_VENV)/bin/python -m pip install --quiet --no-compile $(CONSTRUCT_WHEEL) \
+		-r $(CDK_DIR)/requirements.txt $$(grep -oE '^pytest(-timeout)?==[^ ]+' requirements-dev.txt)
+	touch $@
+
+## construct-test: the construct's tests in its venv (aws_cdk.assertions on one synth of an app
+## with two resources), then cfn-lint on that app's templates
+construct-test: $(STAMP) $(CONSTRUCT_STAMP)
+	rm -rf $(CONSTRUCT_SYNTH)
+	CONSTRUCT_SYNTH=$(CURDIR)/$(CONSTRUCT_SYNTH) $(CONSTRUCT_VENV)/bin/pytest construct/tests \
+		-o pythonpath=
+	$(BIN)/cfn-lint $(CONSTRUCT_SYNTH)/*.template.json
+
+## construct-synth-time: the synth time the construct adds, against a plain CustomResource on an
+## imported token, medians of 5 alternating fresh synths each, and their ratio
+construct-synth-time: $(CONSTRUCT_STAMP)
+	$(CONSTRUCT_VENV)/bin/python construct/tools/synth_time.py
+
+## cdk-synth: synthesize the CDK example offline with the construct (python app.py; needs Node.js on
+## PATH), then cfn-lint its template; the tests check it against the YAML example it mirrors and run
+## its function's code
+# CDK_OUTDIR is what `cdk synth` sets.
+cdk-synth: $(STAMP) $(CONSTRUCT_STAMP)
 	rm -rf $(CDK_DIR)/cdk.out
-	cd $(CDK_DIR) && CDK_OUTDIR=cdk.out JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 \
-		$(CURDIR)/$(CDK_VENV)/bin/python app.py
+	cd $(CDK_DIR) && time CDK_OUTDIR=cdk.out $(CURDIR)/$(CONSTRUCT_VENV)/bin/python app.py
 	$(BIN)/cfn-lint $(CDK_DIR)/cdk.out/*.template.json
 
 .PHONY: test-readings

@@ -58,12 +58,14 @@ class Timeline:
             for k, v in event["ResourceProperties"].items()
             if k not in ("ServiceToken", "SolutionArn")
         }
+        # The solution asked for, unless it is the resource's id: a Create's, a replacement's.
+        arn = event["ResourceProperties"].get("SolutionArn")
+        physical_id = event.get("PhysicalResourceId")
+        target = f"SolutionArn={arn}" if arn != physical_id else None
         answer = exchange.responses[0]
         sent = answer.wall - (answer.at - exchange.started)  # the request's wall-clock time
-        print(
-            f"{self.stamp(sent)} -> "
-            f"{event['RequestType']} {event.get('PhysicalResourceId', '')} {props}"
-        )
+        request = [event["RequestType"], physical_id, target, str(props)]
+        print(f"{self.stamp(sent)} -> " + " ".join(part for part in request if part))
         calls = [call for call in self.calls()[self.seen :] if call.at <= answer.wall]
         self.seen += len(calls)
         updates = 0

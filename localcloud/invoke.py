@@ -47,17 +47,19 @@ class Result:
 class LocalCloud:
     """The Personalize emulator, the response bucket, the Lambda Invoke stand-in and the function
     under Lambda's runtime client, on 127.0.0.1; stopped (function first) on exit.
-    `parameters` override the template's (LogLevel=DEBUG, ...); `timeout` the function's."""
+    `parameters` override the template's (LogLevel=DEBUG, ...); `timeout` the function's;
+    `config` replaces template.yaml's function (another template's, e.g. a CDK synth's)."""
 
     def __init__(
         self,
         *,
         parameters: Mapping[str, str] | None = None,
+        config: FunctionConfig | None = None,
         task_root: Path = HANDLER_DIR,
         timeout: float | None = None,
         echo: IO[str] | None = None,
     ) -> None:
-        self.config = FunctionConfig.from_template(parameters)
+        self.config = config or FunctionConfig.from_template(parameters)
         self.task_root, self.timeout, self.echo = task_root, timeout, echo
         self._stack = ExitStack()
 

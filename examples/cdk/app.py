@@ -1,9 +1,10 @@
 """CDK (Python) app: the composition of examples/auto-training-to-campaign.yaml, as code.
 
-An existing solution gets its training schedule from `Custom::PersonalizeSolutionUpdate` (the
-function the personalize-solution-update stack exports), and a native `CfnCampaign` on
-`<solution ARN>/$LATEST` follows each new solution version. The campaign depends on the custom
-resource, so it is created only after the schedule is in force.
+An existing solution gets its training schedule from the `PersonalizeSolutionUpdate` construct
+(`pip install` the cdk-personalize-solution-update wheel: its provider function is declared in this
+stack), and a native `CfnCampaign` on `<solution ARN>/$LATEST` follows each new solution version.
+The campaign depends on the custom resource, so it is created only after the schedule is in force.
+The schedule is a literal `Duration`, checked at synth with the function's own rules.
 
 Synthesize: `python app.py` with `CDK_OUTDIR=cdk.out` (what `cdk synth` sets), or `cdk synth`.
 Deploy: `cdk deploy --parameters SolutionArn=arn:aws:personalize:...:solution/my-solution`.
@@ -14,9 +15,9 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_personalize as personalize
 from constructs import Construct
+from personalize_solution_update_cdk import PersonalizeSolutionUpdate
 
 SOLUTION_ARN_PATTERN = r"arn:([a-z\d-]+):personalize:.*:.*:solution/.+"
-SCHEDULE_PATTERN = r"^rate\(([1-9]|[12][0-9]|30) days?\)$"
 
 
 class AutoTrainingToCampaign(cdk.Stack):
@@ -37,20 +38,6 @@ class AutoTrainingToCampaign(cdk.Stack):
             allowed_pattern=SOLUTION_ARN_PATTERN,
             max_length=246,  # the campaign's "<this>/$LATEST" is at most 256
         ).value_as_string
-        stack_name = cdk.CfnParameter(
-            self,
-            "SolutionUpdateStackName",
-            description="Stack that exports <name>-ServiceToken (personalize-solution-update).",
-            default="personalize-solution-update",
-            min_length=1,
-        ).value_as_string
-        schedule = cdk.CfnParameter(
-            self,
-            "SchedulingExpression",
-            description="How often the solution trains automatically, rate(N days), N 1 to 30.",
-            default="rate(14 days)",
-            allowed_pattern=SCHEDULE_PATTERN,
-        ).value_as_string
         campaign_name = cdk.CfnParameter(
             self,
             "CampaignName",
@@ -69,19 +56,14 @@ class AutoTrainingToCampaign(cdk.Stack):
             min_value=1,
         ).value_as_number
 
-        auto_training = cdk.CustomResource(
+        auto_training = PersonalizeSolutionUpdate(
             self,
             "AutoTraining",
-            resource_type="Custom::PersonalizeSolutionUpdate",
-            service_token=cdk.Fn.import_value(f"{stack_name}-ServiceToken"),
+            solution_arn=solution_arn,
+            perform_auto_training=True,
+            schedule=cdk.Duration.days(14),
             # CloudFormation waits this long for the answer; it also bounds the handler's wait.
             service_timeout=cdk.Duration.minutes(15),
-            properties={
-                "SolutionArn": solution_arn,
-                # Delivered as the string "true": the handler accepts both spellings.
-                "PerformAutoTraining": True,
-                "SolutionUpdateConfig": {"AutoTrainingConfig": {"SchedulingExpression": schedule}},
-            },
         )
         campaign = personalize.CfnCampaign(
             self,
@@ -105,7 +87,7 @@ class AutoTrainingToCampaign(cdk.Stack):
             self,
             "Schedule",
             description="Automatic training schedule now in force.",
-            value=auto_training.get_att_string("SchedulingExpression"),
+            value=auto_training.attr_scheduling_expression,
         )
         cdk.CfnOutput(
             self,

@@ -1,0 +1,119 @@
+"""The CDK example's synthesized stack, run: its provider function's code (the asset cdk.out
+holds, as the construct packaged it) under Lambda's runtime client with the settings the
+synthesized template gives the function, through a stack's life in CloudFormation's order, with
+the properties that template sends.
+
+Needs `make cdk-synth` (make test runs it first); skipped until then, like the CDK example's checks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.cloudformation import CloudFormation, StackResource
+from localcloud.emulator import controls
+from localcloud.invoke import LocalCloud
+from localcloud.runtime_api import FunctionConfig
+from localcloud.seed import create_active
+from tests.unit.test_examples import CDK_TEMPLATES, delivered, load, resources_of_type
+
+FIRST = "arn:aws:personalize:us-east-1:123456789012:solution/cdk-first"
+SECOND = "arn:aws:personalize:us-east-1:123456789012:solution/cdk-second"
+
+pytestmark = pytest.mark.skipif(
+    not CDK_TEMPLATES, reason="examples/cdk not synthesized: make cdk-synth"
+)
+
+
+def synthesized() -> tuple[Path, dict[str, Any]]:
+    """The CDK example's template file and its content."""
+    [path] = CDK_TEMPLATES
+    return path, load(path)
+
+
+def provider(template: dict[str, Any]) -> str:
+    """The logical id of the stack's one function, the construct's provider."""
+    [function] = resources_of_type(template, "AWS::Lambda::Function")
+    return function
+
+
+def asset_of(path: Path, template: dict[str, Any]) -> Path:
+    """The folder in cdk.out that holds the function's code: the asset whose S3 key the
+    function's Code names, by the stack's asset manifest."""
+    key = template["Resources"][provider(template)]["Properties"]["Code"]["S3Key"]
+    manifest = json.loads(path.with_name(path.name.replace(".template.", ".assets.")).read_text())
+    [source] = [
+        asset["source"]["path"]
+        for asset in manifest["files"].values()
+        if any(place["objectKey"] == key for place in asset["destinations"].values())
+    ]
+    return path.parent / source
+
+
+@pytest.fixture
+def cloud() -> Iterator[LocalCloud]:
+    """The local cloud running the synthesized function's code with its synthesized settings."""
+    path, template = synthesized()
+    config = FunctionConfig.from_template(template=path, logical_id=provider(template))
+    controls.reset()
+    with LocalCloud(config=config, task_root=asset_of(path, template)) as running:
+        for arn in (FIRST, SECOND):
+            create_active(running.emulator.url, arn, {})
+        yield running
+    controls.reset()
+
+
+def test_the_synthesized_function_has_the_sam_applications_settings():
+    """Handler, memory, timeout, log format and level, environment: as template.yaml's."""
+    path, template = synthesized()
+    assert FunctionConfig.from_template(template=path, logical_id=provider(template)) == (
+        FunctionConfig.from_template()
+    )
+
+
+def test_the_synthesized_function_runs_a_stack_life(cloud):
+    """Create, a redeploy that changes nothing, a replacement onto another solution (and the
+    Delete of the old id), and the stack's deletion: each answered once, as the function's own
+    tests expect, with the properties the synthesized template sends."""
+    _, template = synthesized()
+    properties = delivered(template, "AutoTraining", {"SolutionArn": FIRST})
+    properties.pop("ServiceToken")
+    cloudformation = CloudFormation(
+        lambda event, _context: cloud.function.invoke(event),
+        cloud.receiver,
+        function_timeout=cloud.config.timeout,
+        lambda_service=cloud.invoked,
+    )
+    resource = StackResource(cloudformation, "AutoTraining")
+
+    def answers(exchanges: list[Any]) -> list[tuple[str, str]]:
+        return [(e.response["Status"], e.response["PhysicalResourceId"]) for e in exchanges]
+
+    def updates() -> int:
+        return controls.count("UpdateSolution")
+
+    [created] = resource.create(properties)
+    assert (created.response["Status"], created.response["PhysicalResourceId"]) == (
+        "SUCCESS",
+        FIRST,
+    ), created.response
+    assert created.response["Data"]["SchedulingExpression"] == "rate(14 days)"
+    assert created.response["Data"]["PerformAutoTraining"] == "true"
+    assert updates() == 1
+
+    assert answers(resource.update(dict(properties))) == [("SUCCESS", FIRST)]
+    assert updates() == 1, "a redeploy of the same properties must not call UpdateSolution"
+
+    moved = {**properties, "SolutionArn": SECOND}
+    assert answers(resource.update(moved)) == [("SUCCESS", SECOND), ("SUCCESS", FIRST)]
+    assert updates() == 2
+
+    assert answers(resource.delete()) == [("SUCCESS", SECOND)]
+    assert updates() == 2
+    lines = [json.loads(line) for line in cloud.function.output]
+    assert {line["level"] for line in lines if "level" in line} <= {"INFO", "WARN", "ERROR"}
