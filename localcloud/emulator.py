@@ -10,7 +10,10 @@ botocore's model and the docs; where they are silent it is the harder case for a
   version trains (`Controls.train`; DescribeSolution shows it as the latestSolutionVersion);
 - stale reads: for `Timing.stale_read` seconds after UpdateSolution, DescribeSolution still shows
   the solution as it was before the update;
-- injectable faults per operation (throttling, 5xx, any error code) and failing updates;
+- injectable faults per operation (throttling, 5xx, any error code), failing updates, and
+  someone else's update right after the next one (`Controls.follow`);
+- InvalidInputException for what a solution's recipe does not support (INCREMENTAL_RECIPES,
+  EVENTS_RECIPES);
 - where the docs allow several readings, each is a named `Reading` (READINGS), played when set
   as `controls.reading` (or with `--reading NAME`); `controls.reset()` restores the default.
 
@@ -44,6 +47,14 @@ ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-_]*")
 SCHEDULE_PATTERN = re.compile(r"rate\((\d+) days?\)")
 ERROR_STATUS = {"InternalFailure": 500, "ServiceUnavailable": 503}
+# What a recipe allows (by the recipe's name, the end of its ARN). performIncrementalUpdate: "This
+# parameter is supported only for solutions that use the semantic-similarity recipe"
+# (UpdateSolution); events configuration: "If you use the User-Personalization-v2 recipe or
+# Personalized-Ranking-v2 recipe, you can optimize an Amazon Personalize solution with an events
+# configuration" (the developer guide). A solution created without a recipeArn is held to neither:
+# the emulator cannot tell which recipe Personalize would pick.
+INCREMENTAL_RECIPES = ("aws-semantic-similarity",)
+EVENTS_RECIPES = ("aws-user-personalization-v2", "aws-personalized-ranking-v2")
 
 
 def is_network_fault(fault: str | None) -> bool:
@@ -336,6 +347,23 @@ def _check_config(config: dict[str, Any]) -> None:
                 raise _invalid(f"Invalid weight {weight}: must be between 0 and 1")
 
 
+def _check_recipe(recipe_arn: str | None, incremental: object, config: dict[str, Any]) -> None:
+    """Refuse what the solution's recipe does not support, as Personalize does."""
+    if recipe_arn is None:
+        return
+    recipe = recipe_arn.rsplit("/", 1)[-1]
+    if incremental is True and recipe not in INCREMENTAL_RECIPES:
+        raise _invalid(
+            f"performIncrementalUpdate is supported only for solutions that use the "
+            f"{' or '.join(INCREMENTAL_RECIPES)} recipe, not {recipe}"
+        )
+    if config.get("eventsConfig") is not None and recipe not in EVENTS_RECIPES:
+        raise _invalid(
+            f"eventsConfig is supported only for solutions that use the "
+            f"{' or '.join(EVENTS_RECIPES)} recipe, not {recipe}"
+        )
+
+
 def _merge_config(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     merged.update({key: value for key, value in change.items() if value is not None})
@@ -516,6 +544,7 @@ def create_solution(
         raise EmulatorError("ResourceAlreadyExistsException", f"Solution {arn} already exists")
     config = params.get("solutionConfig") or {}
     _check_config(config)
+    _check_recipe(params.get("recipeArn"), params.get("performIncrementalUpdate"), config)
     timing = controls.timing
     store[arn] = Solution(
         name=name,
@@ -554,6 +583,7 @@ def update_solution(
     change = params.get("solutionUpdateConfig") or {}
     _check_config(change)
     solution = _find(response, arn, now)
+    _check_recipe(solution.recipe_arn, params.get("performIncrementalUpdate"), change)
     if _solution_status(solution, now)[0] != "ACTIVE":
         raise EmulatorError("ResourceInUseException", f"Solution {arn} is not ACTIVE")
     if _latest_status(solution, now) not in ("ACTIVE", "CREATE FAILED"):
