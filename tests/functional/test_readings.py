@@ -15,7 +15,7 @@ import pytest
 
 from localcloud.emulator import READINGS
 from tests.functional.world import World
-from tests.presets import api_schedule, schedule
+from tests.presets import SEMANTIC_SIMILARITY, USER_PERSONALIZATION_V2, api_schedule, schedule
 
 COSTS: dict[str, int] = {}
 
@@ -45,12 +45,14 @@ def training(seconds: float) -> Step:
 
 class Scenario(NamedTuple):
     """The solution's history, then what the stack asks: a Create, or an Update from the `old`
-    properties it applied first."""
+    properties it applied first; the solution's recipe allows what they send (the emulator
+    refuses the rest, as Personalize does)."""
 
     name: str
     asks: dict[str, Any]
     history: tuple[Step, ...] = ()
     old: dict[str, Any] | None = None
+    recipe: str = USER_PERSONALIZATION_V2
 
 
 SCENARIOS = [
@@ -62,16 +64,18 @@ SCENARIOS = [
             }
         },
     ),
-    Scenario("incremental-on", {"PerformIncrementalUpdate": True}),
+    Scenario("incremental-on", {"PerformIncrementalUpdate": True}, recipe=SEMANTIC_SIMILARITY),
     Scenario(
         "incremental-on-after-schedule-only-update",
         {"PerformIncrementalUpdate": True},
         (outside(solutionUpdateConfig=api_schedule(5)),),
+        recipe=SEMANTIC_SIMILARITY,
     ),
     Scenario(
         "incremental-off-after-on",
         {"PerformIncrementalUpdate": False},
         (outside(performIncrementalUpdate=True),),
+        recipe=SEMANTIC_SIMILARITY,
     ),
     Scenario(
         "schedule-after-partial-update",
@@ -105,6 +109,7 @@ SCENARIOS = [
         "partial-outside-update-hides-incremental",
         {"PerformIncrementalUpdate": False, "SolutionUpdateConfig": schedule(3)},
         (outside(performIncrementalUpdate=True), outside(solutionUpdateConfig=api_schedule(3))),
+        recipe=SEMANTIC_SIMILARITY,
     ),
     Scenario("training-in-progress", {"SolutionUpdateConfig": schedule(3)}, (training(120),)),
     Scenario(
@@ -124,6 +129,7 @@ SCENARIOS = [
         "update-adding-incremental",
         {"SolutionUpdateConfig": schedule(5), "PerformIncrementalUpdate": True},
         old={"SolutionUpdateConfig": schedule(5)},
+        recipe=SEMANTIC_SIMILARITY,
     ),
 ]
 
@@ -178,7 +184,7 @@ def cost_summary(request):
 @pytest.mark.parametrize("reading", list(READINGS))
 def test_every_reading_gets_the_truth(world, reading, scenario):
     emulator = world.emulator
-    arn = world.solution()
+    arn = world.solution(recipeArn=scenario.recipe)
     emulator.reading = READINGS[reading]
     for step in scenario.history:
         step(world, arn)
@@ -256,7 +262,7 @@ def test_an_update_right_after_ours_is_not_taken_for_ours(world, reading, case):
     answer is SUCCESS only with the schedule in force, else FAILED saying that another update
     replaced ours, on a check soon after, not at the deadline."""
     emulator = world.emulator
-    arn = world.solution()
+    arn = world.solution(recipeArn=USER_PERSONALIZATION_V2)
     emulator.reading = READINGS[reading]
     if case.ours_fails:
         emulator.fail_next_update("ours failed")
