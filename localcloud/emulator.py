@@ -10,7 +10,10 @@ botocore's model and the docs; where they are silent it is the harder case for a
   version trains (`Controls.train`; DescribeSolution shows it as the latestSolutionVersion);
 - stale reads: for `Timing.stale_read` seconds after UpdateSolution, DescribeSolution still shows
   the solution as it was before the update;
-- injectable faults per operation (throttling, 5xx, any error code) and failing updates;
+- injectable faults per operation (throttling, 5xx, any error code), failing updates, and
+  someone else's update right after the next one (`Controls.follow`);
+- InvalidInputException for what a solution's recipe does not support (INCREMENTAL_RECIPES,
+  EVENTS_RECIPES);
 - where the docs allow several readings, each is a named `Reading` (READINGS), played when set
   as `controls.reading` (or with `--reading NAME`); `controls.reset()` restores the default.
 
@@ -44,6 +47,14 @@ ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-_]*")
 SCHEDULE_PATTERN = re.compile(r"rate\((\d+) days?\)")
 ERROR_STATUS = {"InternalFailure": 500, "ServiceUnavailable": 503}
+# What a recipe allows (by the recipe's name, the end of its ARN). performIncrementalUpdate: "This
+# parameter is supported only for solutions that use the semantic-similarity recipe"
+# (UpdateSolution); events configuration: "If you use the User-Personalization-v2 recipe or
+# Personalized-Ranking-v2 recipe, you can optimize an Amazon Personalize solution with an events
+# configuration" (the developer guide). A solution created without a recipeArn is held to neither:
+# the emulator cannot tell which recipe Personalize would pick.
+INCREMENTAL_RECIPES = ("aws-semantic-similarity",)
+EVENTS_RECIPES = ("aws-user-personalization-v2", "aws-personalized-ranking-v2")
 
 
 def is_network_fault(fault: str | None) -> bool:
@@ -81,12 +92,16 @@ class Reading:
       shown neither at the top level nor in latestSolutionUpdate: a client cannot read it.
     - update_accepted_while_training: UpdateSolution is accepted while a solution version
       trains (the update runs alongside); by default it is refused with ResourceInUseException.
+    - echo_fills_incremental_default: latestSolutionUpdate shows performIncrementalUpdate true
+      when its request left it out, SolutionUpdateSummary's documented default ("The default is
+      true"), whatever the solution has; with echo_fills_defaults too, this is the value filled.
     """
 
     top_level_keeps_creation_values: bool = False
     echo_fills_defaults: bool = False
     incremental_not_shown: bool = False
     update_accepted_while_training: bool = False
+    echo_fills_incremental_default: bool = False
 
 
 READINGS: dict[str, Reading] = {
@@ -95,16 +110,19 @@ READINGS: dict[str, Reading] = {
     "echo-fills-defaults": Reading(echo_fills_defaults=True),
     "incremental-not-shown": Reading(incremental_not_shown=True),
     "update-accepted-while-training": Reading(update_accepted_while_training=True),
+    "echo-fills-documented-incremental-default": Reading(echo_fills_incremental_default=True),
     "hardest": Reading(
         top_level_keeps_creation_values=True,
         echo_fills_defaults=True,
         incremental_not_shown=True,
         update_accepted_while_training=True,
+        echo_fills_incremental_default=True,
     ),
 }
 # Service defaults echo_fills_defaults shows. Documented: performAutoTraining "The default is
-# True" and the schedule "The default is every 7 days". Not documented, so chosen here:
-# performIncrementalUpdate false, and an event parameter's eventValueThreshold 0.0 and weight 1.0.
+# True" and the schedule "The default is every 7 days". Not documented, so chosen here: an event
+# parameter's eventValueThreshold 0.0 and weight 1.0, and performIncrementalUpdate false (what
+# the solution's own field shows; echo_fills_incremental_default plays the documented true).
 ECHO_DEFAULTS = {"performAutoTraining": True, "performIncrementalUpdate": False}
 DEFAULT_SCHEDULE = "rate(7 days)"
 EVENT_PARAMETER_DEFAULTS = {"eventValueThreshold": 0.0, "weight": 1.0}
@@ -151,6 +169,16 @@ class Update:
         if now < done:
             return "CREATE IN_PROGRESS", self.created + self.pending
         return ("CREATE FAILED" if self.failure_reason else "ACTIVE"), done
+
+
+@dataclass(frozen=True)
+class Follower:
+    """An update someone else makes right after the next accepted one settles (`Controls.follow`):
+    its request's fields, how long after, and its failureReason if Personalize is to fail it."""
+
+    asked: dict[str, Any]
+    gap: float
+    failure_reason: str | None
 
 
 @dataclass
@@ -217,6 +245,7 @@ class Controls:
     reading: Reading = field(default_factory=Reading)
     faults: dict[str, list[str | None]] = field(default_factory=dict)
     failing_updates: list[str] = field(default_factory=list)
+    followers: list[Follower] = field(default_factory=list)
     trainings: dict[str, Training] = field(default_factory=dict)  # the latest, per solution
     calls: list[Call] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -233,6 +262,13 @@ class Controls:
         """The next accepted update ends CREATE FAILED with this failureReason."""
         with self.lock:
             self.failing_updates.append(reason)
+
+    def follow(self, gap: float = 0.1, failure_reason: str | None = None, **asked: Any) -> None:
+        """Someone else's update (UpdateSolution fields `asked`) is created `gap` seconds after
+        the next accepted update settles, and settles before a client checking every few
+        seconds can see that one; it ends CREATE FAILED with `failure_reason` if given."""
+        with self.lock:
+            self.followers.append(Follower(asked, gap, failure_reason))
 
     def train(self, arn: str, seconds: float) -> None:
         """Start a solution version training for `seconds`: DescribeSolution shows it as the
@@ -264,6 +300,7 @@ class Controls:
             self.reading = Reading()
             self.faults.clear()
             self.failing_updates.clear()
+            self.followers.clear()
             self.trainings.clear()
             self.calls.clear()
             personalize_backends.reset()
@@ -310,10 +347,33 @@ def _check_config(config: dict[str, Any]) -> None:
                 raise _invalid(f"Invalid weight {weight}: must be between 0 and 1")
 
 
+def _check_recipe(recipe_arn: str | None, incremental: object, config: dict[str, Any]) -> None:
+    """Refuse what the solution's recipe does not support, as Personalize does."""
+    if recipe_arn is None:
+        return
+    recipe = recipe_arn.rsplit("/", 1)[-1]
+    if incremental is True and recipe not in INCREMENTAL_RECIPES:
+        raise _invalid(
+            f"performIncrementalUpdate is supported only for solutions that use the "
+            f"{' or '.join(INCREMENTAL_RECIPES)} recipe, not {recipe}"
+        )
+    if config.get("eventsConfig") is not None and recipe not in EVENTS_RECIPES:
+        raise _invalid(
+            f"eventsConfig is supported only for solutions that use the "
+            f"{' or '.join(EVENTS_RECIPES)} recipe, not {recipe}"
+        )
+
+
 def _merge_config(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     merged.update({key: value for key, value in change.items() if value is not None})
     return merged
+
+
+def _latest_status(solution: Solution, now: float) -> str:
+    """The status of the latest update created by now (ACTIVE if there is none)."""
+    started = [u for u in solution.updates if u.created <= now]
+    return started[-1].status_at(now)[0] if started else "ACTIVE"
 
 
 def _effective(solution: Solution, now: float) -> Settings:
@@ -399,6 +459,9 @@ def _update_summary(update: Update, now: float) -> dict[str, Any]:
     shows them)."""
     reading = controls.reading
     asked = _with_defaults(update.asked) if reading.echo_fills_defaults else update.asked
+    if reading.echo_fills_incremental_default:
+        sent = update.asked.get("performIncrementalUpdate", True)
+        asked = {**asked, "performIncrementalUpdate": sent}
     if reading.incremental_not_shown:
         asked = {key: value for key, value in asked.items() if key != "performIncrementalUpdate"}
     status, since = update.status_at(now)
@@ -481,6 +544,7 @@ def create_solution(
         raise EmulatorError("ResourceAlreadyExistsException", f"Solution {arn} already exists")
     config = params.get("solutionConfig") or {}
     _check_config(config)
+    _check_recipe(params.get("recipeArn"), params.get("performIncrementalUpdate"), config)
     timing = controls.timing
     store[arn] = Solution(
         name=name,
@@ -519,36 +583,47 @@ def update_solution(
     change = params.get("solutionUpdateConfig") or {}
     _check_config(change)
     solution = _find(response, arn, now)
+    _check_recipe(solution.recipe_arn, params.get("performIncrementalUpdate"), change)
     if _solution_status(solution, now)[0] != "ACTIVE":
         raise EmulatorError("ResourceInUseException", f"Solution {arn} is not ACTIVE")
-    if solution.updates and solution.updates[-1].status_at(now)[0] not in (
-        "ACTIVE",
-        "CREATE FAILED",
-    ):
+    if _latest_status(solution, now) not in ("ACTIVE", "CREATE FAILED"):
         raise EmulatorError("ResourceInUseException", f"An update of {arn} is in progress")
     if controls.training(arn, now) and not controls.reading.update_accepted_while_training:
         raise EmulatorError("ResourceInUseException", f"A solution version of {arn} is training")
     current = _effective(solution, now)
-    timing = controls.timing
-    solution.updates.append(
-        Update(
-            created=now,
-            asked={key: params[key] for key in ASKED if key in params},
-            settings=Settings(
-                perform_auto_training=params.get(
-                    "performAutoTraining", current.perform_auto_training
-                ),
-                perform_incremental_update=params.get(
-                    "performIncrementalUpdate", current.perform_incremental_update
-                ),
-                config=_merge_config(current.config, change),
-            ),
-            pending=timing.update_pending,
-            in_progress=timing.update_in_progress,
-            failure_reason=controls.failing_updates.pop(0) if controls.failing_updates else None,
+    failure = controls.failing_updates.pop(0) if controls.failing_updates else None
+    ours = _new_update(now, params, current, failure)
+    solution.updates.append(ours)
+    if controls.followers:
+        follower = controls.followers.pop(0)
+        settled = ours.created + ours.pending + ours.in_progress
+        base = current if failure else ours.settings
+        solution.updates.append(
+            _new_update(settled + follower.gap, follower.asked, base, follower.failure_reason)
         )
-    )
     return {"solutionArn": arn}
+
+
+def _new_update(
+    created: float, params: dict[str, Any], current: Settings, failure_reason: str | None
+) -> Update:
+    """An update created at `created` of the UpdateSolution fields `params` to a solution whose
+    settings are `current`."""
+    timing = controls.timing
+    return Update(
+        created=created,
+        asked={key: params[key] for key in ASKED if key in params},
+        settings=Settings(
+            perform_auto_training=params.get("performAutoTraining", current.perform_auto_training),
+            perform_incremental_update=params.get(
+                "performIncrementalUpdate", current.perform_incremental_update
+            ),
+            config=_merge_config(current.config, params.get("solutionUpdateConfig") or {}),
+        ),
+        pending=timing.update_pending,
+        in_progress=timing.update_in_progress,
+        failure_reason=failure_reason,
+    )
 
 
 @_operation("ListSolutions")
@@ -594,8 +669,7 @@ def delete_solution(
     # IN PROGRESS state." (DeleteSolution)
     if controls.training(arn, now):
         raise EmulatorError("ResourceInUseException", f"A solution version of {arn} is training")
-    latest = solution.updates[-1].status_at(now)[0] if solution.updates else "ACTIVE"
-    if latest not in ("ACTIVE", "CREATE FAILED"):
+    if _latest_status(solution, now) not in ("ACTIVE", "CREATE FAILED"):
         raise EmulatorError("ResourceInUseException", f"An update of {arn} is in progress")
     solution.deleted = now
     _solutions(response.personalize_backend, now)  # with no deletion time, it is gone at once

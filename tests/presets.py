@@ -8,6 +8,9 @@ from typing import Any
 from localcloud.emulator import Reading, Timing
 
 DATASET_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/tests"
+# Recipes that allow what a test asks: incremental updates, or an events configuration.
+SEMANTIC_SIMILARITY = "arn:aws:personalize:::recipe/aws-semantic-similarity"
+USER_PERSONALIZATION_V2 = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
 
 # Phases short enough for tests that wait in real time, long enough to be seen between reads.
 REAL_TIME = Timing(

@@ -22,6 +22,7 @@ from logs import logger
 from properties import DesiredSettings, Settings
 from reconcile import (
     Phase,
+    Sighting,
     attributes,
     busy_reason,
     differences,
@@ -48,6 +49,11 @@ IN_USE = (
     "it is idle, or raise ServiceTimeout"
 )
 NOT_READY = "retry when the solution is ACTIVE, or raise ServiceTimeout"
+REPLACED = (
+    "Another update of the solution replaced ours before its outcome could be checked (the "
+    "latest is {status}), and the settings asked are not proven in force: retry the stack "
+    "operation once no one else updates the solution"
+)
 STILL_UPDATING = (
     "the update may still finish: check the solution's latestSolutionUpdate before you retry, "
     "or raise ServiceTimeout"
@@ -198,8 +204,9 @@ class SolutionUpdater:
         """Wait for the update we started to be ACTIVE: promptly in the invocation that called
         UpdateSolution (whose first check waits an interval: it could only say "not yet"),
         patiently in the invocations that carry the wait on."""
+        seen: list[Sighting] = []  # the first update created after the baseline, once read
         return wait_for(
-            lambda: self._check(desired, baseline),
+            lambda: self._check(desired, baseline, seen),
             deadline,
             self.prompt if started_here else self.patient,
             self.sleep,
@@ -264,11 +271,17 @@ class SolutionUpdater:
         baseline = state.latest_update.created if state.latest_update else None
         return Started(state, known, True, baseline)
 
-    def _check(self, desired: DesiredSettings, baseline: datetime | None) -> SolutionState:
-        """One check of the update we started: the state once it is ACTIVE, RequestFailed if it
-        failed, Retry while it is pending."""
+    def _check(
+        self, desired: DesiredSettings, baseline: datetime | None, seen: list[Sighting]
+    ) -> SolutionState:
+        """One check of the update we started: the state once it is ACTIVE (or a later update
+        left the settings proven in force), RequestFailed if it failed or a later update hid
+        its outcome, Retry while it is pending. `seen` keeps, from one check to the next, the
+        creation time of the first update created after the baseline that a read showed."""
         state = self._describe(desired.solution_arn)
-        progress = progress_of(state, desired.asked, baseline)
+        progress = progress_of(state, desired.asked, baseline, seen[-1] if seen else None)
+        if progress.seen is not None:
+            seen[:] = [progress.seen]
         logger.debug(
             "Checked the update", extra={"phase": progress.phase.value, "status": progress.status}
         )
@@ -277,5 +290,7 @@ class SolutionUpdater:
         if progress.phase is Phase.FAILED:
             reason = f"Solution update failed: {progress.failure_reason}"
             raise RequestFailed(reason, "UpdateFailed")
+        if progress.phase is Phase.REPLACED:
+            raise RequestFailed(REPLACED.format(status=progress.status), "UpdateReplaced")
         message = f"the solution update to finish (last status {progress.status})"
         raise Retry(message, advice=STILL_UPDATING)

@@ -27,9 +27,20 @@ UNKNOWN = "unknown"  # an attribute whose value nothing proves
 # Documented in DescribeSolution: "The default is True", "The default is every 7 days".
 DEFAULTS = Settings(perform_auto_training=True, schedule_days=7)
 # What an update's summary may show for a field its request left out, if it fills in service
-# defaults: the documented ones, and False for performIncrementalUpdate (which has none). Such a
-# value does not prove that the update set the field; any other value does.
-FILLABLE = Settings(perform_auto_training=True, perform_incremental_update=False, schedule_days=7)
+# defaults: the documented ones, and for performIncrementalUpdate both values. SolutionUpdateSummary
+# says of it "This parameter is supported only for solutions that use the semantic-similarity
+# recipe. The default is true." (botocore's model omits that sentence), while the solution's own
+# field reads false on other recipes, so a summary may fill in either. Such a value does not
+# prove that the update set the field; any other value does.
+FILLABLE: dict[str, frozenset[object]] = {
+    "perform_auto_training": frozenset({True}),
+    "perform_incremental_update": frozenset({True, False}),
+    "schedule_days": frozenset({7}),
+}
+# The fields a summary may leave out although its request sent them: one reading shows
+# performIncrementalUpdate nowhere. A summary without any other field its request sent is not
+# that request's.
+UNSHOWABLE = frozenset({"perform_incremental_update"})
 
 
 class Phase(Enum):
@@ -38,14 +49,25 @@ class Phase(Enum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    REPLACED = "replaced"  # a later update hid ours, and the settings asked are not proven
+
+
+class Sighting(NamedTuple):
+    """The first update created after the baseline that a check saw: its creation time, and
+    whether its summary fits our request (then it is ours)."""
+
+    created: datetime
+    ours: bool
 
 
 class Progress(NamedTuple):
-    """The phase plus the status string seen, for the timeline and for timeout reasons."""
+    """The phase plus the status string seen, for the timeline and for timeout reasons, and
+    what the next check needs to know: the first update seen after the baseline."""
 
     phase: Phase
     status: str
     failure_reason: str | None = None
+    seen: Sighting | None = None
 
 
 def _fields(settings: Settings) -> Iterable[tuple[str, Any]]:
@@ -76,13 +98,14 @@ def _parameters_sent(sent: Sequence[EventParameter], shown: Sequence[EventParame
     return True
 
 
-def _consistent(sent: Settings, shown: Settings, *, unshown_ok: bool) -> bool:
+def _consistent(sent: Settings, shown: Settings, *, unshown_ok: frozenset[str]) -> bool:
     """Whether a summary that shows `shown` can be that of a request that sent `sent`. A sent
-    field the summary does not show counts only with `unshown_ok` (it cannot be checked)."""
+    field the summary does not show counts only if it is in `unshown_ok` (it cannot be
+    checked)."""
     for name, value in _fields(sent):
         seen = getattr(shown, name)
         if seen is None:
-            if not unshown_ok:
+            if name not in unshown_ok:
                 return False
         elif name == "event_parameters":
             if not _parameters_sent(value, seen):
@@ -99,9 +122,25 @@ def _proven(shown: Settings) -> Settings:
         **{
             name: value
             for name, value in _fields(shown)
-            if name == "event_parameters" or value != getattr(FILLABLE, name)
+            if name == "event_parameters" or value not in FILLABLE[name]
         }
     )
+
+
+def _agreeing(known: Settings, top: Settings) -> Settings:
+    """`known` less the fields the solution's own fields show otherwise: where they and the
+    summary disagree, nothing is known of that field."""
+
+    def agrees(name: str, value: Any) -> bool:
+        """Whether the solution's own field shows no other value than `value`."""
+        own = getattr(top, name)
+        if own is None:
+            return True
+        if name == "event_parameters":
+            return _parameters_sent(own, value) or _parameters_sent(value, own)
+        return bool(own == value)
+
+    return Settings(**{name: value for name, value in _fields(known) if agrees(name, value)})
 
 
 def _overlay(base: Settings, top: Settings) -> Settings:
@@ -120,7 +159,9 @@ def known_settings(state: SolutionState, requests: Sequence[Settings]) -> Settin
       too, where the solution's own fields show the same value and visibly moved with that update
       (its lastUpdatedDateTime is the update's or later). The summary alone cannot tell a value
       the request set from one it left out and a reading filled in; the solution's own fields, if
-      they follow updates, can.
+      they follow updates, can. Where they visibly moved with the update and show another value
+      than the summary, that field is unknown (one of the two is not what is in force); where
+      they did not move, they may be the creation settings and say nothing.
     - Latest update failed or unfinished: nothing (the solution's own fields may be its creation
       settings, not what the last good update set).
     """
@@ -138,8 +179,9 @@ def known_settings(state: SolutionState, requests: Sequence[Settings]) -> Settin
     known = _proven(update.shown)
     if state.last_updated < update.last_updated:  # its own fields may be the creation settings
         return known
+    known = _agreeing(known, state.top_level)
     for sent in requests:
-        if _proven(sent) != Settings() and _consistent(sent, update.shown, unshown_ok=False):
+        if _proven(sent) != Settings() and _consistent(sent, update.shown, unshown_ok=frozenset()):
             unconfirmed = set(differences(sent, state.top_level))
             confirmed = {name: value for name, value in _fields(sent) if name not in unconfirmed}
             known = _overlay(known, Settings(**confirmed))
@@ -161,9 +203,14 @@ def _same_parameters(asked: Sequence[EventParameter], known: Sequence[EventParam
     """Order-insensitive equality of two event parameter lists, omitted sub-fields included: an
     omitted threshold or weight means the service default, whose value is not documented."""
 
-    def key(item: EventParameter) -> tuple[str, str, str]:
-        """A sortable form of one parameter, None kept apart from every number."""
-        return (item.event_type or "", repr(item.event_value_threshold), repr(item.weight))
+    def number(value: float | None) -> tuple[bool, float]:
+        """A sortable form of a sub-field compared as a number (JSON's 1 is the request's
+        "1"), None kept apart from every number."""
+        return (value is None, 0.0 if value is None else float(value))
+
+    def key(item: EventParameter) -> tuple[str, tuple[bool, float], tuple[bool, float]]:
+        """A sortable form of one parameter."""
+        return (item.event_type or "", number(item.event_value_threshold), number(item.weight))
 
     return sorted(map(key, asked)) == sorted(map(key, known))
 
@@ -206,27 +253,47 @@ def busy_reason(state: SolutionState) -> str | None:
     return None
 
 
-def progress_of(state: SolutionState, sent: Settings, baseline: datetime | None) -> Progress:
+def progress_of(
+    state: SolutionState, sent: Settings, baseline: datetime | None, seen: Sighting | None = None
+) -> Progress:
     """Judge the update we started (sending `sent`), given the creation time of the update seen
-    before ours.
+    before ours (`baseline`) and what an earlier check saw (`seen`, passed on in the result).
 
-    A read may lag behind UpdateSolution (and so may the read we took the baseline from): an
-    update is ours only if it was created after the baseline and its summary can be that of our
-    request (a field it does not show cannot be checked; a field it fills in is not compared).
-    Anything else counts as pending, never as success or failure.
+    DescribeSolution shows only the latest update, and no operation lists them, so identity
+    rests on creation times. An update created at or before the baseline is not yet ours, and
+    counts as pending (a read may lag behind UpdateSolution). Ours is the first update created
+    after the baseline, recognised by a summary that can be that of our request (a field no
+    reading hides must be shown; a field it fills in is not compared). A later update as the
+    latest (ours skipped over: its summary is not ours on two checks in a row, since one read
+    may lag, or it came after the one we saw) means ours settled unseen, and that update
+    decides: SUCCEEDED if it leaves the settings asked proven in force, PENDING while it is in
+    progress, else REPLACED.
     """
     update = state.latest_update
     if (
         update is None
         or (baseline is not None and update.created <= baseline)
-        or not _consistent(sent, update.shown, unshown_ok=True)
+        or (seen is not None and update.created < seen.created)  # lagging behind a check
     ):
-        return Progress(Phase.PENDING, "not yet visible")
-    if update.status == ACTIVE:
-        return Progress(Phase.SUCCEEDED, update.status)
-    if update.status == CREATE_FAILED:
-        return Progress(Phase.FAILED, update.status, update.failure_reason or "no reason given")
-    return Progress(Phase.PENDING, update.status)
+        return Progress(Phase.PENDING, "not yet visible", seen=seen)
+    fits = _consistent(sent, update.shown, unshown_ok=UNSHOWABLE)
+    if seen is None or (not seen.ours and fits and update.created > seen.created):
+        seen = Sighting(update.created, fits)
+        if not fits:  # a later update, or an earlier one in a lagging read: check again
+            return Progress(Phase.PENDING, "not yet visible", seen=seen)
+    if seen.ours and update.created == seen.created:
+        if update.status == ACTIVE:
+            return Progress(Phase.SUCCEEDED, update.status, seen=seen)
+        if update.status == CREATE_FAILED:
+            reason = update.failure_reason or "no reason given"
+            return Progress(Phase.FAILED, update.status, reason, seen=seen)
+        return Progress(Phase.PENDING, update.status, seen=seen)
+    status = f"{update.status} of another update, created {update.created.isoformat()}"
+    if update.status not in (ACTIVE, CREATE_FAILED):
+        return Progress(Phase.PENDING, status, seen=seen)
+    if update.status == ACTIVE and not differences(sent, known_settings(state, (sent,))):
+        return Progress(Phase.SUCCEEDED, update.status, seen=seen)
+    return Progress(Phase.REPLACED, status, seen=seen)
 
 
 def attributes(state: SolutionState, settings: Settings) -> dict[str, str]:

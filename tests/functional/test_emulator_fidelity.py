@@ -13,7 +13,9 @@ from botocore.exceptions import ClientError
 
 from localcloud.emulator import READINGS
 from tests.functional.documented import undocumented
-from tests.presets import DATASET_GROUP
+from tests.presets import DATASET_GROUP, SEMANTIC_SIMILARITY, USER_PERSONALIZATION_V2
+
+EVENTS = {"eventsConfig": {"eventParametersList": [{"eventType": "click", "weight": 0.5}]}}
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +29,7 @@ def test_every_response_matches_the_botocore_model(personalize, recorded, emulat
     arn = personalize.create_solution(
         name="fidelity",
         datasetGroupArn=DATASET_GROUP,
-        recipeArn="arn:aws:personalize:::recipe/aws-user-personalization",
+        recipeArn=USER_PERSONALIZATION_V2,
         eventType="click",
         solutionConfig={"autoTrainingConfig": {"schedulingExpression": "rate(3 days)"}},
     )["solutionArn"]
@@ -194,4 +196,46 @@ def test_a_deleted_solution_passes_the_documented_delete_states(
     with pytest.raises(ClientError, match="ResourceNotFoundException"):
         personalize.describe_solution(solutionArn=active)
     assert personalize.list_solutions(datasetGroupArn=DATASET_GROUP)["solutions"] == []
+    assert undocumented(recorded) == []
+
+
+def test_a_solution_is_held_to_what_its_recipe_supports(personalize, recorded, emulator, world):
+    """performIncrementalUpdate "is supported only for solutions that use the semantic-similarity
+    recipe", an events configuration only with User-Personalization-v2 or Personalized-Ranking-v2:
+    anything else is refused with InvalidInputException, at creation and on update; false
+    incremental updates are fine anywhere, and a solution without a recipeArn is held to
+    neither."""
+    similar = world.solution("similar", recipeArn=SEMANTIC_SIMILARITY)
+    personal = world.solution("personal", recipeArn=USER_PERSONALIZATION_V2)
+    refused = [
+        lambda: personalize.update_solution(solutionArn=personal, performIncrementalUpdate=True),
+        lambda: personalize.update_solution(solutionArn=similar, solutionUpdateConfig=EVENTS),
+        lambda: personalize.create_solution(
+            name="refused",
+            datasetGroupArn=DATASET_GROUP,
+            recipeArn=USER_PERSONALIZATION_V2,
+            performIncrementalUpdate=True,
+        ),
+        lambda: personalize.create_solution(
+            name="refused",
+            datasetGroupArn=DATASET_GROUP,
+            recipeArn=SEMANTIC_SIMILARITY,
+            solutionConfig=EVENTS,
+        ),
+    ]
+    for call in refused:
+        with pytest.raises(ClientError, match=r"InvalidInputException.*supported only") as error:
+            call()
+        assert "recipe" in error.value.response["Error"]["Message"]
+    assert emulator.count("UpdateSolution", "ok") == 0
+    personalize.update_solution(solutionArn=similar, performIncrementalUpdate=True)
+    personalize.update_solution(
+        solutionArn=personal, performIncrementalUpdate=False, solutionUpdateConfig=EVENTS
+    )
+    world.settle()
+    unknown = world.solution("unknown")
+    personalize.update_solution(
+        solutionArn=unknown, performIncrementalUpdate=True, solutionUpdateConfig=EVENTS
+    )
+    assert emulator.count("UpdateSolution", "ok") == 3
     assert undocumented(recorded) == []

@@ -145,6 +145,38 @@ def test_update_accepted_while_training(personalize, emulator, world, solution):
         personalize.delete_solution(solutionArn=solution)
 
 
+def test_echo_fills_the_documented_incremental_default(personalize, emulator, world, solution):
+    """A schedule-only update's summary shows performIncrementalUpdate true, its documented
+    default, while the solution's own field shows the false it still has; a value sent is
+    shown as sent."""
+    emulator.reading = READINGS["echo-fills-documented-incremental-default"]
+    read = apply(world, solution, solutionUpdateConfig=THREE_DAYS)
+    assert read["latestSolutionUpdate"]["performIncrementalUpdate"] is True
+    assert read["performIncrementalUpdate"] is False
+    read = apply(world, solution, performIncrementalUpdate=False)
+    assert read["latestSolutionUpdate"]["performIncrementalUpdate"] is False
+    emulator.reading = replace(READINGS["echo-fills-defaults"], echo_fills_incremental_default=True)
+    read = apply(world, solution, performAutoTraining=False)
+    assert read["latestSolutionUpdate"]["performIncrementalUpdate"] is True
+
+
+@pytest.mark.parametrize("failure", [None, "theirs"], ids=["theirs-active", "theirs-failed"])
+def test_someone_else_updates_right_after_ours(personalize, emulator, world, solution, failure):
+    """With `follow`, someone else's update is created right after the next accepted one
+    settles; a read once both settled shows only theirs, and the solution has both applied
+    (theirs only if it did not fail)."""
+    emulator.reading = READINGS["documented-default"]
+    emulator.follow(failure_reason=failure, performIncrementalUpdate=True)
+    world.outside(solution, solutionUpdateConfig=THREE_DAYS)
+    world.settle()
+    read = personalize.describe_solution(solutionArn=solution)["solution"]
+    update = read["latestSolutionUpdate"]
+    assert update.get("failureReason") == failure
+    assert update.get("solutionUpdateConfig") is None
+    assert read["solutionConfig"] == THREE_DAYS
+    assert read["performIncrementalUpdate"] is (failure is None)
+
+
 def test_hardest_plays_every_reading_at_once(personalize, emulator, world, solution):
     """Accepted while training, the top level as created, the echo with defaults and without
     performIncrementalUpdate."""

@@ -15,7 +15,7 @@ import pytest
 
 from localcloud.emulator import READINGS
 from tests.functional.world import World
-from tests.presets import api_schedule, schedule
+from tests.presets import SEMANTIC_SIMILARITY, USER_PERSONALIZATION_V2, api_schedule, schedule
 
 COSTS: dict[str, int] = {}
 
@@ -45,12 +45,14 @@ def training(seconds: float) -> Step:
 
 class Scenario(NamedTuple):
     """The solution's history, then what the stack asks: a Create, or an Update from the `old`
-    properties it applied first."""
+    properties it applied first; the solution's recipe allows what they send (the emulator
+    refuses the rest, as Personalize does)."""
 
     name: str
     asks: dict[str, Any]
     history: tuple[Step, ...] = ()
     old: dict[str, Any] | None = None
+    recipe: str = USER_PERSONALIZATION_V2
 
 
 SCENARIOS = [
@@ -62,11 +64,18 @@ SCENARIOS = [
             }
         },
     ),
-    Scenario("incremental-on", {"PerformIncrementalUpdate": True}),
+    Scenario("incremental-on", {"PerformIncrementalUpdate": True}, recipe=SEMANTIC_SIMILARITY),
+    Scenario(
+        "incremental-on-after-schedule-only-update",
+        {"PerformIncrementalUpdate": True},
+        (outside(solutionUpdateConfig=api_schedule(5)),),
+        recipe=SEMANTIC_SIMILARITY,
+    ),
     Scenario(
         "incremental-off-after-on",
         {"PerformIncrementalUpdate": False},
         (outside(performIncrementalUpdate=True),),
+        recipe=SEMANTIC_SIMILARITY,
     ),
     Scenario(
         "schedule-after-partial-update",
@@ -100,6 +109,7 @@ SCENARIOS = [
         "partial-outside-update-hides-incremental",
         {"PerformIncrementalUpdate": False, "SolutionUpdateConfig": schedule(3)},
         (outside(performIncrementalUpdate=True), outside(solutionUpdateConfig=api_schedule(3))),
+        recipe=SEMANTIC_SIMILARITY,
     ),
     Scenario("training-in-progress", {"SolutionUpdateConfig": schedule(3)}, (training(120),)),
     Scenario(
@@ -119,6 +129,7 @@ SCENARIOS = [
         "update-adding-incremental",
         {"SolutionUpdateConfig": schedule(5), "PerformIncrementalUpdate": True},
         old={"SolutionUpdateConfig": schedule(5)},
+        recipe=SEMANTIC_SIMILARITY,
     ),
 ]
 
@@ -173,7 +184,7 @@ def cost_summary(request):
 @pytest.mark.parametrize("reading", list(READINGS))
 def test_every_reading_gets_the_truth(world, reading, scenario):
     emulator = world.emulator
-    arn = world.solution()
+    arn = world.solution(recipeArn=scenario.recipe)
     emulator.reading = READINGS[reading]
     for step in scenario.history:
         step(world, arn)
@@ -193,13 +204,76 @@ def test_every_reading_gets_the_truth(world, reading, scenario):
     calls = emulator.count("UpdateSolution", "ok") - before
     COSTS[reading] = COSTS.get(reading, 0) + calls
     body = exchange.response
-    now = truth(world, arn)
-    wants = asked(properties)
     assert body["Status"] == "SUCCESS", body["Reason"]
-    for name, value in wants.items():
+    assert_the_truth(world, arn, properties, body)
+
+
+def assert_the_truth(world: World, arn: str, properties: dict[str, Any], body: dict) -> None:
+    """The solution has what the properties ask, and no attribute states another value."""
+    now = truth(world, arn)
+    for name, value in asked(properties).items():
         if name == "EventParametersList":
             assert [{k: p.get(k) for k in ("eventType", "weight")} for p in now[name]] == value
         else:
             assert now[name] == value, f"{name}: asked {value}, the solution has {now[name]}"
     for name in ("PerformAutoTraining", "PerformIncrementalUpdate", "SchedulingExpression"):
         assert body["Data"][name] in ("unknown", now[name]), f"attribute {name} is not the truth"
+
+
+class Interleaved(NamedTuple):
+    """Someone else's update (`theirs`, UpdateSolution fields) made right after ours settles,
+    and settled before our first check; `ours_fails`/`theirs_fails`: Personalize fails it."""
+
+    name: str
+    ours_fails: bool
+    theirs: dict[str, Any]
+    theirs_fails: bool
+    replaced: bool  # the answer is FAILED: another update replaced ours (else SUCCESS)
+
+
+INTERLEAVED = [
+    Interleaved(
+        "ours-failed-theirs-active", True, {"performIncrementalUpdate": False}, False, True
+    ),
+    Interleaved(
+        "ours-active-theirs-failed", False, {"performIncrementalUpdate": False}, True, True
+    ),
+    Interleaved(
+        "theirs-overwrites-our-schedule",
+        False,
+        {"solutionUpdateConfig": api_schedule(3)},
+        False,
+        True,
+    ),
+    Interleaved(
+        "ours-failed-theirs-sends-our-schedule",
+        True,
+        {"solutionUpdateConfig": api_schedule(5)},
+        False,
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", INTERLEAVED, ids=[case.name for case in INTERLEAVED])
+@pytest.mark.parametrize("reading", list(READINGS))
+def test_an_update_right_after_ours_is_not_taken_for_ours(world, reading, case):
+    """A Create asks rate(5 days); whatever became of ours, someone else's update hid it. The
+    answer is SUCCESS only with the schedule in force, else FAILED saying that another update
+    replaced ours, on a check soon after, not at the deadline."""
+    emulator = world.emulator
+    arn = world.solution(recipeArn=USER_PERSONALIZATION_V2)
+    emulator.reading = READINGS[reading]
+    if case.ours_fails:
+        emulator.fail_next_update("ours failed")
+    emulator.follow(failure_reason="theirs failed" if case.theirs_fails else None, **case.theirs)
+    properties = {"SolutionArn": arn, "ServiceTimeout": 300, "SolutionUpdateConfig": schedule(5)}
+    began = world.clock.now()
+    body = world.stand_in().send("Create", "R", properties).response
+    assert world.clock.now() - began < 30, "the answer waited for the deadline"
+    if case.replaced:
+        assert body["Status"] == "FAILED"
+        assert "replaced ours" in body["Reason"], body["Reason"]
+    else:
+        assert body["Status"] == "SUCCESS", body["Reason"]
+        assert_the_truth(world, arn, properties, body)

@@ -129,6 +129,31 @@ def test_a_summary_value_that_may_be_a_filled_in_default_proves_nothing(shown, a
     assert needed(state, asked) != []
 
 
+def test_a_summary_may_fill_in_either_value_of_incremental_updates():
+    """SolutionUpdateSummary documents "The default is true" for performIncrementalUpdate: a
+    summary of someone else's schedule-only update may show true, and the solution's own field,
+    which followed that update, shows false."""
+    moved = {"lastUpdatedDateTime": T0 + timedelta(minutes=3), "performIncrementalUpdate": False}
+    state = solution(update(days=5, performIncrementalUpdate=True), **moved)
+    assert needed(state, asks(perform_incremental_update=True)) == ["perform_incremental_update"]
+
+
+def test_where_the_solution_own_fields_moved_and_disagree_with_the_summary_nothing_is_known():
+    schedule = {"autoTrainingConfig": {"schedulingExpression": "rate(3 days)"}}
+    moved = {"lastUpdatedDateTime": T0 + timedelta(minutes=3), "solutionConfig": schedule}
+    assert needed(solution(update(days=5), **moved), asks(schedule_days=5)) == ["schedule_days"]
+    created = {**moved, "lastUpdatedDateTime": T0}  # may be the creation settings: no say
+    assert needed(solution(update(days=5), **created), asks(schedule_days=5)) == []
+
+
+def test_event_parameters_in_force_as_integers_equal_the_same_numbers_asked():
+    """Another client sent weight 1 and threshold 0 as JSON integers; the template asks "1"
+    and "0": no update."""
+    listed = [{"eventType": "click", "eventValueThreshold": 0, "weight": 1}]
+    state = solution(solutionConfig={"eventsConfig": {"eventParametersList": listed}})
+    assert needed(state, asks(event_parameters=(EventParameter("click", 0.0, 1.0),))) == []
+
+
 FOLLOWING = {  # the solution's own fields after an update they moved with
     "performAutoTraining": True,
     "solutionConfig": {"autoTrainingConfig": {"schedulingExpression": "rate(5 days)"}},
@@ -223,15 +248,85 @@ def test_our_update_is_recognised_through_filled_in_defaults_and_unshown_fields(
     assert progress_of(solution(filled), asked, baseline=T0).phase is Phase.SUCCEEDED
 
 
-def test_an_update_showing_another_value_is_not_ours():
+def checked_twice(state, asked: Settings, baseline=T0):
+    """What two checks of the same read conclude (the first may see a lagging read)."""
+    first = progress_of(state, asked, baseline)
+    return progress_of(state, asked, baseline, first.seen)
+
+
+def test_a_later_update_that_overwrote_ours_is_not_ours_and_answers_on_the_next_check():
+    """Someone overwrote our schedule after ours settled: no wait to the deadline for an
+    update that will never be visible, but a FAILED that says so, once a second read shows the
+    same (one read may lag)."""
     other = solution(update(days=5, created=T0 + timedelta(seconds=1)))
     assert progress_of(other, asks(schedule_days=3), baseline=T0).phase is Phase.PENDING
+    progress = checked_twice(other, asks(schedule_days=3))
+    assert progress.phase is Phase.REPLACED
+    assert "another update" in progress.status
 
 
 def test_an_older_update_with_other_settings_is_not_ours_even_without_baseline():
-    """The read we took the baseline from may itself have been stale (no update visible)."""
-    older = solution(update(days=5, created=T0))
-    assert progress_of(older, asks(schedule_days=3), baseline=None).phase is Phase.PENDING
+    """The read we took the baseline from may itself have been stale (no update visible): a
+    read that shows an older update, then one that shows ours, is ours."""
+    asked = asks(schedule_days=3)
+    older = progress_of(solution(update(days=5, created=T0)), asked, baseline=None)
+    assert older.phase is Phase.PENDING
+    ours = solution(update(days=3, created=T0 + timedelta(seconds=1)))
+    assert progress_of(ours, asked, None, older.seen).phase is Phase.SUCCEEDED
+
+
+LATER = T0 + timedelta(seconds=2)  # created after ours (T0 + 1 s), which no check saw settle
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        {"performIncrementalUpdate": False},  # the summary shows what its request sent
+        {"performAutoTraining": True, "performIncrementalUpdate": False, "days": 7},  # filled in
+        {},  # performIncrementalUpdate shown nowhere
+    ],
+    ids=["echo", "filled-in", "incremental-not-shown"],
+)
+def test_an_update_right_after_ours_that_does_not_send_our_fields_is_not_ours(shown):
+    """Ours (rate(5 days)) ended CREATE FAILED unseen; someone else's update setting only
+    incremental updates is ACTIVE. It is not ours, and proves nothing of the schedule."""
+    state = solution(update(created=LATER, **shown))
+    assert checked_twice(state, asks(schedule_days=5)).phase is Phase.REPLACED
+
+
+def test_a_failed_update_right_after_ours_does_not_lend_its_failure_reason():
+    state = solution(update("CREATE FAILED", LATER, "theirs", performIncrementalUpdate=True))
+    progress = checked_twice(state, asks(schedule_days=5))
+    assert (progress.phase, progress.failure_reason) == (Phase.REPLACED, None)
+
+
+def test_only_the_first_update_after_the_baseline_can_be_ours():
+    """A check saw ours (created T0 + 1 s) pending; the next read shows a later update whose
+    summary would fit our request only through a filled-in value: it is not ours, and proves
+    nothing of automatic training."""
+    ours = update("CREATE IN_PROGRESS", T0 + timedelta(seconds=1), days=3, performAutoTraining=True)
+    pending = solution(ours)
+    asked = asks(perform_auto_training=True, schedule_days=3)
+    seen = progress_of(pending, asked, baseline=T0)
+    assert (seen.phase, seen.seen.created) == (Phase.PENDING, T0 + timedelta(seconds=1))
+    later = solution(update(created=LATER, days=3, performAutoTraining=True))
+    assert progress_of(later, asked, baseline=T0).phase is Phase.SUCCEEDED  # first seen: ours
+    assert progress_of(later, asked, T0, seen.seen).phase is Phase.REPLACED
+
+
+def test_a_later_update_that_proves_the_settings_asked_succeeds():
+    state = solution(update(created=LATER, days=3, performAutoTraining=False))
+    assert checked_twice(state, asks(perform_auto_training=False)).phase is Phase.SUCCEEDED
+
+
+def test_a_later_update_in_progress_is_waited_for_and_a_lagging_read_is_pending():
+    running = solution(update("CREATE PENDING", LATER, days=4))
+    assert checked_twice(running, asks(schedule_days=3)).phase is Phase.PENDING
+    pending = solution(update("CREATE IN_PROGRESS", T0 + timedelta(seconds=1), days=3))
+    seen = progress_of(pending, asks(schedule_days=3), T0).seen
+    lagging = solution(update("CREATE IN_PROGRESS", T0 + timedelta(milliseconds=500), days=3))
+    progress = progress_of(lagging, asks(schedule_days=3), T0, seen)
+    assert (progress.phase, progress.status) == (Phase.PENDING, "not yet visible")
 
 
 def test_no_update_visible_yet_is_pending():
