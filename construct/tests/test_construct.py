@@ -171,7 +171,7 @@ def declare(**options: object) -> PersonalizeSolutionUpdate:
         (
             {"schedule": cdk.Duration.days(45)},
             "Property SolutionUpdateConfig.AutoTrainingConfig.SchedulingExpression: "
-            f"'rate(45 days)' is out of range; expected {SCHEDULE_FORM}",
+            f"'rate(45 days)' is out of range 1..30; expected {SCHEDULE_FORM}",
         ),
         (
             {"schedule": cdk.Duration.hours(36)},

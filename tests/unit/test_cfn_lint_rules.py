@@ -57,14 +57,14 @@ def test_the_examples_are_clean_under_the_rules(path):
             "SolutionUpdateConfig:\n  AutoTrainingConfig:\n    SchedulingExpression: rate(1 week)",
             13,
             "Property SolutionUpdateConfig.AutoTrainingConfig.SchedulingExpression: "
-            f"'rate(1 week)' is not a rate expression; expected {SCHEDULE_FORM}",
+            f"'rate(1 week)' is not a rate expression (did you mean rate(7 days)?); expected {SCHEDULE_FORM}",
         ),
         (
             "SolutionArn: !Ref Arn\n"
             "SolutionUpdateConfig:\n  AutoTrainingConfig:\n    SchedulingExpression: rate(45 days)",
             13,
             "Property SolutionUpdateConfig.AutoTrainingConfig.SchedulingExpression: "
-            f"'rate(45 days)' is out of range; expected {SCHEDULE_FORM}",
+            f"'rate(45 days)' is out of range 1..30; expected {SCHEDULE_FORM}",
         ),
         (
             'SolutionArn: !Ref Arn\nPerformAutoTraining: "yes"',
