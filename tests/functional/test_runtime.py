@@ -223,24 +223,16 @@ def test_a_long_wait_hands_off_through_lambda_and_answers_once():
     assert len(pids) == 1, "the hand-off should reach the warm runtime, not a new process"
 
 
-@pytest.mark.parametrize(
-    ("region", "says"),
-    [
-        ("eu-west-1", "SolutionArn is in eu-west-1; this function serves us-east-1"),
-        ("us-east-9", "has region 'us-east-9', not a region of partition aws"),
-    ],
-)
-def test_make_invoke_shows_the_answer_to_a_solution_outside_the_function_region(region, says):
+@pytest.mark.parametrize("region", ["eu-west-1", "us-east-9"])
+def test_make_invoke_answers_a_solution_outside_the_function_region(region):
     """Nothing is seeded outside the function's region (the emulator cannot serve us-east-9):
-    the handler's own refusal is what the user sees, with no Personalize call."""
+    make invoke shows the handler's one answer, not a seeding traceback. What the answer says
+    is the malformed-inputs suite's (solution-in-another-region, region-that-does-not-exist)."""
     event = read("create.json")
     arn = event["ResourceProperties"]["SolutionArn"].replace(":us-east-1:", f":{region}:")
     event["ResourceProperties"]["SolutionArn"] = arn
-    result = run(event)
-    (answer,) = result.answers
+    (answer,) = run(event).answers
     assert answer["Status"] == "FAILED"
-    assert says in answer["Reason"]
-    assert not result.calls
 
 
 def test_make_invoke_exits_non_zero_when_no_answer_comes(tmp_path):
