@@ -235,6 +235,50 @@ def test_make_invoke_answers_a_solution_outside_the_function_region(region):
     assert answer["Status"] == "FAILED"
 
 
+INCREMENTAL = {"PerformIncrementalUpdate": "true"}
+EVENTS_CONFIG = {
+    "SolutionUpdateConfig": {
+        "EventsConfig": {"EventParametersList": [{"EventType": "click", "Weight": "0.5"}]}
+    }
+}
+
+
+@pytest.mark.parametrize(
+    ("recipe", "asked", "says"),
+    [
+        (None, INCREMENTAL, "performIncrementalUpdate is supported only for solutions that use"),
+        ("aws-semantic-similarity", EVENTS_CONFIG, "eventsConfig is supported only for"),
+        ("aws-semantic-similarity", INCREMENTAL, None),
+    ],
+    ids=["incremental-on-the-default-recipe", "events-on-semantic-similarity", "incremental-ok"],
+)
+def test_make_invoke_refuses_what_the_seeded_solutions_recipe_does_not_support(
+    tmp_path, recipe, asked, says
+):
+    """make invoke seeds aws-user-personalization-v2 unless --recipe says otherwise; a setting
+    the recipe does not support gets the handler's FAILED carrying Personalize's message."""
+    event = read("create.json")
+    event["ResourceProperties"] = {**event["ResourceProperties"], **asked}
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "localcloud.invoke", str(path)]
+        + (["--recipe", recipe] if recipe else []),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    if says is None:
+        assert "Status              SUCCESS" in done.stdout, done.stdout
+    else:
+        assert "Status              FAILED" in done.stdout, done.stdout
+        assert "Personalize rejected the request (InvalidInputException" in done.stdout
+        assert says in done.stdout, done.stdout
+
+
 def test_make_invoke_exits_non_zero_when_no_answer_comes(tmp_path):
     """A task root without the handler: the runtime reports its init error and exits, no answer
     reaches the bucket, and the command says so and fails."""
