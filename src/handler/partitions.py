@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import botocore.loaders
@@ -52,15 +52,13 @@ def botocore_partitions() -> Mapping[str, Any]:
     return data
 
 
-def known_regions(
-    load: Callable[[], Mapping[str, Any]] = botocore_partitions,
-) -> dict[str, frozenset[str]]:
+def known_regions() -> dict[str, frozenset[str]]:
     """The regions botocore lists per partition (its pseudo-regions such as aws-global left out,
     since they match no pattern). botocore ships pinned with the function, so this is the list
     of the release it was built with: a region launched since is unknown to it. Raises
     RegionsUnavailable, naming the cause, when the data cannot be loaded or read."""
     try:
-        listed = load()["partitions"]
+        listed = botocore_partitions()["partitions"]
         return {
             p["id"]: frozenset(
                 region

@@ -58,6 +58,18 @@ def read(name: str) -> dict:
     return json.loads((EVENTS / name).read_text())
 
 
+def make_invoke(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """`make invoke`'s command with these arguments, as a user runs it, bounded in time."""
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "localcloud.invoke", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def log_lines(result: Result) -> list[dict]:
     """The function's output, each line parsed: all of it must be JSON, as LogFormat JSON says."""
     parsed = []
@@ -261,15 +273,7 @@ def test_make_invoke_refuses_what_the_seeded_solutions_recipe_does_not_support(
     event["ResourceProperties"] = {**event["ResourceProperties"], **asked}
     path = tmp_path / "event.json"
     path.write_text(json.dumps(event))
-    done = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "localcloud.invoke", str(path)]
-        + (["--recipe", recipe] if recipe else []),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = make_invoke(str(path), *(["--recipe", recipe] if recipe else []))
     assert done.returncode == 0, done.stdout + done.stderr
     if says is None:
         assert "Status              SUCCESS" in done.stdout, done.stdout
@@ -282,21 +286,7 @@ def test_make_invoke_refuses_what_the_seeded_solutions_recipe_does_not_support(
 def test_make_invoke_exits_non_zero_when_no_answer_comes(tmp_path):
     """A task root without the handler: the runtime reports its init error and exits, no answer
     reaches the bucket, and the command says so and fails."""
-    done = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [
-            sys.executable,
-            "-m",
-            "localcloud.invoke",
-            str(EVENTS / "create.json"),
-            "--task-root",
-            str(tmp_path),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = make_invoke(str(EVENTS / "create.json"), "--task-root", str(tmp_path))
     assert done.returncode == 1, done.stdout + done.stderr
     assert "0 answer(s)" in done.stdout
     assert "Runtime.ImportModuleError" in done.stdout
