@@ -137,19 +137,27 @@ def main() -> int:
 
         import app
         from localcloud.cloudformation import CloudFormation, StackResource
+        from localcloud.seed import DEFAULT_RECIPE, RECIPE_ARN
 
         controls.timing = Timing(update_pending=0.5, update_in_progress=2.0, stale_read=0.5)
         personalize = boto3.client("personalize")
         arns = []
         for name in ("demo", "demo-v2"):
             arns.append(
-                personalize.create_solution(name=name, datasetGroupArn=DATASET_GROUP)["solutionArn"]
+                personalize.create_solution(
+                    name=name,
+                    datasetGroupArn=DATASET_GROUP,
+                    recipeArn=RECIPE_ARN.format(partition="aws", name=DEFAULT_RECIPE),
+                )["solutionArn"]
             )
         time.sleep(controls.timing.solution_pending + controls.timing.solution_in_progress)
         first, second = arns
         timeline = Timeline(lambda: list(controls.calls))
         print(f"Personalize emulator {emulator.url}; response bucket 127.0.0.1:{bucket.port}")
-        print(f"Solutions {first} and {second} are ACTIVE (auto-training on, every 7 days)")
+        print(
+            f"Solutions {first} and {second} are ACTIVE ({DEFAULT_RECIPE}, auto-training on, "
+            "every 7 days)"
+        )
         timeline.seen = len(controls.calls)
         log = sys.stdout if show_logs else stack.enter_context(LOG_FILE.open("w"))
         cloudformation = CloudFormation(quietly(app.build(), log), bucket, function_timeout=60.0)

@@ -2,11 +2,11 @@
 runs it, without Docker, and the answer CloudFormation would get.
 
 Starts, all on 127.0.0.1: the Personalize emulator, seeded with the solutions the event names
-in the function's region (localcloud.seed); the response bucket stand-in; the Lambda Invoke
-stand-in (for the hand-off of a long wait); and the function under Lambda's Python runtime client
-(localcloud.runtime_api). The event's ResponseURL is replaced by a presigned-looking URL on the
-local bucket (never printed). Prints the function's log lines (stderr) and the answer (stdout);
-stops everything; exits 1 unless exactly one answer arrived.
+in the function's region, each with a recipe (`--recipe`; localcloud.seed); the response bucket
+stand-in; the Lambda Invoke stand-in (for the hand-off of a long wait); and the function under
+Lambda's Python runtime client (localcloud.runtime_api). The event's ResponseURL is replaced by a
+presigned-looking URL on the local bucket (never printed). Prints the function's log lines
+(stderr) and the answer (stdout); stops everything; exits 1 unless exactly one answer arrived.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from localcloud.emulator import EmulatorServer, controls
 from localcloud.lambda_service import LambdaService
 from localcloud.receiver import Receiver
 from localcloud.runtime_api import HANDLER_DIR, FunctionConfig, Invocation, LocalFunction
-from localcloud.seed import read_events, seed_solutions
+from localcloud.seed import DEFAULT_RECIPE, read_events, seed_solutions
 
 
 @dataclass
@@ -102,10 +102,11 @@ class LocalCloud:
         return Result(delivered, answers, invocations, calls, output, seconds)
 
 
-def run(event: Mapping[str, Any], **options: Any) -> Result:
-    """Deliver the event in a fresh local cloud, seeded with the solutions it names."""
+def run(event: Mapping[str, Any], recipe: str = DEFAULT_RECIPE, **options: Any) -> Result:
+    """Deliver the event in a fresh local cloud, seeded with the solutions it names, each with
+    `recipe` (so what the recipe does not support is refused as Personalize would)."""
     with LocalCloud(**options) as cloud:
-        seed_solutions(cloud.emulator.url, [event], region=REGION)
+        seed_solutions(cloud.emulator.url, [event], region=REGION, recipe=recipe)
         return cloud.deliver(event)
 
 
@@ -153,6 +154,11 @@ def main() -> None:
         help="the function's code: src/handler, or a sam build artifact directory",
     )
     parser.add_argument("--timeout", type=float, help="seconds per invocation (template's)")
+    parser.add_argument(
+        "--recipe",
+        default=DEFAULT_RECIPE,
+        help="the seeded solutions' recipe, e.g. aws-semantic-similarity (default: %(default)s)",
+    )
     args = parser.parse_args()
     (event,) = read_events([args.event])
     try:
@@ -162,8 +168,10 @@ def main() -> None:
             task_root=args.task_root.resolve(),
             timeout=args.timeout,
             echo=sys.stderr,
+            recipe=args.recipe,
         )
-    except ValueError as refused:  # a parameter CloudFormation would refuse, a bad override
+    except ValueError as refused:  # a parameter CloudFormation would refuse, a bad override,
+        # or a seeded state the recipe cannot have
         parser.error(str(refused))
     print(describe(result))
     if len(result.answers) != 1:

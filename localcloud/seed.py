@@ -9,6 +9,10 @@ An event only makes sense against the solution state that CloudFormation's previ
 - Delete: the solution at the settings of ResourceProperties.
 
 Each solution is created through boto3's CreateSolution, as a user would, and is ready once ACTIVE.
+It gets a recipe, so the emulator refuses what Personalize would refuse of it (incremental updates
+only with aws-semantic-similarity, an events configuration only with the v2 recipes): by default
+aws-user-personalization-v2, the recipe of the solutions whose automatic training this resource
+manages most (it takes an events configuration, not incremental updates); `recipe` chooses another.
 """
 
 from __future__ import annotations
@@ -21,8 +25,11 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 DATASET_GROUP = "arn:{partition}:personalize:{region}:{account}:dataset-group/seeded"
+RECIPE_ARN = "arn:{partition}:personalize:::recipe/{name}"
+DEFAULT_RECIPE = "aws-user-personalization-v2"
 READY_WITHIN = 10.0  # seconds for a seeded solution to become ACTIVE
 
 
@@ -78,24 +85,31 @@ def in_region(arn: object, region: str | None) -> bool:
 
 
 def seed_solutions(
-    endpoint_url: str, events: Iterable[Mapping[str, Any]], region: str | None = None
+    endpoint_url: str,
+    events: Iterable[Mapping[str, Any]],
+    region: str | None = None,
+    recipe: str = DEFAULT_RECIPE,
 ) -> list[str]:
     """Create the solutions the events name, each once (as the first event naming it needs it),
-    and wait until they are ACTIVE; returns their ARNs. With `region` (the function's), only
-    those in it: the function refuses any other before calling Personalize, so seeding one
-    could only fail (a region the emulator cannot serve) and hide that answer."""
+    with `recipe`, and wait until they are ACTIVE; returns their ARNs. With `region` (the
+    function's), only those in it: the function refuses any other before calling Personalize,
+    so seeding one could only fail (a region the emulator cannot serve) and hide that answer."""
     wanted: dict[str, Mapping[str, Any] | None] = {}
     for event in events:
         for arn, properties in solutions_named(event).items():
             if in_region(arn, region):
                 wanted.setdefault(arn, properties)
     for arn, properties in wanted.items():
-        create_active(endpoint_url, arn, creation_settings(properties))
+        create_active(endpoint_url, arn, creation_settings(properties), recipe)
     return list(wanted)
 
 
-def create_active(endpoint_url: str, arn: str, settings: Mapping[str, Any]) -> None:
-    """CreateSolution in the ARN's region and account, then wait until it is ACTIVE."""
+def create_active(
+    endpoint_url: str, arn: str, settings: Mapping[str, Any], recipe: str = DEFAULT_RECIPE
+) -> None:
+    """CreateSolution with `recipe` (a recipe's name) in the ARN's region and account, then wait
+    until it is ACTIVE. Raises ValueError when the emulator refuses the solution (settings the
+    recipe does not support, as Personalize would refuse them)."""
     _, partition, _, region, account, resource = arn.split(":", 5)
     client = boto3.client(
         "personalize",
@@ -106,9 +120,16 @@ def create_active(endpoint_url: str, arn: str, settings: Mapping[str, Any]) -> N
         config=Config(retries={"mode": "standard"}, connect_timeout=2, read_timeout=5),
     )
     group = DATASET_GROUP.format(partition=partition, region=region, account=account)
-    created = client.create_solution(
-        name=resource.removeprefix("solution/"), datasetGroupArn=group, **settings
-    )["solutionArn"]
+    try:
+        created = client.create_solution(
+            name=resource.removeprefix("solution/"),
+            datasetGroupArn=group,
+            recipeArn=RECIPE_ARN.format(partition=partition, name=recipe),
+            **settings,
+        )["solutionArn"]
+    except ClientError as refused:  # the state the event expects cannot exist with this recipe
+        message = refused.response["Error"].get("Message", "")
+        raise ValueError(f"seeding {arn} with recipe {recipe} was refused: {message}") from None
     if created != arn:
         raise ValueError(f"the emulator created {created}, not {arn}: use account 123456789012")
     wait_active(client, arn)

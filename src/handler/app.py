@@ -16,6 +16,7 @@ from continuation import Carried, SelfInvoker
 from dispatcher import Apply, Dispatcher
 from lifecycle import Applied, RequestFailed, SolutionUpdater
 from logs import SERVICE_NAME, logger
+from partitions import regions
 from properties import DesiredSettings, Settings
 from response import allowed_hosts
 from solution import PersonalizeSolutions, bounded_client
@@ -48,10 +49,17 @@ def build(
     **options: Any,
 ) -> Handler:
     """A ready handler; `options` go to the SolutionUpdater (confirm_delay, prompt, patient).
-    A start-up fault fails Create and Update with its reason; it never raises."""
+    A start-up fault fails Create and Update with its reason; it never raises.
+
+    The region checked against SolutionArn and the response bucket is the one the client calls
+    (its meta.region_name: AWS_REGION in Lambda, else boto3's usual sources); without a client
+    there is none to check, and Create and Update fail with the start-up reason anyway."""
     apply: Apply
+    region: str | None = None
     try:
+        regions()  # loaded here: a botocore without it fails Create and Update, not the import
         client = personalize_client or bounded_client(call)
+        region = client.meta.region_name
         updater = SolutionUpdater(PersonalizeSolutions(client), clock=clock, sleep=sleep, **options)
         apply = updater.apply
     except Exception as error:  # noqa: BLE001 - any start-up fault must become an answer
@@ -64,7 +72,7 @@ def build(
         hand_off=None if os.environ.get("AWS_SAM_LOCAL") else SelfInvoker(),
         clock=clock,
         call=call,
-        region=os.environ.get("AWS_REGION") or None,  # Lambda sets it: the function's own region
+        region=region,
     )
     # Lambda's context keys (request id, cold start) on every line; never the event, which
     # carries the presigned ResponseURL (log_event=False overrides POWERTOOLS_LOGGER_LOG_EVENT).

@@ -4,16 +4,21 @@ regions botocore knows in each. SolutionArn is checked against them, and so is t
 ResponseURL.
 
 The patterns are ASCII on purpose: botocore's `\\w` and `\\d` also match non-ASCII letters and
-digits (and `_`), which no region name holds.
+digits (and `_`), which no region name holds. The region list is read through botocore's own
+loader, as its clients read it (AWS_DATA_PATH, a .json.gz), once and only when first needed:
+app's cold-start guard asks first, so a file that cannot be loaded fails Create and Update with a
+Reason instead of failing the import.
 """
 
 from __future__ import annotations
 
-import json
+import functools
+import os
 import re
-from pathlib import Path
+from collections.abc import Mapping
+from typing import Any
 
-import botocore
+import botocore.loaders
 
 # id: (DNS suffix, region-name pattern)
 PARTITIONS: dict[str, tuple[str, str]] = {
@@ -26,43 +31,77 @@ PARTITIONS: dict[str, tuple[str, str]] = {
     "aws-iso-f": ("csp.hci.ic.gov", r"us\-isof\-[a-z]+\-[0-9]+"),
     "aws-us-gov": ("amazonaws.com", r"us\-gov\-[a-z]+\-[0-9]+"),
 }
-BOTOCORE_PARTITIONS = Path(botocore.__file__).parent / "data" / "partitions.json"
+# An S3 endpoint host of one partition, with or without a region (s3.<region>.<suffix>,
+# s3-<region>.<suffix>, s3.dualstack.<region>.<suffix>, s3.<suffix>).
+S3_HOSTS = {
+    partition: re.compile(
+        rf"s3(?:[.-](?:dualstack\.)?(?P<region>{region}))?\.{re.escape(dns)}", re.ASCII
+    )
+    for partition, (dns, region) in PARTITIONS.items()
+}
 
 
-def known_regions(path: Path = BOTOCORE_PARTITIONS) -> dict[str, frozenset[str]]:
+class RegionsUnavailable(Exception):
+    """botocore's partitions data could not be loaded (a broken or trimmed botocore)."""
+
+
+def botocore_partitions() -> Mapping[str, Any]:
+    """partitions.json as botocore's clients load it (botocore/client.py does the same)."""
+    loader = botocore.loaders.create_loader(os.environ.get("AWS_DATA_PATH"))  # as a session
+    data: Mapping[str, Any] = loader.load_data("partitions")
+    return data
+
+
+def known_regions() -> dict[str, frozenset[str]]:
     """The regions botocore lists per partition (its pseudo-regions such as aws-global left out,
     since they match no pattern). botocore ships pinned with the function, so this is the list
-    of the release it was built with: a region launched since is unknown to it."""
-    listed = json.loads(path.read_text())["partitions"]
-    return {
-        p["id"]: frozenset(
-            region
-            for region in p["regions"]
-            if p["id"] in PARTITIONS and re.fullmatch(PARTITIONS[p["id"]][1], region)
-        )
-        for p in listed
-    }
+    of the release it was built with: a region launched since is unknown to it. Raises
+    RegionsUnavailable, naming the cause, when the data cannot be loaded or read."""
+    try:
+        listed = botocore_partitions()["partitions"]
+        return {
+            p["id"]: frozenset(
+                region
+                for region in p["regions"]
+                if p["id"] in PARTITIONS and re.fullmatch(PARTITIONS[p["id"]][1], region)
+            )
+            for p in listed
+        }
+    except Exception as error:  # whatever the cause (missing, unreadable, reshaped), no list
+        raise RegionsUnavailable(
+            f"botocore's list of regions (partitions) could not be loaded: "
+            f"{type(error).__name__}: {error}"
+        ) from error
 
 
-REGIONS = known_regions()
-# An S3 endpoint host of any partition, with or without its region (s3.<region>.<suffix>,
-# s3-<region>.<suffix>, s3.dualstack.<region>.<suffix>, s3.<suffix>); a region only with its own
-# partition's suffix.
-S3_ENDPOINT = (
-    "(?:"
-    + "|".join(
-        rf"s3(?:[.-](?:dualstack\.)?(?:{region}))?\.{re.escape(dns)}"
-        for dns, region in PARTITIONS.values()
-    )
-    + ")"
-)
+@functools.cache
+def regions() -> dict[str, frozenset[str]]:
+    """botocore's regions, loaded on first use and kept (a failed load is not kept: it raises
+    RegionsUnavailable again next time)."""
+    return known_regions()
 
 
 def is_region_of(partition: str, region: str, home: str | None = None) -> bool:
     """Whether `region` names a region of `partition` that exists: one botocore lists, or the
-    function's own (`home`, from AWS_REGION: it exists, since the function runs there, even
-    where botocore predates it). False for an unknown partition."""
+    function's own (`home`: it exists, since the function runs there, even where botocore
+    predates it). Without botocore's list only the pattern is checked: app's cold start has
+    then failed Create and Update with the reason already. False for an unknown partition."""
     known = PARTITIONS.get(partition)
     if known is None or re.fullmatch(known[1], region) is None:
         return False
-    return region == home or region in REGIONS.get(partition, frozenset())
+    if region == home:
+        return True
+    try:
+        return region in regions().get(partition, frozenset())
+    except RegionsUnavailable:
+        return True
+
+
+def is_s3_endpoint(host: str, home: str | None = None) -> bool:
+    """Whether `host` is an S3 endpoint of a partition, its region (if it names one) a region of
+    that partition by the same rule as a SolutionArn's."""
+    for partition, pattern in S3_HOSTS.items():
+        match = pattern.fullmatch(host)
+        if match and (match["region"] is None or is_region_of(partition, match["region"], home)):
+            return True
+    return False

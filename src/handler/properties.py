@@ -133,8 +133,9 @@ def solution_arn_problem(value: object, home: str | None = None) -> str | None:
 
 
 def region_problem(solution_arn: str, home: str | None) -> str | None:
-    """Why a valid SolutionArn cannot be served from the function's region `home` (AWS_REGION;
-    None: unknown, not checked): its role and client only reach that region's Personalize."""
+    """Why a valid SolutionArn cannot be served from the function's region `home` (the region its
+    Personalize client calls; None: no client, not checked): its role and client only reach that
+    region's Personalize."""
     region = solution_arn.split(":")[3]
     if home is None or region == home:
         return None
@@ -304,8 +305,8 @@ UPDATE_CONFIG = ("AutoTrainingConfig", "EventsConfig")
 
 def parse_properties(properties: object, home: str | None = None) -> ResourceRequest:
     """Validate ResourceProperties; raise InvalidProperties naming every offending property.
-    `home`: the function's own region (AWS_REGION), a region the ARN may name even where the
-    function's botocore predates it."""
+    `home`: the function's own region (the one its client calls), a region the ARN may name even
+    where the function's botocore predates it."""
     parser = _Parser(home)
     props = parser.mapping("ResourceProperties", properties, TOP_LEVEL)
     arn = props.get("SolutionArn")

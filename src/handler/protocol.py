@@ -195,11 +195,11 @@ def read_request(
 ) -> Request:
     """Read one invocation's event. Raises NoAnswer when there is nowhere safe to answer: the
     URL is not one we answer, or it expired (CloudFormation has stopped waiting; a change made
-    now would land after it acted). `home`: the function's own region (AWS_REGION)."""
+    now would land after it acted). `home`: the region the function's Personalize client calls."""
     if not isinstance(event, Mapping):
         raise NoAnswer("The event is not a map")
     try:
-        target = check_url(event.get("ResponseURL"), extra_hosts)
+        target = check_url(event.get("ResponseURL"), extra_hosts, home)
     except RefusedURL as refusal:
         raise NoAnswer(str(refusal)) from None
     expires = target.signature.expires

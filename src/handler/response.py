@@ -16,11 +16,10 @@ from typing import NamedTuple
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from budget import PUT_ATTEMPT_TIMEOUT, PUT_ATTEMPTS, PUT_FIRST_PAUSE
-from partitions import S3_ENDPOINT
+from partitions import is_s3_endpoint
 
 _BUCKET = r"cloudformation-custom-resource-response-[a-z0-9]+"
-VIRTUAL_HOSTED = re.compile(rf"{_BUCKET}\.{S3_ENDPOINT}")
-PATH_STYLE = re.compile(rf"{S3_ENDPOINT}|s3-external-1\.amazonaws\.com")
+VIRTUAL_HOSTED = re.compile(rf"{_BUCKET}\.(?P<endpoint>.+)")
 PATH_STYLE_BUCKET = re.compile(rf"/{_BUCKET}/")
 SIGV4_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z")  # X-Amz-Date (strptime's %Y would take any digit)
 SIGV4_MAX_EXPIRES = 604_800  # SigV4 presigned URLs live at most 7 days
@@ -89,8 +88,10 @@ def allowed_hosts(setting: str | None) -> frozenset[str]:
     return frozenset(h.strip().lower() for h in (setting or "").split(",") if h.strip())
 
 
-def check_url(url: object, extra_hosts: Iterable[str]) -> ResponseTarget:
-    """Accept https on CloudFormation's response buckets, or any http(s) on an extra listed host."""
+def check_url(url: object, extra_hosts: Iterable[str], home: str | None = None) -> ResponseTarget:
+    """Accept https on CloudFormation's response buckets, or any http(s) on an extra listed host.
+    A bucket's S3 endpoint may name a region botocore lists or the function's own (`home`), as
+    a SolutionArn may."""
     if not isinstance(url, str) or not url:
         raise RefusedURL("ResponseURL is missing or not a string")
     if not url.isascii():  # a presigned URL is ASCII; http.client could not send another
@@ -108,8 +109,10 @@ def check_url(url: object, extra_hosts: Iterable[str]) -> ResponseTarget:
         raise RefusedURL(f"ResponseURL {describe_url(parts)} has . or .. path segments")
     if host in set(extra_hosts) and parts.scheme in ("http", "https"):
         return ResponseTarget(parts)
-    aws_host = VIRTUAL_HOSTED.fullmatch(host) or (
-        PATH_STYLE.fullmatch(host) and PATH_STYLE_BUCKET.match(parts.path)
+    virtual = VIRTUAL_HOSTED.fullmatch(host)
+    aws_host = (virtual and is_s3_endpoint(virtual["endpoint"], home)) or (
+        (is_s3_endpoint(host, home) or host == "s3-external-1.amazonaws.com")
+        and PATH_STYLE_BUCKET.match(parts.path)
     )
     if parts.scheme == "https" and port in (None, 443) and aws_host:
         return ResponseTarget(parts)

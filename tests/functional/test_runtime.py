@@ -58,6 +58,18 @@ def read(name: str) -> dict:
     return json.loads((EVENTS / name).read_text())
 
 
+def make_invoke(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """`make invoke`'s command with these arguments, as a user runs it, bounded in time."""
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "localcloud.invoke", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def log_lines(result: Result) -> list[dict]:
     """The function's output, each line parsed: all of it must be JSON, as LogFormat JSON says."""
     parsed = []
@@ -223,44 +235,58 @@ def test_a_long_wait_hands_off_through_lambda_and_answers_once():
     assert len(pids) == 1, "the hand-off should reach the warm runtime, not a new process"
 
 
-@pytest.mark.parametrize(
-    ("region", "says"),
-    [
-        ("eu-west-1", "SolutionArn is in eu-west-1; this function serves us-east-1"),
-        ("us-east-9", "has region 'us-east-9', not a region of partition aws"),
-    ],
-)
-def test_make_invoke_shows_the_answer_to_a_solution_outside_the_function_region(region, says):
+@pytest.mark.parametrize("region", ["eu-west-1", "us-east-9"])
+def test_make_invoke_answers_a_solution_outside_the_function_region(region):
     """Nothing is seeded outside the function's region (the emulator cannot serve us-east-9):
-    the handler's own refusal is what the user sees, with no Personalize call."""
+    make invoke shows the handler's one answer, not a seeding traceback. What the answer says
+    is the malformed-inputs suite's (solution-in-another-region, region-that-does-not-exist)."""
     event = read("create.json")
     arn = event["ResourceProperties"]["SolutionArn"].replace(":us-east-1:", f":{region}:")
     event["ResourceProperties"]["SolutionArn"] = arn
-    result = run(event)
-    (answer,) = result.answers
+    (answer,) = run(event).answers
     assert answer["Status"] == "FAILED"
-    assert says in answer["Reason"]
-    assert not result.calls
+
+
+INCREMENTAL = {"PerformIncrementalUpdate": "true"}
+EVENTS_CONFIG = {
+    "SolutionUpdateConfig": {
+        "EventsConfig": {"EventParametersList": [{"EventType": "click", "Weight": "0.5"}]}
+    }
+}
+
+
+@pytest.mark.parametrize(
+    ("recipe", "asked", "says"),
+    [
+        (None, INCREMENTAL, "performIncrementalUpdate is supported only for solutions that use"),
+        ("aws-semantic-similarity", EVENTS_CONFIG, "eventsConfig is supported only for"),
+        ("aws-semantic-similarity", INCREMENTAL, None),
+    ],
+    ids=["incremental-on-the-default-recipe", "events-on-semantic-similarity", "incremental-ok"],
+)
+def test_make_invoke_refuses_what_the_seeded_solutions_recipe_does_not_support(
+    tmp_path, recipe, asked, says
+):
+    """make invoke seeds aws-user-personalization-v2 unless --recipe says otherwise; a setting
+    the recipe does not support gets the handler's FAILED carrying Personalize's message."""
+    event = read("create.json")
+    event["ResourceProperties"] = {**event["ResourceProperties"], **asked}
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    done = make_invoke(str(path), *(["--recipe", recipe] if recipe else []))
+    assert done.returncode == 0, done.stdout + done.stderr
+    if says is None:
+        assert "Status              SUCCESS" in done.stdout, done.stdout
+    else:
+        assert "Status              FAILED" in done.stdout, done.stdout
+        assert "Personalize rejected the request (InvalidInputException" in done.stdout
+        assert says in done.stdout, done.stdout
 
 
 def test_make_invoke_exits_non_zero_when_no_answer_comes(tmp_path):
     """A task root without the handler: the runtime reports its init error and exits, no answer
     reaches the bucket, and the command says so and fails."""
-    done = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [
-            sys.executable,
-            "-m",
-            "localcloud.invoke",
-            str(EVENTS / "create.json"),
-            "--task-root",
-            str(tmp_path),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = make_invoke(str(EVENTS / "create.json"), "--task-root", str(tmp_path))
     assert done.returncode == 1, done.stdout + done.stderr
     assert "0 answer(s)" in done.stdout
     assert "Runtime.ImportModuleError" in done.stdout

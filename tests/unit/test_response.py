@@ -74,6 +74,21 @@ def test_everything_else_is_refused_without_showing_the_query(url):
     assert "pw" not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://cloudformation-custom-resource-response-useast9.s3.us-east-9.amazonaws.com/{KEY}?{SIGV4}",
+        f"https://s3-us-east-9.amazonaws.com/cloudformation-custom-resource-response-useast9/{KEY}?{SIGV4}",
+    ],
+)
+def test_a_bucket_in_a_region_botocore_does_not_list_is_answered_only_from_that_region(url):
+    """The same rule as SolutionArn's: a listed region, or the function's own (a region newer
+    than its botocore, where CloudFormation's bucket is the stack's region's, as the function's)."""
+    with pytest.raises(RefusedURL):
+        check_url(url, frozenset(), home="us-east-1")
+    assert check_url(url, frozenset(), home="us-east-9").parts.scheme == "https"
+
+
 def test_listed_hosts_may_use_plain_http():
     hosts = allowed_hosts(" 127.0.0.1, LocalHost ,")
     assert hosts == {"127.0.0.1", "localhost"}
