@@ -6,7 +6,7 @@ Starts, all on 127.0.0.1: the Personalize emulator, seeded with the solutions th
 long wait); and the function under Lambda's Python runtime client (localcloud.runtime_api). The
 event's ResponseURL is replaced by a presigned-looking URL on the local bucket (never printed).
 Prints the function's log lines (stderr) and the answer (stdout); stops everything; exits 1 unless
-exactly one answer arrived.
+exactly one answer arrived (for a file of events/, the one localcloud.expected says).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from localcloud.emulator import EmulatorServer, controls
+from localcloud.expected import expected_for, problem
 from localcloud.lambda_service import LambdaService
 from localcloud.receiver import Receiver
 from localcloud.runtime_api import HANDLER_DIR, FunctionConfig, Invocation, LocalFunction
@@ -163,8 +164,9 @@ def main() -> None:
     except ValueError as refused:  # a parameter CloudFormation would refuse, a bad override
         parser.error(str(refused))
     print(describe(result))
-    if len(result.answers) != 1:
-        print("CloudFormation needs exactly one answer", file=sys.stderr)
+    wrong = problem(str(args.event), event, result.answers, result.calls, expected_for(args.event))
+    if wrong:
+        print(wrong, file=sys.stderr)
         sys.exit(1)
 
 

@@ -19,6 +19,7 @@ from continuation import (
     ForgedMarker,
     HandOffUncertain,
     SelfInvoker,
+    hands_off,
     read_marker,
 )
 
@@ -142,3 +143,17 @@ def test_a_refused_or_unsent_hand_off_is_a_plain_failure(refusal):
     invoke, _ = invoker(refusal)
     with pytest.raises(type(refusal)):
         invoke({}, "arn")
+
+
+@pytest.mark.parametrize(
+    ("environ", "hands"),
+    [
+        ({}, True),  # Lambda
+        ({"AWS_ENDPOINT_URL_LAMBDA": "http://127.0.0.1:3001"}, True),
+        ({"AWS_SAM_LOCAL": "true"}, False),  # sam local invoke: nothing to invoke
+        ({"AWS_SAM_LOCAL": "true", "AWS_ENDPOINT_URL_LAMBDA": ""}, False),  # the template's ""
+        ({"AWS_SAM_LOCAL": "true", "AWS_ENDPOINT_URL_LAMBDA": "http://172.17.0.1:3001"}, True),
+    ],
+)
+def test_under_sam_local_a_wait_is_handed_off_only_with_a_lambda_endpoint(environ, hands):
+    assert hands_off(environ) is hands
