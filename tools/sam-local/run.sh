@@ -102,7 +102,8 @@ else
 fi
 
 say "sam build"
-PATH="$PWD/.venv/bin:$PATH" .venv/bin/sam build --template template.yaml > /dev/null
+built=$(AWS_EC2_METADATA_DISABLED=true PATH="$PWD/.venv/bin:$PATH" \
+    .venv/bin/sam build --template template.yaml 2>&1) || { echo "$built" >&2; exit 1; }
 bridge=$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}')
 say "events through sam local (bridge $bridge)"
 PYTHONPATH=src/handler:. .venv/bin/python -m localcloud.sam_local --bridge "$bridge" "$@"

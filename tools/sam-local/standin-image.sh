@@ -21,7 +21,7 @@ chroot "$rootfs" python3 -c 'import sys; assert sys.version_info[:2] == (3, 13),
 
 "$root/.venv/bin/python" -m pip install --quiet --no-compile --target "$rootfs/var/runtime" \
     --platform manylinux2014_aarch64 --python-version 3.13 --implementation cp \
-    --only-binary=:all: "$ric"
+    --only-binary=:all: "$ric" > "$work/pip.log" 2>&1 || { cat "$work/pip.log" >&2; exit 1; }
 cat > "$rootfs/var/runtime/bootstrap" <<'BOOT'
 #!/bin/sh
 # As Lambda's python image starts its runtime client: the handler from _HANDLER, set by the
