@@ -172,8 +172,11 @@ class SamLocal:
         self.emulator.__exit__()
 
     def fresh(self, event: dict[str, Any] | None) -> int:
-        """An empty emulator, seeded with the solutions the event names (none: nothing seeded);
-        returns the number of calls so far, so that the request's own can be told apart."""
+        """An empty emulator, seeded with the solutions the event names (none: nothing seeded),
+        and an empty bucket (the checks reuse request ids); returns the number of calls so far,
+        so that the request's own can be told apart."""
+        with self.receiver.lock:
+            self.receiver.received.clear()
         controls.reset()
         if event is not None:
             seed_solutions(self.emulator.url, [event])
