@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import boto3
 from botocore.config import Config
@@ -62,20 +62,14 @@ SAM_FLAGS = ("--skip-pull-image", "--add-host", f"{IN_CONTAINER}:host-gateway")
 # less than the emulator may take to start under qemu on a loaded machine. The event never
 # reached the function (no START line), so the invoke is tried again, at most ATTEMPTS times.
 NO_RESPONSE = "No response from invoke container"
-ATTEMPTS = 4
+ATTEMPTS = 6
 
 
 def sam(args: list[str], timeout: float) -> tuple[int | str | None, str]:
     """SAM CLI with these arguments: its exit status (None: stopped after `timeout` seconds;
     NO_RESPONSE: stopped once it said so) and its output, stdout and stderr merged."""
     with tempfile.TemporaryFile(mode="w+") as output:
-        process = subprocess.Popen(  # noqa: S603 - the repo's SAM CLI
-            [str(SAM), *args],
-            cwd=ROOT,
-            env=sam_environment(),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+        process = launch(args, output)
         give_up = time.monotonic() + timeout
         status: int | str | None = None
         while (status := process.poll()) is None:
@@ -91,6 +85,13 @@ def sam(args: list[str], timeout: float) -> tuple[int | str | None, str]:
             time.sleep(0.5)
         output.seek(0)
         return status, output.read()
+
+
+def launch(args: list[str], output: IO[str]) -> subprocess.Popen[bytes]:
+    """Start SAM CLI with these arguments, its stdout and stderr into `output`."""
+    return subprocess.Popen(  # noqa: S603 - the repo's SAM CLI
+        [str(SAM), *args], cwd=ROOT, env=sam_environment(), stdout=output, stderr=subprocess.STDOUT
+    )
 
 
 def sam_environment() -> dict[str, str]:
@@ -325,13 +326,7 @@ def start_lambda(bridge: str, template: Path) -> Iterator[tuple[str, list[str]]]
         # EAGER: the container starts with the server, so its emulator listens before the
         # first invoke (no race, see NO_RESPONSE); the hand-off then reaches that warm container.
         args += ["--env-vars", env_file.name, "--warm-containers", "EAGER", *SAM_FLAGS]
-        process = subprocess.Popen(  # noqa: S603 - the repo's SAM CLI
-            [str(SAM), *args],
-            cwd=ROOT,
-            env=sam_environment(),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+        process = launch(args, output)
 
         def read() -> str:
             output.seek(0)
