@@ -18,7 +18,7 @@ as_root() {
 }
 
 # What the run starts, undone on any exit (in reverse order of starting).
-dockerd_pid='' binfmt_mounted='' binfmt_enabled='' containers_before=''
+dockerd_pid='' log='' binfmt_mounted='' binfmt_enabled='' containers_before=''
 cleanup() {
     local status=$?
     if [ -n "$containers_before" ]; then  # containers on SAM CLI's image that this run left
@@ -30,6 +30,7 @@ cleanup() {
         kill "$dockerd_pid" 2>/dev/null || true
         for _ in $(seq 60); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.5; done
         kill -9 "$dockerd_pid" 2>/dev/null || true
+        rm -f "$log"
     fi
     [ -z "$binfmt_enabled" ] || update-binfmts --disable qemu-aarch64 > /dev/null 2>&1 || true
     [ -z "$binfmt_mounted" ] || umount /proc/sys/fs/binfmt_misc 2>/dev/null || true
