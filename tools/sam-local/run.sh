@@ -18,10 +18,10 @@ as_root() {
 }
 
 # What the run starts, undone on any exit (in reverse order of starting).
-dockerd_pid='' log='' binfmt_mounted='' binfmt_enabled='' containers_before=''
+dockerd_pid='' log='' binfmt_mounted='' binfmt_enabled='' sweep='' containers_before=''
 cleanup() {
     local status=$?
-    if [ -n "$containers_before" ]; then  # containers on SAM CLI's image that this run left
+    if [ -n "$sweep" ]; then  # containers on SAM CLI's image that this run left
         for id in $(docker ps -aq --filter "ancestor=$RAPID_IMAGE" 2>/dev/null); do
             grep -qx "$id" <<<"$containers_before" || docker rm -f "$id" > /dev/null 2>&1 || true
         done
@@ -66,7 +66,8 @@ if ! docker info > /dev/null 2>&1; then
     done
     docker info > /dev/null 2>&1 || { echo "dockerd did not answer within 60 s" >&2; tail -n 20 "$log" >&2; exit 1; }
 fi
-containers_before=$(docker ps -aq; echo)
+containers_before=$(docker ps -aq)
+sweep=1
 
 # arm64 binaries run under qemu on other machines (fix-binary, so inside containers too).
 if [ "$(uname -m)" != aarch64 ] && [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
