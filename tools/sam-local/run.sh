@@ -57,7 +57,8 @@ if ! docker info > /dev/null 2>&1; then
     as_root "starting dockerd"
     say "starting dockerd"
     log=$(mktemp /var/tmp/psu-dockerd.XXXXXX.log)
-    dockerd --iptables=false --ip-masq=false --ip-forward=false > "$log" 2>&1 &
+    # its own session: a Ctrl-C of the run must not stop it before the containers are swept
+    setsid dockerd --iptables=false --ip-masq=false --ip-forward=false > "$log" 2>&1 &
     dockerd_pid=$!
     for _ in $(seq 120); do
         docker info > /dev/null 2>&1 && break
