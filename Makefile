@@ -213,3 +213,11 @@ test-readings: $(STAMP)
 		summary+=("$$reading: $$(tail -n 1 $$log | sed 's/^=* *//; s/ *=*$$//')"); \
 	done; \
 	rm -f $$log; printf '%s\n' "$${summary[@]}"; exit $$failed
+
+.PHONY: test-sam-local
+## test-sam-local: every events/ file, the log level and a wait longer than one invocation through
+## SAM CLI's own sam local invoke and start-lambda, in Lambda's arm64 container shape; as root it
+## installs what is missing (Docker engine, qemu and binfmt, debootstrap), starts dockerd if none
+## answers, and builds the base-image stand-in when no image is there (tools/sam-local/run.sh)
+test-sam-local: $(STAMP)
+	tools/sam-local/run.sh

@@ -6,7 +6,8 @@ in the function's region, each with a recipe (`--recipe`; localcloud.seed); the 
 stand-in; the Lambda Invoke stand-in (for the hand-off of a long wait); and the function under
 Lambda's Python runtime client (localcloud.runtime_api). The event's ResponseURL is replaced by a
 presigned-looking URL on the local bucket (never printed). Prints the function's log lines
-(stderr) and the answer (stdout); stops everything; exits 1 unless exactly one answer arrived.
+(stderr) and the answer (stdout); stops everything; exits 1 unless exactly one answer arrived
+(for a file of events/, the one localcloud.expected says).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import IO, Any
 
 from localcloud.cloudformation import REGION
 from localcloud.emulator import EmulatorServer, controls
+from localcloud.expected import expected_for, problem
 from localcloud.lambda_service import LambdaService
 from localcloud.receiver import Receiver
 from localcloud.runtime_api import HANDLER_DIR, FunctionConfig, Invocation, LocalFunction
@@ -174,8 +176,9 @@ def main() -> None:
         # or a seeded state the recipe cannot have
         parser.error(str(refused))
     print(describe(result))
-    if len(result.answers) != 1:
-        print("CloudFormation needs exactly one answer", file=sys.stderr)
+    wrong = problem(str(args.event), event, result.answers, result.calls, expected_for(args.event))
+    if wrong:
+        print(wrong, file=sys.stderr)
         sys.exit(1)
 
 

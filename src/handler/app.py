@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from budget import PERSONALIZE_CALL, CallLimits, Plan
-from continuation import Carried, SelfInvoker
+from continuation import Carried, SelfInvoker, hands_off
 from dispatcher import Apply, Dispatcher
 from lifecycle import Applied, RequestFailed, SolutionUpdater
 from logs import SERVICE_NAME, logger
@@ -68,8 +68,8 @@ def build(
     dispatcher = Dispatcher(
         apply,
         extra_hosts=allowed_hosts(os.environ.get("RESPONSE_URL_ALLOWED_HOSTS")),
-        # Under sam local (AWS_SAM_LOCAL) there is no Lambda service to invoke: wait in one run.
-        hand_off=None if os.environ.get("AWS_SAM_LOCAL") else SelfInvoker(),
+        # Under sam local, only with a Lambda endpoint to invoke (continuation.hands_off).
+        hand_off=SelfInvoker() if hands_off(os.environ) else None,
         clock=clock,
         call=call,
         region=region,

@@ -128,3 +128,11 @@ class SelfInvoker:
             raise HandOffUncertain(str(error)) from None
         except HTTPClientError as error:  # the request was sent, or may have been
             raise HandOffUncertain(str(error)) from None
+
+
+def hands_off(environ: Mapping[str, str]) -> bool:
+    """Whether a long wait may continue in a new invocation. In Lambda, always. Under SAM CLI
+    (AWS_SAM_LOCAL) only when boto3's AWS_ENDPOINT_URL_LAMBDA names a Lambda to invoke, such as
+    `sam local start-lambda`; `sam local invoke` alone has none, so the function waits in one
+    run."""
+    return not environ.get("AWS_SAM_LOCAL") or bool(environ.get("AWS_ENDPOINT_URL_LAMBDA"))

@@ -98,14 +98,28 @@ def test_a_refused_hand_off_answers_failed_at_once(cloud, solution, lambda_servi
     assert '"Cause":"HandOffFailed"' in capsys.readouterr().out  # counted as a failure
 
 
-def test_under_sam_local_the_handler_still_answers(world, solution, monkeypatch, lambda_service):
+def test_under_sam_local_alone_the_handler_waits_in_one_run(
+    world, solution, monkeypatch, lambda_service
+):
     monkeypatch.setenv("AWS_SAM_LOCAL", "true")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", "")  # sam local invoke: no Lambda to invoke
     invoked_before = lambda_service.invoked
     local = world.stand_in(function_timeout=60.0)  # built under sam local: no hand-off
     exchange = local.deliver(create(local, solution))
     assert exchange.response["Status"] == "FAILED"
     assert "Gave up after" in exchange.response["Reason"]
     assert lambda_service.invoked == invoked_before  # it never tried to hand off
+
+
+def test_under_sam_local_with_a_lambda_endpoint_the_wait_is_handed_off(
+    world, solution, monkeypatch, lambda_service
+):
+    monkeypatch.setenv("AWS_SAM_LOCAL", "true")  # AWS_ENDPOINT_URL_LAMBDA: the stand-in's
+    local = world.stand_in(function_timeout=60.0)  # as under sam local start-lambda
+    exchange = local.deliver(create(local, solution))
+    assert exchange.response["Status"] == "SUCCESS", exchange.response
+    assert exchange.invocations >= 2
+    assert len(exchange.responses) == 1
 
 
 def test_the_carried_state_is_small(cloud, solution, lambda_service):

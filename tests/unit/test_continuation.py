@@ -20,6 +20,7 @@ from continuation import (
     ForgedMarker,
     HandOffUncertain,
     SelfInvoker,
+    hands_off,
     read_marker,
 )
 
@@ -154,3 +155,17 @@ def test_a_start_older_than_any_chain_is_forged_and_named_without_absurd_numbers
 
 def test_a_start_within_the_longest_chain_is_accepted():
     assert read_marker({CARRY_KEY: {**GOOD, "first": NOW - MAX_MARKER_AGE}}, NOW) is not None
+
+
+@pytest.mark.parametrize(
+    ("environ", "hands"),
+    [
+        ({}, True),  # Lambda
+        ({"AWS_ENDPOINT_URL_LAMBDA": "http://127.0.0.1:3001"}, True),
+        ({"AWS_SAM_LOCAL": "true"}, False),  # sam local invoke: nothing to invoke
+        ({"AWS_SAM_LOCAL": "true", "AWS_ENDPOINT_URL_LAMBDA": ""}, False),  # the template's ""
+        ({"AWS_SAM_LOCAL": "true", "AWS_ENDPOINT_URL_LAMBDA": "http://172.17.0.1:3001"}, True),
+    ],
+)
+def test_under_sam_local_a_wait_is_handed_off_only_with_a_lambda_endpoint(environ, hands):
+    assert hands_off(environ) is hands
