@@ -202,17 +202,22 @@ OTHER_READINGS = $(shell $(BIN)/python -c 'from localcloud.emulator import READI
 
 ## test-readings: the lifecycle, long-wait, fault-matrix (with its malformed and forged inputs),
 ## fuzz and campaign suites once per reading of Personalize's docs that the emulator plays besides
-## the default one (make test plays that); ends with one line per reading (its pytest summary:
-## tests, outcome, wall time), and fails if any reading failed
+## the default one (make test plays that), READINGS_JOBS readings at a time (their waits are mostly
+## real time, so two share two cores well); prints each reading's log in turn, then one line per
+## reading (its pytest summary: tests, outcome, wall time), and fails if any reading failed
+READINGS_JOBS ?= 2
 test-readings: $(STAMP)
-	@log=$$(mktemp); summary=(); failed=0; \
+	@dir=$$(mktemp -d); \
+	printf '%s\n' $(OTHER_READINGS) | xargs -P $(READINGS_JOBS) -I '{}' sh -c \
+		'$(BIN)/pytest --emulator-reading "$$1" $(READING_SUITES) > "$$2/$$1.log" 2>&1; \
+		echo $$? > "$$2/$$1.rc"' sh '{}' "$$dir"; \
+	failed=0; summary=(); \
 	for reading in $(OTHER_READINGS); do \
-		echo "== emulator reading: $$reading"; \
-		$(BIN)/pytest --emulator-reading $$reading $(READING_SUITES) 2>&1 | tee $$log; \
-		test $${PIPESTATUS[0]} -eq 0 || failed=1; \
-		summary+=("$$reading: $$(tail -n 1 $$log | sed 's/^=* *//; s/ *=*$$//')"); \
+		echo "== emulator reading: $$reading"; cat "$$dir/$$reading.log"; \
+		test "$$(cat "$$dir/$$reading.rc" 2>/dev/null)" = 0 || failed=1; \
+		summary+=("$$reading: $$(tail -n 1 "$$dir/$$reading.log" | sed 's/^=* *//; s/ *=*$$//')"); \
 	done; \
-	rm -f $$log; printf '%s\n' "$${summary[@]}"; exit $$failed
+	rm -rf "$$dir"; printf '%s\n' "$${summary[@]}"; exit $$failed
 
 .PHONY: test-sam-local
 ## test-sam-local: every events/ file, the log level and a wait longer than one invocation through
