@@ -87,7 +87,8 @@ HAND_OFF_CALL = CallLimits(attempts=1, connect=1.0, read=2.0)
 class Plan(NamedTuple):
     """One invocation's timetable. Times on the injected clock (seconds since the epoch):
     `first` (when the request's first invocation began) and `wait_until` (no Personalize call
-    starts after it). `hand_off`: when the wait reaches `wait_until`, carry it into a new
+    starts after it). `hand_off`, `hand_off_checking`: when the wait reaches `wait_until` still
+    starting (UpdateSolution not yet called), or checking (called), carry it into a new
     invocation instead of answering. `refusal`: why no call can be made at all. Real seconds
     from the start of this invocation: `watchdog_after`."""
 
@@ -97,6 +98,12 @@ class Plan(NamedTuple):
     hand_off: bool
     refusal: str | None
     watchdog_after: float
+    hand_off_checking: bool = False
+
+    def may_hand_off(self, updated: bool) -> bool:
+        """Whether a wait that ran out of time hands on, by the phase its successor starts in:
+        once UpdateSolution was called (`updated`), the successor only checks."""
+        return self.hand_off_checking if updated else self.hand_off
 
 
 def start_lead(call: CallLimits = PERSONALIZE_CALL) -> float:
@@ -163,17 +170,25 @@ def plan(
             f"The invocation had {max(0.0, remaining - reserve):.0f} s left, less than "
             f"{needs} may take ({takes:.0f} s); raise the function's timeout"
         )
+
+    def can_hand_off(successor_lead: float) -> bool:
+        """Only when the next invocation can still start its phase's first call before the
+        last call CloudFormation's deadline allows: past it, it could only answer, and
+        answering now is sooner."""
+        return (
+            hand_off is not None
+            and refusal is None
+            and max(now, invocation_end) + hand_off.worst_case() + successor_lead
+            < cloudformation_end
+            and hops < MAX_HOPS
+        )
+
     return Plan(
         now=now,
         first=began,
         wait_until=min(cloudformation_end, invocation_end),
-        # Only when the next invocation can still start its phase's first call before the last
-        # call CloudFormation's deadline allows: past it, it could only answer, and answering
-        # now is sooner.
-        hand_off=hand_off is not None
-        and refusal is None
-        and max(now, invocation_end) + hand_off.worst_case() + lead < cloudformation_end
-        and hops < MAX_HOPS,
+        hand_off=can_hand_off(lead),
         refusal=refusal,
         watchdog_after=max(0.0, remaining - WATCHDOG_LEAD),
+        hand_off_checking=can_hand_off(0.0),
     )

@@ -169,7 +169,7 @@ class SolutionUpdater:
             reason = f"Gave up after {waited:.0f} s waiting for {error.waiting_for}"
             if error.advice:
                 reason = f"{reason}; {error.advice}"
-            if plan.hand_off:
+            if plan.may_hand_off(wait.updated):
                 raise Continue(reason, wait.next_hop()) from None
             raise RequestFailed(reason, "Timeout") from None
         return self._applied(state, settled_settings(state, desired.asked), True, plan)

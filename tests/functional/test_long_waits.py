@@ -12,7 +12,7 @@ from budget import HAND_OFF_CALL, MAX_HOPS
 from continuation import CARRY_KEY, Carried
 from localcloud.emulator import READINGS, Timing
 from localcloud.simclock import SimulatedClock
-from tests.presets import LONG, asking_again_costs, auto_training
+from tests.presets import LONG, api_schedule, asking_again_costs, auto_training
 
 FIVE = auto_training(5)
 
@@ -207,19 +207,27 @@ def test_update_solution_never_starts_past_the_deadline(
     assert lambda_service.queued == []
 
 
-class SlowReads:
-    """The real client, except that each DescribeSolution takes `seconds` of simulated time
-    (a slow network: the call itself stays within its budget)."""
+class SlowCalls:
+    """The real client, except that each Personalize call named in `operations` (every one by
+    default) takes `seconds` of simulated time (a slow network: each call stays within its
+    budget)."""
 
-    def __init__(self, client, clock: SimulatedClock, seconds: float) -> None:
+    def __init__(
+        self, client, clock: SimulatedClock, seconds: float, operations: tuple[str, ...] = ()
+    ) -> None:
         self.client, self.clock, self.seconds = client, clock, seconds
-
-    def describe_solution(self, **kwargs):
-        self.clock.advance(self.seconds)
-        return self.client.describe_solution(**kwargs)
+        self.operations = operations
 
     def __getattr__(self, name):
-        return getattr(self.client, name)
+        found = getattr(self.client, name)
+        if not callable(found) or (self.operations and name not in self.operations):
+            return found
+
+        def slowly(*args, **kwargs):
+            self.clock.advance(self.seconds)
+            return found(*args, **kwargs)
+
+        return slowly
 
 
 def test_update_solution_never_starts_after_a_read_that_ended_past_the_deadline(
@@ -227,7 +235,8 @@ def test_update_solution_never_starts_after_a_read_that_ended_past_the_deadline(
 ):
     """Reads of 25 s: the confirming read starts in time but ends past the deadline, so the
     update it confirmed is left to the next invocation (which meets the same fate here)."""
-    cloud = world.stand_in(function_timeout=60.0, client=SlowReads(personalize, clock, 25.0))
+    slow = SlowCalls(personalize, clock, 25.0, ("describe_solution",))
+    cloud = world.stand_in(function_timeout=60.0, client=slow)
     exchange = cloud.deliver(create(cloud, solution, timeout="3600"))
     assert exchange.response["Status"] == "FAILED"
     assert emulator.count("UpdateSolution") == 0
@@ -292,3 +301,32 @@ def test_a_persistent_5xx_says_so_and_what_to_do(cloud, solution, emulator):
     assert "InternalFailure" in body["Reason"]
     assert "retry later, or raise ServiceTimeout" in body["Reason"]
     assert "enough time left" not in body["Reason"]
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update"])
+def test_an_invocation_that_updated_hands_off_when_a_check_still_fits(
+    world, clock, solution, emulator, personalize, request_type
+):
+    """The hand-off is decided when it happens: an invocation that began with a start (which
+    needs time to read, confirm and update) but has called UpdateSolution leaves its successor
+    only checks to make, so it hands off when one check still fits before CloudFormation's
+    deadline. Calls of 2 s, invocations of 20 s, ServiceTimeout 22, an update of 6 s that
+    outlasts the first invocation."""
+    emulator.timing = Timing(update_pending=1.0, update_in_progress=5.0, stale_read=0)
+    cloud = world.stand_in(function_timeout=20.0, client=SlowCalls(personalize, clock, 2.0))
+    if request_type == "Update":
+        world.outside(solution, performAutoTraining=True, solutionUpdateConfig=api_schedule(3))
+    before = emulator.count("UpdateSolution", "ok")
+    properties = {"SolutionArn": solution, "ServiceTimeout": "22", **FIVE}
+    old = {"SolutionArn": solution, "ServiceTimeout": "22", **auto_training(3)}
+    event = cloud.event(
+        request_type,
+        "Long",
+        properties,
+        old_properties=old if request_type == "Update" else None,
+        physical_id="solution-update" if request_type == "Update" else None,
+    )
+    exchange = cloud.deliver(event)
+    assert exchange.response["Status"] == "SUCCESS", exchange.response
+    assert exchange.invocations == 2
+    assert emulator.count("UpdateSolution", "ok") - before == 1

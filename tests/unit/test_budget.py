@@ -73,11 +73,11 @@ def test_the_watchdog_answers_before_lambda_ends_and_after_the_last_call_can_end
     assert ANSWER_RESERVE > WATCHDOG_LEAD
 
 
-@given(remaining, service_timeout, started_before, hops)
-def test_a_hand_off_happens_before_cloudformation_deadline(left, timeout, before, hop):
+@given(remaining, service_timeout, started_before, hops, st.booleans())
+def test_a_hand_off_happens_before_cloudformation_deadline(left, timeout, before, hop, updated):
     first = None if before is None else NOW - before
     timetable = plan(now=NOW, remaining=left, service_timeout=timeout, first=first, hops=hop)
-    if timetable.hand_off:
+    if timetable.may_hand_off(updated):
         deadline = timetable.first + timeout
         assert timetable.wait_until + CALL + HAND_OFF < deadline - CLOUDFORMATION_MARGIN
         assert hop < MAX_HOPS
@@ -137,18 +137,44 @@ def test_a_continued_wait_after_the_update_needs_time_for_one_check_only():
     assert checking.wait_until > NOW
 
 
-@given(remaining, service_timeout, started_before, hops, st.booleans())
+@given(remaining, service_timeout, started_before, hops, st.booleans(), st.booleans())
 def test_a_hand_off_leaves_the_next_invocation_time_to_make_progress(
-    left, timeout, before, hop, updated
+    left, timeout, before, hop, updated_before, updates_here
 ):
+    """Plan the successor a hand-off starts (as late as it may arrive, with no more time than
+    this invocation had left) in the phase it will be in: checking once UpdateSolution was
+    called, here or before. It is not refused, and its phase's first call fits."""
     first = None if before is None else NOW - before
     timetable = plan(
-        now=NOW, remaining=left, service_timeout=timeout, first=first, hops=hop, updated=updated
+        now=NOW,
+        remaining=left,
+        service_timeout=timeout,
+        first=first,
+        hops=hop,
+        updated=updated_before,
     )
-    if timetable.hand_off:
-        lead = 0.0 if updated else start_lead()
-        next_starts = max(NOW, timetable.wait_until) + HAND_OFF
-        assert next_starts + lead < timetable.first + timeout - CLOUDFORMATION_MARGIN - CALL
+    updated = updated_before or updates_here
+    if timetable.may_hand_off(updated):
+        arrives = max(NOW, timetable.wait_until) + HAND_OFF
+        successor = plan(
+            now=arrives,
+            remaining=left,
+            service_timeout=timeout,
+            first=timetable.first,
+            hops=hop + 1,
+            updated=updated,
+        )
+        assert successor.refusal is None
+        assert successor.now + (0.0 if updated else start_lead()) < successor.wait_until
+
+
+def test_an_invocation_that_updated_hands_off_where_one_still_starting_could_not():
+    """40 s left of a 50 s ServiceTimeout: too little for a successor to start an update in,
+    enough for it to check one; which applies is decided when the wait runs out."""
+    timetable = plan(now=NOW, remaining=40, service_timeout=50)
+    assert timetable.refusal is None
+    assert not timetable.may_hand_off(updated=False)
+    assert timetable.may_hand_off(updated=True)
 
 
 def test_the_url_signing_time_anchors_cloudformation_deadline():
