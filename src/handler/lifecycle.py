@@ -157,20 +157,22 @@ class SolutionUpdater:
         deadline = Deadline(plan.wait_until, self.clock)
         pacer = Pacer(self.patient.cap, self.jitter)
         started_here = not wait.updated
+        # The first update created after the baseline that a check saw, carried across hops.
+        seen: list[Sighting] = [wait.seen] if wait.seen else []
         try:
             if started_here:
                 started = self._start(desired, previous, deadline, pacer)
                 if not started.updated:
                     return self._applied(started.state, started.known, False, plan)
                 wait = wait.after_update(started.baseline)
-            state = self._settle(desired, wait.baseline, deadline, pacer, started_here=started_here)
+            state = self._settle(desired, wait, seen, deadline, pacer, started_here=started_here)
         except TimedOut as error:
             waited = self.clock() - plan.first
             reason = f"Gave up after {waited:.0f} s waiting for {error.waiting_for}"
             if error.advice:
                 reason = f"{reason}; {error.advice}"
             if plan.may_hand_off(wait.updated):
-                raise Continue(reason, wait.next_hop()) from None
+                raise Continue(reason, wait.next_hop(seen[-1] if seen else None)) from None
             raise RequestFailed(reason, "Timeout") from None
         return self._applied(state, settled_settings(state, desired.asked), True, plan)
 
@@ -195,7 +197,8 @@ class SolutionUpdater:
     def _settle(
         self,
         desired: DesiredSettings,
-        baseline: datetime | None,
+        wait: Carried,
+        seen: list[Sighting],
         deadline: Deadline,
         pacer: Pacer,
         *,
@@ -203,10 +206,10 @@ class SolutionUpdater:
     ) -> SolutionState:
         """Wait for the update we started to be ACTIVE: promptly in the invocation that called
         UpdateSolution (whose first check waits an interval: it could only say "not yet"),
-        patiently in the invocations that carry the wait on."""
-        seen: list[Sighting] = []  # the first update created after the baseline, once read
+        patiently in the invocations that carry the wait on. `seen` holds what the checks saw
+        of the first update created after the wait's baseline (updated by each check)."""
         return wait_for(
-            lambda: self._check(desired, baseline, seen),
+            lambda: self._check(desired, wait.baseline, seen),
             deadline,
             self.prompt if started_here else self.patient,
             self.sleep,

@@ -12,7 +12,7 @@ from budget import HAND_OFF_CALL, MAX_HOPS
 from continuation import CARRY_KEY, Carried
 from localcloud.emulator import READINGS, Timing
 from localcloud.simclock import SimulatedClock
-from tests.presets import LONG, api_schedule, asking_again_costs, auto_training
+from tests.presets import LONG, SEMANTIC_SIMILARITY, api_schedule, asking_again_costs, auto_training
 
 FIVE = auto_training(5)
 
@@ -113,8 +113,9 @@ def test_the_carried_state_is_small(cloud, solution, lambda_service):
     cloud.deliver(event, play_hand_offs=False)
     carried = lambda_service.take(event["RequestId"])
     assert carried is not None
-    assert set(carried[CARRY_KEY]) == {"first", "updated", "baseline", "hops"}
+    assert set(carried[CARRY_KEY]) == {"first", "updated", "baseline", "hops", "seen"}
     assert carried[CARRY_KEY]["updated"] is True
+    assert carried[CARRY_KEY]["seen"]["ours"] is True  # the update this chain waits for
     assert len(json.dumps(carried)) <= 8192
 
 
@@ -330,3 +331,27 @@ def test_an_invocation_that_updated_hands_off_when_a_check_still_fits(
     assert exchange.response["Status"] == "SUCCESS", exchange.response
     assert exchange.invocations == 2
     assert emulator.count("UpdateSolution", "ok") - before == 1
+
+
+def test_which_update_is_ours_is_carried_across_a_hand_off(
+    world, cloud, emulator, lambda_service, clock
+):
+    """Our update fails while the wait is handed on, and someone else's, created after it and
+    consistent with our request (it shows nothing of what we sent), settles before the next
+    invocation's first check: that invocation knows from the marker which update was ours, so
+    it does not take theirs for it (a false SUCCESS: incremental updates stay off)."""
+    solution = world.solution("long", recipeArn=SEMANTIC_SIMILARITY)
+    emulator.fail_next_update("ours failed")
+    emulator.follow(performAutoTraining=True)
+    properties = {
+        "SolutionArn": solution,
+        "ServiceTimeout": "600",
+        "PerformIncrementalUpdate": True,
+    }
+    event = cloud.event("Create", "Long", properties)
+    cloud.deliver(event, play_hand_offs=False)  # updates, sees ours in progress, hands off
+    clock.advance(LONG.update_pending + LONG.update_in_progress + 10)
+    exchange = cloud.deliver(lambda_service.take(event["RequestId"]))
+    assert exchange.response["Status"] == "FAILED", exchange.response
+    assert "Another update of the solution replaced ours" in exchange.response["Reason"]
+    assert emulator.count("UpdateSolution", "ok") == 1
