@@ -156,6 +156,8 @@ class SolutionUpdater:
         wait = carried or Carried(first=plan.first)
         deadline = Deadline(plan.wait_until, self.clock)
         pacer = Pacer(self.patient.cap, self.jitter)
+        if plan.late:
+            return self._read_only(desired, previous, plan, plan.late, deadline, pacer)
         started_here = not wait.updated
         # The first update created after the baseline that a check saw, carried across hops.
         seen: list[Sighting] = [wait.seen] if wait.seen else []
@@ -175,6 +177,42 @@ class SolutionUpdater:
                 raise Continue(reason, wait.next_hop(seen[-1] if seen else None)) from None
             raise RequestFailed(reason, "Timeout") from None
         return self._applied(state, settled_settings(state, desired.asked), True, plan)
+
+    def _read_only(
+        self,
+        desired: DesiredSettings,
+        previous: Settings | None,
+        plan: Plan,
+        late: str,
+        deadline: Deadline,
+        pacer: Pacer,
+    ) -> Applied:
+        """A request too late to update the solution, often a duplicate delivery of one an
+        earlier invocation is still seeing through: never UpdateSolution, only reads until the
+        deadline. SUCCESS once the settings asked are proven in force; while an update is in
+        flight, or none is, read again (the original may yet make or finish its update);
+        FAILED with `late` when the deadline comes first."""
+
+        def in_force() -> tuple[SolutionState, Settings]:
+            """The state once it proves the settings asked, else Retry."""
+            state, known, changed = self._needed(desired, previous)
+            if changed:
+                raise Retry("the settings asked to be in force", advice=late)
+            return state, known
+
+        try:
+            state, known = wait_for(
+                in_force,
+                deadline,
+                self.prompt,
+                self.sleep,
+                purpose="the settings asked to be in force",
+                pacer=pacer,
+            )
+        except TimedOut:
+            raise RequestFailed(late, "Timeout") from None
+        logger.info("Solution has the requested settings; too late to update, none was needed")
+        return self._applied(state, known, False, plan)
 
     def _applied(self, state: SolutionState, known: Settings, updated: bool, plan: Plan) -> Applied:
         """The result of a request that settled in `state`, with `known` settings."""

@@ -12,6 +12,7 @@ from budget import HAND_OFF_CALL, MAX_HOPS
 from continuation import CARRY_KEY, Carried
 from localcloud.emulator import READINGS, Timing
 from localcloud.simclock import SimulatedClock
+from tests.functional.matrix import signed_at
 from tests.presets import LONG, SEMANTIC_SIMILARITY, api_schedule, asking_again_costs, auto_training
 
 FIVE = auto_training(5)
@@ -200,7 +201,10 @@ def test_update_solution_never_starts_past_the_deadline(
     started = clock.now()
     exchange = cloud.deliver(create(cloud, solution, timeout="3600"))
     assert exchange.response["Status"] == "FAILED"
-    assert "waiting for enough time left to start the update" in exchange.response["Reason"]
+    assert exchange.response["Reason"].endswith(
+        "waiting for enough time left to start the update; no update was started: retry the "
+        "stack operation, or raise ServiceTimeout"
+    )
     assert exchange.invocations == MAX_HOPS + 1
     assert emulator.count("UpdateSolution") == 0
     # the confirm delay was never slept past a deadline: 9 invocations of 60 s at most
@@ -355,3 +359,41 @@ def test_which_update_is_ours_is_carried_across_a_hand_off(
     assert exchange.response["Status"] == "FAILED", exchange.response
     assert "Another update of the solution replaced ours" in exchange.response["Reason"]
     assert emulator.count("UpdateSolution", "ok") == 1
+
+
+@pytest.mark.parametrize("settles_after", [40.0, 50.0], ids=["settled", "still-updating"])
+def test_a_late_duplicate_reads_only_and_answers_what_the_original_will(
+    world, clock, solution, emulator, receiver, lambda_service, settles_after
+):
+    """The original invocation updates and hands off; 49 s into ServiceTimeout 60 Lambda
+    delivers the event again, too late to start an update, before the queued hand-off runs.
+    The duplicate only reads: the update it sees through (settled, or settling within its
+    window) puts the settings in force, so it answers SUCCESS, as the original then does."""
+    emulator.timing = Timing(update_pending=1.0, update_in_progress=settles_after - 1.0)
+    cloud = world.stand_in(function_timeout=30.0)
+    event = create(cloud, solution, timeout="60")
+    sent = clock.now()
+    cloud.deliver(event, play_hand_offs=False)
+    assert len(lambda_service.queued) == 1
+    clock.advance(sent + 49 - clock.now())
+    cloud.deliver(event)  # the duplicate, then the queued hand-off
+    statuses = [r.body["Status"] for r in receiver.responses_for(event["RequestId"])]
+    assert statuses == ["SUCCESS", "SUCCESS"], receiver.responses_for(event["RequestId"])[0].body
+    assert emulator.count("UpdateSolution", "ok") == 1
+
+
+def test_a_late_request_whose_settings_are_not_in_force_fails_without_updating(
+    world, clock, solution, emulator
+):
+    """Queued in Lambda 49 s of ServiceTimeout 60 with no original to see it through: it reads
+    until the deadline and answers FAILED, naming the lateness; no UpdateSolution."""
+    cloud = world.stand_in(function_timeout=30.0)
+    event = create(cloud, solution, timeout="60")
+    event["ResponseURL"] = signed_at(event["ResponseURL"], clock.now() - 49)
+    body = cloud.deliver(event).response
+    assert body["Status"] == "FAILED"
+    # X-Amz-Date has whole seconds: 49 s and a fraction, rounded up
+    assert "50 s of it gone before the function started" in body["Reason"]
+    assert "the settings asked were not in force; retry the stack operation" in body["Reason"]
+    assert emulator.count("UpdateSolution") == 0
+    assert emulator.count("DescribeSolution") >= 1

@@ -23,8 +23,6 @@ from budget import (
     signing_anchor,
     start_lead,
 )
-from lifecycle import require_time
-from waiter import Deadline, Retry
 
 NOW = 1_800_000_000.0
 CALL = PERSONALIZE_CALL.worst_case()
@@ -110,15 +108,37 @@ def test_without_a_lambda_service_nothing_is_handed_off_and_no_time_is_kept_for_
 
 def test_too_short_a_service_timeout_is_refused_before_any_call():
     """13 s leave time for the first read but not for the confirming read and UpdateSolution:
-    refused at once, not after two reads. The shortest that is not: 5 + 7 + 1 + 7 + 7 + 1 s."""
+    refused at once, not after two reads. The shortest that is not: 5 + 7 + 1 + 7 + 7 s."""
     refused = plan(now=NOW, remaining=900, service_timeout=13)
-    assert refused.refusal is not None
-    says = "ServiceTimeout 13 s leaves no time for reading, confirming and updating the solution"
-    assert f"{says} (22 s)" in refused.refusal
-    assert refused.refusal.endswith("raise ServiceTimeout")
+    assert refused.refusal == (
+        "ServiceTimeout 13 s is too short: reading, confirming and updating the solution and "
+        "answering take more than 27 s; raise ServiceTimeout above 32 s"
+    )
     assert start_lead() == 2 * CALL + CONFIRM_DELAY
     assert plan(now=NOW, remaining=900, service_timeout=27).refusal is not None
     assert plan(now=NOW, remaining=900, service_timeout=28).refusal is None
+
+
+@pytest.mark.parametrize(
+    ("timeout", "ago", "says"),
+    [
+        # ServiceTimeout 28 to 32 s: a normal day's latency makes them fail, so retrying won't help
+        (28, 1.5, "28 s, 2 s of it gone before the function started, left too little time for"),
+        (29, 2.5, "29 s, 3 s of it gone"),
+        (32, 6, "raise ServiceTimeout above 32 s"),
+    ],
+)
+def test_a_service_timeout_near_the_floor_says_raise_it_with_the_numbers_compared(
+    timeout, ago, says
+):
+    late = plan(now=NOW, remaining=900, service_timeout=timeout, signed=NOW - ago)
+    assert late.refusal is None
+    assert late.late is not None
+    assert says in late.late
+    assert late.late.endswith("raise ServiceTimeout above 32 s")
+    assert "(more than 27 s)" in late.late
+    assert not late.may_hand_off(updated=False)
+    assert not late.may_hand_off(updated=True)
 
 
 def test_too_short_an_invocation_is_refused_before_any_call():
@@ -129,6 +149,23 @@ def test_too_short_an_invocation_is_refused_before_any_call():
     assert "The invocation had 8 s left" in refused.refusal
     assert "raise the function's timeout" in refused.refusal
     assert not refused.hand_off
+
+
+def test_the_time_an_invocation_had_is_rounded_down_and_what_it_needs_up():
+    """A 30 s function timeout leaves 21.9 s, not more than a start's 22 s: not "22 s left"."""
+    refused = plan(now=NOW, remaining=29.9, service_timeout=3600)
+    assert refused.refusal == (
+        "The invocation had 21 s left, not more than reading, confirming and updating the "
+        "solution may take (22 s); raise the function's timeout"
+    )
+
+
+def test_under_sam_local_the_function_timeout_floor_is_27_s():
+    """No hand-off is kept for: the README's floor without a Lambda service."""
+    assert plan(now=NOW, remaining=27, service_timeout=3600, hand_off=None).refusal is not None
+    assert plan(now=NOW, remaining=27.1, service_timeout=3600, hand_off=None).refusal is None
+    assert plan(now=NOW, remaining=30, service_timeout=3600).refusal is not None
+    assert plan(now=NOW, remaining=30.1, service_timeout=3600).refusal is None
 
 
 def test_a_continued_wait_after_the_update_needs_time_for_one_check_only():
@@ -202,9 +239,18 @@ def test_a_marker_cannot_outlast_the_signing_time():
 def test_a_request_queued_past_its_deadline_is_refused_with_retry_advice():
     late = plan(now=NOW, remaining=900, service_timeout=600, signed=NOW - 590)
     assert late.refusal is not None
-    assert "590 s of it gone before the function started; retry the stack operation" in (
-        late.refusal
-    )
+    assert "590 s of it gone before the function started" in late.refusal
+    assert late.refusal.endswith("; retry the stack operation")
+
+
+def test_a_request_queued_until_it_cannot_update_may_still_read():
+    """A duplicate, say, of a request another invocation is seeing through: it may read until
+    the deadline (never update), and has the Reason to answer if the settings are not in force."""
+    late = plan(now=NOW, remaining=900, service_timeout=600, signed=NOW - 580)
+    assert late.refusal is None
+    assert late.late is not None
+    assert late.late.endswith("the settings asked were not in force; retry the stack operation")
+    assert NOW < late.wait_until < NOW + start_lead()
 
 
 def test_a_continued_request_past_its_deadline_is_not_refused_but_has_no_time():
@@ -213,14 +259,3 @@ def test_a_continued_request_past_its_deadline_is_not_refused_but_has_no_time():
     assert late.refusal is None
     assert late.wait_until < NOW
     assert not late.hand_off
-
-
-def test_too_little_time_to_start_an_update_says_what_to_do():
-    """The Retry lifecycle.require_time raises shows, when no other cause came first, as
-    `Gave up after N s waiting for enough time left to start the update; <advice>`."""
-    with pytest.raises(Retry) as caught:
-        require_time(Deadline(NOW + 0.5, lambda: NOW), needed=CONFIRM_DELAY)
-    assert caught.value.incidental
-    assert caught.value.advice == (
-        "no update was started: retry the stack operation, or raise ServiceTimeout"
-    )
