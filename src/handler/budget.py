@@ -1,11 +1,11 @@
 """Every timing rule of an invocation, as named numbers and pure arithmetic.
 
-One request may span several invocations (a wait longer than 900 s carries on in a new one), so two
-deadlines bound it: CloudFormation's (ServiceTimeout, counted from when it signed the ResponseURL, or
-else from the first invocation) and this invocation's (Lambda's timeout). `plan()` turns them into
-the moments that matter: the last moment a Personalize call may start, whether the wait can then be
-handed on (decided by the phase it is in when it runs out), whether the request is too late to do
-more than read, and when the watchdog answers.
+One request may span several invocations (a wait longer than 900 s carries on in a new one), so
+two deadlines bound it: CloudFormation's (ServiceTimeout, counted from when it signed the
+ResponseURL, or else from the first invocation) and this invocation's (Lambda's timeout). `plan()`
+turns them into the moments that matter: the last moment a Personalize call may start, whether the
+wait can then be handed on (decided by the phase it is in when it runs out), whether the request is
+too late to do more than read, and when the watchdog answers.
 Nothing here does I/O, so the invariants between these numbers are unit-tested directly.
 """
 

@@ -57,7 +57,8 @@ def test_the_examples_are_clean_under_the_rules(path):
             "SolutionUpdateConfig:\n  AutoTrainingConfig:\n    SchedulingExpression: rate(1 week)",
             13,
             "Property SolutionUpdateConfig.AutoTrainingConfig.SchedulingExpression: "
-            f"'rate(1 week)' is not a rate expression (did you mean rate(7 days)?); expected {SCHEDULE_FORM}",
+            "'rate(1 week)' is not a rate expression (did you mean rate(7 days)?); "
+            f"expected {SCHEDULE_FORM}",
         ),
         (
             "SolutionArn: !Ref Arn\n"
