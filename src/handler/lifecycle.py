@@ -21,6 +21,7 @@ from continuation import Carried
 from logs import logger
 from properties import DesiredSettings, Settings
 from reconcile import (
+    UNSHOWABLE,
     Phase,
     Sighting,
     attributes,
@@ -95,6 +96,14 @@ class Started(NamedTuple):
     known: Settings
     updated: bool = False
     baseline: datetime | None = None
+
+
+def _echoes(state: SolutionState, sent: Settings) -> bool:
+    """Whether the latest update's summary shows every field of `sent` with its value, none of
+    them one a reading may hide (so the echo can be checked at all)."""
+    update = state.latest_update
+    fields = {name for name, value in sent._asdict().items() if value is not None}
+    return update is not None and not fields & UNSHOWABLE and not differences(sent, update.shown)
 
 
 @contextmanager
@@ -247,7 +256,7 @@ class SolutionUpdater:
         patiently in the invocations that carry the wait on. `seen` holds what the checks saw
         of the first update created after the wait's baseline (updated by each check)."""
         return wait_for(
-            lambda: self._check(desired, wait.baseline, seen),
+            lambda: self._check(desired, wait.baseline, seen, [wait.seen] if wait.seen else []),
             deadline,
             self.prompt if started_here else self.patient,
             self.sleep,
@@ -313,7 +322,11 @@ class SolutionUpdater:
         return Started(state, known, True, baseline)
 
     def _check(
-        self, desired: DesiredSettings, baseline: datetime | None, seen: list[Sighting]
+        self,
+        desired: DesiredSettings,
+        baseline: datetime | None,
+        seen: list[Sighting],
+        carried: list[Sighting],
     ) -> SolutionState:
         """One check of the update we started: the state once it is ACTIVE (or a later update
         left the settings proven in force), RequestFailed if it failed or a later update hid
@@ -321,6 +334,12 @@ class SolutionUpdater:
         creation time of the first update created after the baseline that a read showed."""
         state = self._describe(desired.solution_arn)
         progress = progress_of(state, desired.asked, baseline, seen[-1] if seen else None)
+        if progress.phase is Phase.REPLACED and seen == carried and _echoes(state, desired.asked):
+            # Seen only by an earlier invocation, ours was followed by an update that shows all
+            # we send: most likely a duplicate delivery's of this very request. Judged as that
+            # one, as when the sighting was not carried, rather than answer FAILED after the
+            # duplicate's SUCCESS.
+            progress = progress_of(state, desired.asked, baseline, None)
         if progress.seen is not None:
             seen[:] = [progress.seen]
         logger.debug(

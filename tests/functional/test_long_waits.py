@@ -16,6 +16,7 @@ from tests.functional.matrix import signed_at
 from tests.presets import LONG, SEMANTIC_SIMILARITY, api_schedule, asking_again_costs, auto_training
 
 FIVE = auto_training(5)
+OFF = {"PerformAutoTraining": False}
 
 
 @pytest.fixture
@@ -367,11 +368,12 @@ def test_a_late_duplicate_reads_only_and_answers_what_the_original_will(
 ):
     """The original invocation updates and hands off; 49 s into ServiceTimeout 60 Lambda
     delivers the event again, too late to start an update, before the queued hand-off runs.
-    The duplicate only reads: the update it sees through (settled, or settling within its
-    window) puts the settings in force, so it answers SUCCESS, as the original then does."""
+    The duplicate only reads: the update it sees (settled, or settling within its window)
+    proves the settings in force, so it answers SUCCESS, as the original then does."""
     emulator.timing = Timing(update_pending=1.0, update_in_progress=settles_after - 1.0)
     cloud = world.stand_in(function_timeout=30.0)
-    event = create(cloud, solution, timeout="60")
+    # A value no reading fills in, so that a read can prove it under every reading.
+    event = cloud.event("Create", "Long", {"SolutionArn": solution, **OFF, "ServiceTimeout": "60"})
     sent = clock.now()
     cloud.deliver(event, play_hand_offs=False)
     assert len(lambda_service.queued) == 1
