@@ -1,14 +1,17 @@
 """Every timing rule of an invocation, as named numbers and pure arithmetic.
 
-One request may span several invocations (a wait longer than 900 s carries on in a new one), so two
-deadlines bound it: CloudFormation's (ServiceTimeout, counted from the first invocation) and this
-invocation's (Lambda's timeout). `plan()` turns them into the moments that matter: the last moment a
-Personalize call may start, whether the wait can then be handed on, and when the watchdog answers.
+One request may span several invocations (a wait longer than 900 s carries on in a new one), so
+two deadlines bound it: CloudFormation's (ServiceTimeout, counted from when it signed the
+ResponseURL, or else from the first invocation) and this invocation's (Lambda's timeout). `plan()`
+turns them into the moments that matter: the last moment a Personalize call may start, whether the
+wait can then be handed on (decided by the phase it is in when it runs out), whether the request is
+too late to do more than read, and when the watchdog answers.
 Nothing here does I/O, so the invariants between these numbers are unit-tested directly.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 from waiter import PollPolicy
@@ -29,6 +32,10 @@ WATCHDOG_LEAD = 3.0
 
 # CloudFormation's ServiceTimeout clock starts before the first invocation does.
 CLOUDFORMATION_MARGIN = 5.0
+# What a request loses on a normal day before the function starts: X-Amz-Date's whole seconds,
+# Lambda's asynchronous queue, a cold start. A ServiceTimeout within this of the floor fails
+# often, so retrying it is not the advice then.
+NORMAL_LATENCY = 5.0
 # Clocks of different hosts (Lambda's, the one that signed the ResponseURL, an earlier
 # invocation's) may differ a little; beyond this, a time "in the future" is not believed.
 CLOCK_SKEW = 60.0
@@ -86,10 +93,13 @@ HAND_OFF_CALL = CallLimits(attempts=1, connect=1.0, read=2.0)
 
 class Plan(NamedTuple):
     """One invocation's timetable. Times on the injected clock (seconds since the epoch):
-    `first` (when the request's first invocation began) and `wait_until` (no Personalize call
-    starts after it). `hand_off`: when the wait reaches `wait_until`, carry it into a new
-    invocation instead of answering. `refusal`: why no call can be made at all. Real seconds
-    from the start of this invocation: `watchdog_after`."""
+    `first` (when CloudFormation sent the request) and `wait_until` (no Personalize call
+    starts after it). `hand_off`, `hand_off_checking`: when the wait reaches `wait_until` still
+    starting (UpdateSolution not yet called), or checking (called), carry it into a new
+    invocation instead of answering. `refusal`: why no call can be made at all. `late`: the
+    request came too late to update the solution, but in time to read it (a duplicate of one
+    another invocation may still see through): the Reason if the settings are not in force.
+    Real seconds from the start of this invocation: `watchdog_after`."""
 
     now: float
     first: float
@@ -97,6 +107,13 @@ class Plan(NamedTuple):
     hand_off: bool
     refusal: str | None
     watchdog_after: float
+    hand_off_checking: bool = False
+    late: str | None = None
+
+    def may_hand_off(self, updated: bool) -> bool:
+        """Whether a wait that ran out of time hands on, by the phase its successor starts in:
+        once UpdateSolution was called (`updated`), the successor only checks."""
+        return self.hand_off_checking if updated else self.hand_off
 
 
 def start_lead(call: CallLimits = PERSONALIZE_CALL) -> float:
@@ -145,35 +162,83 @@ def plan(
     # The last call may start at either deadline and run its worst case: both keep room for it.
     cloudformation_end = began + service_timeout - CLOUDFORMATION_MARGIN - call_worst
     invocation_end = now + remaining - reserve - call_worst
-    needs = "one Personalize call" if updated else "reading, confirming and updating the solution"
-    takes = lead + call_worst
-    refusal = None
-    if fresh and cloudformation_end <= now + lead:
-        gone = now - began  # X-Amz-Date has whole seconds: up to 1 s of this is rounding
-        late = f", {gone:.0f} s of it gone before the function started" if gone >= 2 else ""
-        # Enough had the request not waited in Lambda's queue: then retrying is what helps.
-        enough = service_timeout - CLOUDFORMATION_MARGIN - call_worst > lead
-        advice = "retry the stack operation" if enough else "raise ServiceTimeout"
-        refusal = (
-            f"ServiceTimeout {service_timeout} s leaves no time for {needs} ({takes:.0f} s) "
-            f"and the answer ({CLOUDFORMATION_MARGIN:.0f} s){late}; {advice}"
+    refusal, late = _refusal(
+        service_timeout=service_timeout,
+        gone=now - began if fresh else None,
+        lead=lead,
+        call_worst=call_worst,
+        left=remaining - reserve,
+        starts_by=(cloudformation_end - now, invocation_end - now),
+    )
+
+    def can_hand_off(successor_lead: float) -> bool:
+        """Only when the next invocation can still start its phase's first call before the
+        last call CloudFormation's deadline allows: past it, it could only answer, and
+        answering now is sooner."""
+        return (
+            hand_off is not None
+            and refusal is None
+            and late is None
+            and max(now, invocation_end) + hand_off.worst_case() + successor_lead
+            < cloudformation_end
+            and hops < MAX_HOPS
         )
-    elif invocation_end <= now + lead < cloudformation_end:
-        refusal = (
-            f"The invocation had {max(0.0, remaining - reserve):.0f} s left, less than "
-            f"{needs} may take ({takes:.0f} s); raise the function's timeout"
-        )
+
     return Plan(
         now=now,
         first=began,
         wait_until=min(cloudformation_end, invocation_end),
-        # Only when the next invocation can still start its phase's first call before the last
-        # call CloudFormation's deadline allows: past it, it could only answer, and answering
-        # now is sooner.
-        hand_off=hand_off is not None
-        and refusal is None
-        and max(now, invocation_end) + hand_off.worst_case() + lead < cloudformation_end
-        and hops < MAX_HOPS,
+        hand_off=can_hand_off(lead),
         refusal=refusal,
         watchdog_after=max(0.0, remaining - WATCHDOG_LEAD),
+        hand_off_checking=can_hand_off(0.0),
+        late=late,
     )
+
+
+def _refusal(
+    *,
+    service_timeout: int,
+    gone: float | None,
+    lead: float,
+    call_worst: float,
+    left: float,
+    starts_by: tuple[float, float],
+) -> tuple[str | None, str | None]:
+    """Why an invocation cannot do its phase's first call, as (refusal, late): `refusal` when no
+    call may be made, `late` when a request that came too late to update may still read.
+    `gone`: seconds of ServiceTimeout spent before a first invocation started (None for a
+    continued one); `left`: this invocation's seconds, less its reserve; `starts_by`: the
+    seconds from now to the last call CloudFormation's, and this invocation's, end allow.
+
+    The numbers shown are those compared, rounded the way that keeps the sentence true (time
+    gone up, time left down). Retrying is advised only where a request on time, on a normal
+    day, would have had enough."""
+    needs = "one Personalize call" if lead == 0 else "reading, confirming and updating the solution"
+    takes = lead + call_worst
+    need = takes + CLOUDFORMATION_MARGIN  # of ServiceTimeout, before a start's update begins
+    advice = (
+        "retry the stack operation"
+        if service_timeout > need + NORMAL_LATENCY
+        else f"raise ServiceTimeout above {need + NORMAL_LATENCY:g} s"
+    )
+    cloudformation, invocation = starts_by
+    if gone is not None and cloudformation <= lead:  # ServiceTimeout - gone <= need
+        if service_timeout <= need:  # too short even for a request on time
+            return (
+                f"ServiceTimeout {service_timeout} s is too short: {needs} and answering take "
+                f"more than {need:g} s; {advice}"
+            ), None
+        late = (
+            f"ServiceTimeout {service_timeout} s, {math.ceil(gone)} s of it gone before the "
+            f"function started, left too little time for {needs} (more than {need:g} s)"
+        )
+        if cloudformation <= 0:  # not even a read may start
+            return f"{late}; {advice}", None
+        return None, f"{late}, and the settings asked were not in force; {advice}"
+    if invocation <= lead < cloudformation:
+        return (
+            f"The invocation had {math.floor(max(0.0, left))} s left, not more than {needs} "
+            f"may take ({math.ceil(takes)} s); raise the function's timeout"
+        ), None
+    return None, None

@@ -21,9 +21,15 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
 
 from budget import CLOCK_SKEW, HAND_OFF_CALL, MAX_MARKER_AGE
+from reconcile import Sighting
 
 CARRY_KEY = "PersonalizeSolutionUpdateWait"  # where a continued invocation finds its state
 MARKER_FIELDS = frozenset({"first", "updated", "baseline", "hops"})
+# Optional, so that a chain handed on by the previous version still reads.
+OPTIONAL_FIELDS = frozenset({"seen"})
+# The largest whole number a float (and so JSON's readers) holds exactly: the bound on an integer.
+MAX_NUMBER = 2.0**53
+ISO_LENGTH = 40  # longer than any ISO 8601 time with an offset and microseconds
 
 
 class ForgedMarker(ValueError):
@@ -33,22 +39,24 @@ class ForgedMarker(ValueError):
 class Carried(NamedTuple):
     """A wait carried into the next invocation: when the first one began (CloudFormation's
     ServiceTimeout counts from there), whether UpdateSolution was already called, the stale-read
-    baseline (the creation time of the update seen before ours), and how many invocations came
-    before. Small and JSON-able."""
+    baseline (the creation time of the update seen before ours), how many invocations came
+    before, and the first update created after the baseline that a check saw (which one is
+    ours). Small and JSON-able."""
 
     first: float
     updated: bool = False
     baseline: datetime | None = None
     hops: int = 0
+    seen: Sighting | None = None
 
     def after_update(self, baseline: datetime | None) -> Carried:
         """The same wait, once UpdateSolution has been called after an update created at
         `baseline` (None: the solution had never been updated)."""
         return self._replace(updated=True, baseline=baseline)
 
-    def next_hop(self) -> Carried:
-        """The state the next invocation of the chain receives."""
-        return self._replace(hops=self.hops + 1)
+    def next_hop(self, seen: Sighting | None = None) -> Carried:
+        """The state the next invocation of the chain receives, with what the checks saw."""
+        return self._replace(hops=self.hops + 1, seen=seen or self.seen)
 
     def to_json(self) -> dict[str, Any]:
         """The form that travels in the event."""
@@ -57,6 +65,9 @@ class Carried(NamedTuple):
             "updated": self.updated,
             "baseline": self.baseline.isoformat() if self.baseline else None,
             "hops": self.hops,
+            "seen": {"created": self.seen.created.isoformat(), "ours": self.seen.ours}
+            if self.seen
+            else None,
         }
 
 
@@ -67,15 +78,22 @@ def read_marker(event: Mapping[str, Any], now: float) -> Carried | None:
     checked: a negative hop count would make an endless chain, a start in the future would
     extend CloudFormation's deadline (budget.plan clamps one within CLOCK_SKEW to the present),
     a start older than any chain lasts (0, -1e308) would only put an absurd number in the
-    Reason. Raises ForgedMarker with the reason."""
+    Reason, and the sighting decides which update is ours. Raises ForgedMarker with the
+    reason."""
     raw = event.get(CARRY_KEY)
     if raw is None:
         return None
-    if not isinstance(raw, Mapping) or set(raw) != MARKER_FIELDS:
+    if (
+        not isinstance(raw, Mapping)
+        or not MARKER_FIELDS <= set(raw) <= MARKER_FIELDS | OPTIONAL_FIELDS
+    ):
         fields = ", ".join(sorted(MARKER_FIELDS))
-        raise ForgedMarker(f"{CARRY_KEY} must be a map of exactly {fields}")
+        optional = ", ".join(sorted(OPTIONAL_FIELDS))
+        raise ForgedMarker(
+            f"{CARRY_KEY} must be a map of exactly {fields}, and optionally {optional}"
+        )
     first, updated, baseline, hops = raw["first"], raw["updated"], raw["baseline"], raw["hops"]
-    if isinstance(first, bool) or not isinstance(first, int | float) or not math.isfinite(first):
+    if not _finite_number(first):
         raise ForgedMarker(f"{CARRY_KEY}.first is not a time")
     if first > now + CLOCK_SKEW:
         raise ForgedMarker(f"{CARRY_KEY}.first is in the future")
@@ -88,13 +106,50 @@ def read_marker(event: Mapping[str, Any], now: float) -> Carried | None:
         raise ForgedMarker(f"{CARRY_KEY}.hops is not a whole number of at least 0")
     if baseline is not None and (not updated or not isinstance(baseline, str)):
         raise ForgedMarker(f"{CARRY_KEY}.baseline is set without an update, or not a string")
+    when = _time("baseline", baseline) if baseline else None
+    seen = _sighting(raw.get("seen"), updated, when, now)
+    return Carried(first=float(first), updated=updated, baseline=when, hops=hops, seen=seen)
+
+
+def _finite_number(value: Any) -> bool:
+    """Whether `value` is a finite JSON number. An integer is bounded first: math.isfinite
+    raises OverflowError on one too large for a float."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, int):
+        return -MAX_NUMBER <= value <= MAX_NUMBER
+    return math.isfinite(value)
+
+
+def _time(name: str, value: str) -> datetime:
+    """A marker's ISO 8601 time with its offset (ours always carry one)."""
     try:
-        when = datetime.fromisoformat(baseline) if baseline else None
+        when = datetime.fromisoformat(value) if len(value) <= ISO_LENGTH else None
     except ValueError:
-        raise ForgedMarker(f"{CARRY_KEY}.baseline is not an ISO 8601 time") from None
-    if when is not None and when.tzinfo is None:  # ours always carry an offset
-        raise ForgedMarker(f"{CARRY_KEY}.baseline has no time zone")
-    return Carried(first=float(first), updated=updated, baseline=when, hops=hops)
+        when = None
+    if when is None:
+        raise ForgedMarker(f"{CARRY_KEY}.{name} is not an ISO 8601 time")
+    if when.tzinfo is None:
+        raise ForgedMarker(f"{CARRY_KEY}.{name} has no time zone")
+    return when
+
+
+def _sighting(raw: Any, updated: bool, baseline: datetime | None, now: float) -> Sighting | None:
+    """The carried sighting of the first update after the baseline: only after an update,
+    later than the baseline, and not from the future (it would decide which update is ours)."""
+    if raw is None:
+        return None
+    if not updated or not isinstance(raw, Mapping) or set(raw) != {"created", "ours"}:
+        raise ForgedMarker(
+            f"{CARRY_KEY}.seen is set without an update, or not a map of created, ours"
+        )
+    created, ours = raw["created"], raw["ours"]
+    if not isinstance(created, str) or not isinstance(ours, bool):
+        raise ForgedMarker(f"{CARRY_KEY}.seen.created is not a string, or .ours not a boolean")
+    when = _time("seen.created", created)
+    if (baseline is not None and when <= baseline) or when.timestamp() > now + CLOCK_SKEW:
+        raise ForgedMarker(f"{CARRY_KEY}.seen.created is not between the baseline and now")
+    return Sighting(when, ours)
 
 
 class HandOffUncertain(Exception):

@@ -21,6 +21,7 @@ from continuation import Carried
 from logs import logger
 from properties import DesiredSettings, Settings
 from reconcile import (
+    UNSHOWABLE,
     Phase,
     Sighting,
     attributes,
@@ -97,6 +98,14 @@ class Started(NamedTuple):
     baseline: datetime | None = None
 
 
+def _echoes(state: SolutionState, sent: Settings) -> bool:
+    """Whether the latest update's summary shows every field of `sent` with its value, none of
+    them one a reading may hide (so the echo can be checked at all)."""
+    update = state.latest_update
+    fields = {name for name, value in sent._asdict().items() if value is not None}
+    return update is not None and not fields & UNSHOWABLE and not differences(sent, update.shown)
+
+
 @contextmanager
 def waiting_terms(call: str) -> Iterator[None]:
     """The adapter's failures as the waiter understands them: a transient one is retried (and
@@ -156,23 +165,63 @@ class SolutionUpdater:
         wait = carried or Carried(first=plan.first)
         deadline = Deadline(plan.wait_until, self.clock)
         pacer = Pacer(self.patient.cap, self.jitter)
+        if plan.late:
+            return self._read_only(desired, previous, plan, plan.late, deadline, pacer)
         started_here = not wait.updated
+        # The first update created after the baseline that a check saw, carried across hops.
+        seen: list[Sighting] = [wait.seen] if wait.seen else []
         try:
             if started_here:
                 started = self._start(desired, previous, deadline, pacer)
                 if not started.updated:
                     return self._applied(started.state, started.known, False, plan)
                 wait = wait.after_update(started.baseline)
-            state = self._settle(desired, wait.baseline, deadline, pacer, started_here=started_here)
+            state = self._settle(desired, wait, seen, deadline, pacer, started_here=started_here)
         except TimedOut as error:
             waited = self.clock() - plan.first
             reason = f"Gave up after {waited:.0f} s waiting for {error.waiting_for}"
             if error.advice:
                 reason = f"{reason}; {error.advice}"
-            if plan.hand_off:
-                raise Continue(reason, wait.next_hop()) from None
+            if plan.may_hand_off(wait.updated):
+                raise Continue(reason, wait.next_hop(seen[-1] if seen else None)) from None
             raise RequestFailed(reason, "Timeout") from None
         return self._applied(state, settled_settings(state, desired.asked), True, plan)
+
+    def _read_only(
+        self,
+        desired: DesiredSettings,
+        previous: Settings | None,
+        plan: Plan,
+        late: str,
+        deadline: Deadline,
+        pacer: Pacer,
+    ) -> Applied:
+        """A request too late to update the solution, often a duplicate delivery of one an
+        earlier invocation is still seeing through: never UpdateSolution, only reads until the
+        deadline. SUCCESS once the settings asked are proven in force; while an update is in
+        flight, or none is, read again (the original may yet make or finish its update);
+        FAILED with `late` when the deadline comes first."""
+
+        def in_force() -> tuple[SolutionState, Settings]:
+            """The state once it proves the settings asked, else Retry."""
+            state, known, changed = self._needed(desired, previous)
+            if changed:
+                raise Retry("the settings asked to be in force", advice=late)
+            return state, known
+
+        try:
+            state, known = wait_for(
+                in_force,
+                deadline,
+                self.prompt,
+                self.sleep,
+                purpose="the settings asked to be in force",
+                pacer=pacer,
+            )
+        except TimedOut:
+            raise RequestFailed(late, "Timeout") from None
+        logger.info("Solution has the requested settings; too late to update, none was needed")
+        return self._applied(state, known, False, plan)
 
     def _applied(self, state: SolutionState, known: Settings, updated: bool, plan: Plan) -> Applied:
         """The result of a request that settled in `state`, with `known` settings."""
@@ -195,7 +244,8 @@ class SolutionUpdater:
     def _settle(
         self,
         desired: DesiredSettings,
-        baseline: datetime | None,
+        wait: Carried,
+        seen: list[Sighting],
         deadline: Deadline,
         pacer: Pacer,
         *,
@@ -203,10 +253,10 @@ class SolutionUpdater:
     ) -> SolutionState:
         """Wait for the update we started to be ACTIVE: promptly in the invocation that called
         UpdateSolution (whose first check waits an interval: it could only say "not yet"),
-        patiently in the invocations that carry the wait on."""
-        seen: list[Sighting] = []  # the first update created after the baseline, once read
+        patiently in the invocations that carry the wait on. `seen` holds what the checks saw
+        of the first update created after the wait's baseline (updated by each check)."""
         return wait_for(
-            lambda: self._check(desired, baseline, seen),
+            lambda: self._check(desired, wait.baseline, seen, [wait.seen] if wait.seen else []),
             deadline,
             self.prompt if started_here else self.patient,
             self.sleep,
@@ -272,7 +322,11 @@ class SolutionUpdater:
         return Started(state, known, True, baseline)
 
     def _check(
-        self, desired: DesiredSettings, baseline: datetime | None, seen: list[Sighting]
+        self,
+        desired: DesiredSettings,
+        baseline: datetime | None,
+        seen: list[Sighting],
+        carried: list[Sighting],
     ) -> SolutionState:
         """One check of the update we started: the state once it is ACTIVE (or a later update
         left the settings proven in force), RequestFailed if it failed or a later update hid
@@ -280,6 +334,12 @@ class SolutionUpdater:
         creation time of the first update created after the baseline that a read showed."""
         state = self._describe(desired.solution_arn)
         progress = progress_of(state, desired.asked, baseline, seen[-1] if seen else None)
+        if progress.phase is Phase.REPLACED and seen == carried and _echoes(state, desired.asked):
+            # Seen only by an earlier invocation, ours was followed by an update that shows all
+            # we send: most likely a duplicate delivery's of this very request. Judged as that
+            # one, as when the sighting was not carried, rather than answer FAILED after the
+            # duplicate's SUCCESS.
+            progress = progress_of(state, desired.asked, baseline, None)
         if progress.seen is not None:
             seen[:] = [progress.seen]
         logger.debug(

@@ -484,7 +484,7 @@ FAULTS = [
         "service-timeout-too-short-to-confirm",
         too_short_service_timeout,
         refused_before_reading(
-            f"ServiceTimeout {TOO_SHORT_SERVICE_TIMEOUT} s leaves no time", "raise ServiceTimeout"
+            f"ServiceTimeout {TOO_SHORT_SERVICE_TIMEOUT} s is too short", "raise ServiceTimeout"
         ),
     ),
     Fault(
@@ -493,10 +493,18 @@ FAULTS = [
         refused_before_reading("The invocation had", "raise the function's timeout"),
     ),
     Fault(
-        "queued-until-service-timeout-is-nearly-over",
-        queued(50.0),
+        "queued-until-service-timeout-is-over",
+        queued(56.0),
         refused_before_reading(
             "s of it gone before the function started", "retry the stack operation"
+        ),
+    ),
+    Fault(
+        "queued-too-late-to-update",  # a duplicate, say: it may only read
+        queued(50.0),
+        fails_if_updating(
+            "s of it gone before the function started",
+            "the settings asked were not in force; retry the stack operation",
         ),
     ),
     Fault("queued-briefly", queued(5.0), unharmed),

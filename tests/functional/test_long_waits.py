@@ -12,9 +12,11 @@ from budget import HAND_OFF_CALL, MAX_HOPS
 from continuation import CARRY_KEY, Carried
 from localcloud.emulator import READINGS, Timing
 from localcloud.simclock import SimulatedClock
-from tests.presets import LONG, asking_again_costs, auto_training
+from tests.functional.matrix import signed_at
+from tests.presets import LONG, SEMANTIC_SIMILARITY, api_schedule, asking_again_costs, auto_training
 
 FIVE = auto_training(5)
+OFF = {"PerformAutoTraining": False}
 
 
 @pytest.fixture
@@ -127,8 +129,9 @@ def test_the_carried_state_is_small(cloud, solution, lambda_service):
     cloud.deliver(event, play_hand_offs=False)
     carried = lambda_service.take(event["RequestId"])
     assert carried is not None
-    assert set(carried[CARRY_KEY]) == {"first", "updated", "baseline", "hops"}
+    assert set(carried[CARRY_KEY]) == {"first", "updated", "baseline", "hops", "seen"}
     assert carried[CARRY_KEY]["updated"] is True
+    assert carried[CARRY_KEY]["seen"]["ours"] is True  # the update this chain waits for
     assert len(json.dumps(carried)) <= 8192
 
 
@@ -213,7 +216,10 @@ def test_update_solution_never_starts_past_the_deadline(
     started = clock.now()
     exchange = cloud.deliver(create(cloud, solution, timeout="3600"))
     assert exchange.response["Status"] == "FAILED"
-    assert "waiting for enough time left to start the update" in exchange.response["Reason"]
+    assert exchange.response["Reason"].endswith(
+        "waiting for enough time left to start the update; no update was started: retry the "
+        "stack operation, or raise ServiceTimeout"
+    )
     assert exchange.invocations == MAX_HOPS + 1
     assert emulator.count("UpdateSolution") == 0
     # the confirm delay was never slept past a deadline: 9 invocations of 60 s at most
@@ -221,19 +227,27 @@ def test_update_solution_never_starts_past_the_deadline(
     assert lambda_service.queued == []
 
 
-class SlowReads:
-    """The real client, except that each DescribeSolution takes `seconds` of simulated time
-    (a slow network: the call itself stays within its budget)."""
+class SlowCalls:
+    """The real client, except that each Personalize call named in `operations` (every one by
+    default) takes `seconds` of simulated time (a slow network: each call stays within its
+    budget)."""
 
-    def __init__(self, client, clock: SimulatedClock, seconds: float) -> None:
+    def __init__(
+        self, client, clock: SimulatedClock, seconds: float, operations: tuple[str, ...] = ()
+    ) -> None:
         self.client, self.clock, self.seconds = client, clock, seconds
-
-    def describe_solution(self, **kwargs):
-        self.clock.advance(self.seconds)
-        return self.client.describe_solution(**kwargs)
+        self.operations = operations
 
     def __getattr__(self, name):
-        return getattr(self.client, name)
+        found = getattr(self.client, name)
+        if not callable(found) or (self.operations and name not in self.operations):
+            return found
+
+        def slowly(*args, **kwargs):
+            self.clock.advance(self.seconds)
+            return found(*args, **kwargs)
+
+        return slowly
 
 
 def test_update_solution_never_starts_after_a_read_that_ended_past_the_deadline(
@@ -241,7 +255,8 @@ def test_update_solution_never_starts_after_a_read_that_ended_past_the_deadline(
 ):
     """Reads of 25 s: the confirming read starts in time but ends past the deadline, so the
     update it confirmed is left to the next invocation (which meets the same fate here)."""
-    cloud = world.stand_in(function_timeout=60.0, client=SlowReads(personalize, clock, 25.0))
+    slow = SlowCalls(personalize, clock, 25.0, ("describe_solution",))
+    cloud = world.stand_in(function_timeout=60.0, client=slow)
     exchange = cloud.deliver(create(cloud, solution, timeout="3600"))
     assert exchange.response["Status"] == "FAILED"
     assert emulator.count("UpdateSolution") == 0
@@ -306,3 +321,95 @@ def test_a_persistent_5xx_says_so_and_what_to_do(cloud, solution, emulator):
     assert "InternalFailure" in body["Reason"]
     assert "retry later, or raise ServiceTimeout" in body["Reason"]
     assert "enough time left" not in body["Reason"]
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update"])
+def test_an_invocation_that_updated_hands_off_when_a_check_still_fits(
+    world, clock, solution, emulator, personalize, request_type
+):
+    """The hand-off is decided when it happens: an invocation that began with a start (which
+    needs time to read, confirm and update) but has called UpdateSolution leaves its successor
+    only checks to make, so it hands off when one check still fits before CloudFormation's
+    deadline. Calls of 2 s, invocations of 20 s, ServiceTimeout 22, an update of 6 s that
+    outlasts the first invocation."""
+    emulator.timing = Timing(update_pending=1.0, update_in_progress=5.0, stale_read=0)
+    cloud = world.stand_in(function_timeout=20.0, client=SlowCalls(personalize, clock, 2.0))
+    if request_type == "Update":
+        world.outside(solution, performAutoTraining=True, solutionUpdateConfig=api_schedule(3))
+    before = emulator.count("UpdateSolution", "ok")
+    properties = {"SolutionArn": solution, "ServiceTimeout": "22", **FIVE}
+    old = {"SolutionArn": solution, "ServiceTimeout": "22", **auto_training(3)}
+    event = cloud.event(
+        request_type,
+        "Long",
+        properties,
+        old_properties=old if request_type == "Update" else None,
+        physical_id="solution-update" if request_type == "Update" else None,
+    )
+    exchange = cloud.deliver(event)
+    assert exchange.response["Status"] == "SUCCESS", exchange.response
+    assert exchange.invocations == 2
+    assert emulator.count("UpdateSolution", "ok") - before == 1
+
+
+def test_which_update_is_ours_is_carried_across_a_hand_off(
+    world, cloud, emulator, lambda_service, clock
+):
+    """Our update fails while the wait is handed on, and someone else's, created after it and
+    consistent with our request (it shows nothing of what we sent), settles before the next
+    invocation's first check: that invocation knows from the marker which update was ours, so
+    it does not take theirs for it (a false SUCCESS: incremental updates stay off)."""
+    solution = world.solution("long", recipeArn=SEMANTIC_SIMILARITY)
+    emulator.fail_next_update("ours failed")
+    emulator.follow(performAutoTraining=True)
+    properties = {
+        "SolutionArn": solution,
+        "ServiceTimeout": "600",
+        "PerformIncrementalUpdate": True,
+    }
+    event = cloud.event("Create", "Long", properties)
+    cloud.deliver(event, play_hand_offs=False)  # updates, sees ours in progress, hands off
+    clock.advance(LONG.update_pending + LONG.update_in_progress + 10)
+    exchange = cloud.deliver(lambda_service.take(event["RequestId"]))
+    assert exchange.response["Status"] == "FAILED", exchange.response
+    assert "Another update of the solution replaced ours" in exchange.response["Reason"]
+    assert emulator.count("UpdateSolution", "ok") == 1
+
+
+@pytest.mark.parametrize("settles_after", [40.0, 50.0], ids=["settled", "still-updating"])
+def test_a_late_duplicate_reads_only_and_answers_what_the_original_will(
+    world, clock, solution, emulator, receiver, lambda_service, settles_after
+):
+    """The original invocation updates and hands off; 49 s into ServiceTimeout 60 Lambda
+    delivers the event again, too late to start an update, before the queued hand-off runs.
+    The duplicate only reads: the update it sees (settled, or settling within its window)
+    proves the settings in force, so it answers SUCCESS, as the original then does."""
+    emulator.timing = Timing(update_pending=1.0, update_in_progress=settles_after - 1.0)
+    cloud = world.stand_in(function_timeout=30.0)
+    # A value no reading fills in, so that a read can prove it under every reading.
+    event = cloud.event("Create", "Long", {"SolutionArn": solution, **OFF, "ServiceTimeout": "60"})
+    sent = clock.now()
+    cloud.deliver(event, play_hand_offs=False)
+    assert len(lambda_service.queued) == 1
+    clock.advance(sent + 49 - clock.now())
+    cloud.deliver(event)  # the duplicate, then the queued hand-off
+    statuses = [r.body["Status"] for r in receiver.responses_for(event["RequestId"])]
+    assert statuses == ["SUCCESS", "SUCCESS"], receiver.responses_for(event["RequestId"])[0].body
+    assert emulator.count("UpdateSolution", "ok") == 1
+
+
+def test_a_late_request_whose_settings_are_not_in_force_fails_without_updating(
+    world, clock, solution, emulator
+):
+    """Queued in Lambda 49 s of ServiceTimeout 60 with no original to see it through: it reads
+    until the deadline and answers FAILED, naming the lateness; no UpdateSolution."""
+    cloud = world.stand_in(function_timeout=30.0)
+    event = create(cloud, solution, timeout="60")
+    event["ResponseURL"] = signed_at(event["ResponseURL"], clock.now() - 49)
+    body = cloud.deliver(event).response
+    assert body["Status"] == "FAILED"
+    # X-Amz-Date has whole seconds: 49 s and a fraction, rounded up
+    assert "50 s of it gone before the function started" in body["Reason"]
+    assert "the settings asked were not in force; retry the stack operation" in body["Reason"]
+    assert emulator.count("UpdateSolution") == 0
+    assert emulator.count("DescribeSolution") >= 1

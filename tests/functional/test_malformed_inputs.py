@@ -218,6 +218,11 @@ MALFORMED = [
         forged_marker("first is more than 7 hours in the past"),
     ),
     Malformed(
+        "wait-marker-start-a-huge-integer",
+        with_marker(first=10**400),  # math.isfinite overflows on it
+        forged_marker("first is not a time"),
+    ),
+    Malformed(
         "wait-marker-start-not-a-time",
         with_marker(first="yesterday"),
         forged_marker("first is not a time"),

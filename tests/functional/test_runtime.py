@@ -32,12 +32,13 @@ EVENTS = ROOT / "events"
 SERVICE = "personalize-solution-update"
 # The function spends its remaining time on Personalize less what it keeps: the answer, the
 # hand-off call and the last Personalize call it may start; a start also needs its two reads and
-# the confirm delay before UpdateSolution (start_lead, 15 s). 3 s more leaves 18 s of waiting per
-# invocation, so an update that takes 22 s needs a second invocation.
+# the confirm delay before UpdateSolution (start_lead, 15 s). Just above that floor (1.5 s for
+# the runtime's start), the first invocation waits until 16.5 s: an update that takes as long
+# from UpdateSolution (about 1 s in) settles in the second, at its second check (2 s later).
 SHORT_INVOCATION = (
-    ANSWER_RESERVE + HAND_OFF_CALL.worst_case() + PERSONALIZE_CALL.worst_case() + start_lead() + 3
+    ANSWER_RESERVE + HAND_OFF_CALL.worst_case() + PERSONALIZE_CALL.worst_case() + start_lead() + 1.5
 )
-LONGER_THAN_ONE_SHORT_INVOCATION = start_lead() + 3 + 4
+LONGER_THAN_ONE_SHORT_INVOCATION = start_lead() + 1.5
 
 
 def read(name: str) -> dict:

@@ -23,8 +23,6 @@ from budget import (
     signing_anchor,
     start_lead,
 )
-from lifecycle import require_time
-from waiter import Deadline, Retry
 
 NOW = 1_800_000_000.0
 CALL = PERSONALIZE_CALL.worst_case()
@@ -73,11 +71,11 @@ def test_the_watchdog_answers_before_lambda_ends_and_after_the_last_call_can_end
     assert ANSWER_RESERVE > WATCHDOG_LEAD
 
 
-@given(remaining, service_timeout, started_before, hops)
-def test_a_hand_off_happens_before_cloudformation_deadline(left, timeout, before, hop):
+@given(remaining, service_timeout, started_before, hops, st.booleans())
+def test_a_hand_off_happens_before_cloudformation_deadline(left, timeout, before, hop, updated):
     first = None if before is None else NOW - before
     timetable = plan(now=NOW, remaining=left, service_timeout=timeout, first=first, hops=hop)
-    if timetable.hand_off:
+    if timetable.may_hand_off(updated):
         deadline = timetable.first + timeout
         assert timetable.wait_until + CALL + HAND_OFF < deadline - CLOUDFORMATION_MARGIN
         assert hop < MAX_HOPS
@@ -110,15 +108,37 @@ def test_without_a_lambda_service_nothing_is_handed_off_and_no_time_is_kept_for_
 
 def test_too_short_a_service_timeout_is_refused_before_any_call():
     """13 s leave time for the first read but not for the confirming read and UpdateSolution:
-    refused at once, not after two reads. The shortest that is not: 5 + 7 + 1 + 7 + 7 + 1 s."""
+    refused at once, not after two reads. The shortest that is not: 5 + 7 + 1 + 7 + 7 s."""
     refused = plan(now=NOW, remaining=900, service_timeout=13)
-    assert refused.refusal is not None
-    says = "ServiceTimeout 13 s leaves no time for reading, confirming and updating the solution"
-    assert f"{says} (22 s)" in refused.refusal
-    assert refused.refusal.endswith("raise ServiceTimeout")
+    assert refused.refusal == (
+        "ServiceTimeout 13 s is too short: reading, confirming and updating the solution and "
+        "answering take more than 27 s; raise ServiceTimeout above 32 s"
+    )
     assert start_lead() == 2 * CALL + CONFIRM_DELAY
     assert plan(now=NOW, remaining=900, service_timeout=27).refusal is not None
     assert plan(now=NOW, remaining=900, service_timeout=28).refusal is None
+
+
+@pytest.mark.parametrize(
+    ("timeout", "ago", "says"),
+    [
+        # ServiceTimeout 28 to 32 s: a normal day's latency makes them fail, so retrying won't help
+        (28, 1.5, "28 s, 2 s of it gone before the function started, left too little time for"),
+        (29, 2.5, "29 s, 3 s of it gone"),
+        (32, 6, "raise ServiceTimeout above 32 s"),
+    ],
+)
+def test_a_service_timeout_near_the_floor_says_raise_it_with_the_numbers_compared(
+    timeout, ago, says
+):
+    late = plan(now=NOW, remaining=900, service_timeout=timeout, signed=NOW - ago)
+    assert late.refusal is None
+    assert late.late is not None
+    assert says in late.late
+    assert late.late.endswith("raise ServiceTimeout above 32 s")
+    assert "(more than 27 s)" in late.late
+    assert not late.may_hand_off(updated=False)
+    assert not late.may_hand_off(updated=True)
 
 
 def test_too_short_an_invocation_is_refused_before_any_call():
@@ -131,24 +151,67 @@ def test_too_short_an_invocation_is_refused_before_any_call():
     assert not refused.hand_off
 
 
+def test_the_time_an_invocation_had_is_rounded_down_and_what_it_needs_up():
+    """A 30 s function timeout leaves 21.9 s, not more than a start's 22 s: not "22 s left"."""
+    refused = plan(now=NOW, remaining=29.9, service_timeout=3600)
+    assert refused.refusal == (
+        "The invocation had 21 s left, not more than reading, confirming and updating the "
+        "solution may take (22 s); raise the function's timeout"
+    )
+
+
+def test_under_sam_local_the_function_timeout_floor_is_27_s():
+    """No hand-off is kept for: the README's floor without a Lambda service."""
+    assert plan(now=NOW, remaining=27, service_timeout=3600, hand_off=None).refusal is not None
+    assert plan(now=NOW, remaining=27.1, service_timeout=3600, hand_off=None).refusal is None
+    assert plan(now=NOW, remaining=30, service_timeout=3600).refusal is not None
+    assert plan(now=NOW, remaining=30.1, service_timeout=3600).refusal is None
+
+
 def test_a_continued_wait_after_the_update_needs_time_for_one_check_only():
     checking = plan(now=NOW, remaining=16, service_timeout=3600, first=NOW - 60, updated=True)
     assert checking.refusal is None
     assert checking.wait_until > NOW
 
 
-@given(remaining, service_timeout, started_before, hops, st.booleans())
+@given(remaining, service_timeout, started_before, hops, st.booleans(), st.booleans())
 def test_a_hand_off_leaves_the_next_invocation_time_to_make_progress(
-    left, timeout, before, hop, updated
+    left, timeout, before, hop, updated_before, updates_here
 ):
+    """Plan the successor a hand-off starts (as late as it may arrive, with no more time than
+    this invocation had left) in the phase it will be in: checking once UpdateSolution was
+    called, here or before. It is not refused, and its phase's first call fits."""
     first = None if before is None else NOW - before
     timetable = plan(
-        now=NOW, remaining=left, service_timeout=timeout, first=first, hops=hop, updated=updated
+        now=NOW,
+        remaining=left,
+        service_timeout=timeout,
+        first=first,
+        hops=hop,
+        updated=updated_before,
     )
-    if timetable.hand_off:
-        lead = 0.0 if updated else start_lead()
-        next_starts = max(NOW, timetable.wait_until) + HAND_OFF
-        assert next_starts + lead < timetable.first + timeout - CLOUDFORMATION_MARGIN - CALL
+    updated = updated_before or updates_here
+    if timetable.may_hand_off(updated):
+        arrives = max(NOW, timetable.wait_until) + HAND_OFF
+        successor = plan(
+            now=arrives,
+            remaining=left,
+            service_timeout=timeout,
+            first=timetable.first,
+            hops=hop + 1,
+            updated=updated,
+        )
+        assert successor.refusal is None
+        assert successor.now + (0.0 if updated else start_lead()) < successor.wait_until
+
+
+def test_an_invocation_that_updated_hands_off_where_one_still_starting_could_not():
+    """40 s left of a 50 s ServiceTimeout: too little for a successor to start an update in,
+    enough for it to check one; which applies is decided when the wait runs out."""
+    timetable = plan(now=NOW, remaining=40, service_timeout=50)
+    assert timetable.refusal is None
+    assert not timetable.may_hand_off(updated=False)
+    assert timetable.may_hand_off(updated=True)
 
 
 def test_the_url_signing_time_anchors_cloudformation_deadline():
@@ -176,9 +239,18 @@ def test_a_marker_cannot_outlast_the_signing_time():
 def test_a_request_queued_past_its_deadline_is_refused_with_retry_advice():
     late = plan(now=NOW, remaining=900, service_timeout=600, signed=NOW - 590)
     assert late.refusal is not None
-    assert "590 s of it gone before the function started; retry the stack operation" in (
-        late.refusal
-    )
+    assert "590 s of it gone before the function started" in late.refusal
+    assert late.refusal.endswith("; retry the stack operation")
+
+
+def test_a_request_queued_until_it_cannot_update_may_still_read():
+    """A duplicate, say, of a request another invocation is seeing through: it may read until
+    the deadline (never update), and has the Reason to answer if the settings are not in force."""
+    late = plan(now=NOW, remaining=900, service_timeout=600, signed=NOW - 580)
+    assert late.refusal is None
+    assert late.late is not None
+    assert late.late.endswith("the settings asked were not in force; retry the stack operation")
+    assert NOW < late.wait_until < NOW + start_lead()
 
 
 def test_a_continued_request_past_its_deadline_is_not_refused_but_has_no_time():
@@ -187,14 +259,3 @@ def test_a_continued_request_past_its_deadline_is_not_refused_but_has_no_time():
     assert late.refusal is None
     assert late.wait_until < NOW
     assert not late.hand_off
-
-
-def test_too_little_time_to_start_an_update_says_what_to_do():
-    """The Retry lifecycle.require_time raises shows, when no other cause came first, as
-    `Gave up after N s waiting for enough time left to start the update; <advice>`."""
-    with pytest.raises(Retry) as caught:
-        require_time(Deadline(NOW + 0.5, lambda: NOW), needed=CONFIRM_DELAY)
-    assert caught.value.incidental
-    assert caught.value.advice == (
-        "no update was started: retry the stack operation, or raise ServiceTimeout"
-    )

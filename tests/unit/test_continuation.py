@@ -23,15 +23,19 @@ from continuation import (
     hands_off,
     read_marker,
 )
+from reconcile import Sighting
 
 NOW = 1_800_000_000.0
 GOOD = {"first": NOW - 10, "updated": True, "baseline": "2026-11-29T10:00:00+00:00", "hops": 1}
+EARLIER, LATER = "2026-11-29T09:00:00+00:00", "2026-11-29T10:00:01+00:00"
 
 
 def test_a_marker_round_trips():
     carried = Carried(NOW - 10, True, datetime(2026, 11, 29, 10, tzinfo=UTC), 1)
     assert read_marker({CARRY_KEY: carried.to_json()}, NOW) == carried
-    assert read_marker({CARRY_KEY: GOOD}, NOW) == carried
+    assert read_marker({CARRY_KEY: GOOD}, NOW) == carried  # without a sighting: older chains
+    ours = carried.next_hop(Sighting(datetime(2026, 11, 29, 10, 5, tzinfo=UTC), ours=True))
+    assert read_marker({CARRY_KEY: ours.to_json()}, NOW) == ours
 
 
 def test_a_request_from_cloudformation_has_no_marker():
@@ -51,9 +55,19 @@ def test_a_start_within_clock_skew_is_accepted():
         ({**GOOD, "first": NOW + 100_000}, "future"),
         ({**GOOD, "first": "yesterday"}, "first"),
         ({**GOOD, "first": float("nan")}, "first"),
+        ({**GOOD, "first": 10**400}, "first is not a time"),
         ({**GOOD, "updated": "yes"}, "updated"),
         ({**GOOD, "baseline": "not a time"}, "baseline"),
         ({**GOOD, "updated": False}, "baseline"),
+        (
+            {**GOOD, "updated": False, "baseline": None, "seen": {"created": LATER, "ours": True}},
+            "seen is set without an update",
+        ),
+        ({**GOOD, "seen": [LATER, True]}, "seen is set without an update"),
+        ({**GOOD, "seen": {"created": LATER, "ours": "yes"}}, r"\.ours not a boolean"),
+        ({**GOOD, "seen": {"created": "1" * 10_000, "ours": True}}, "not an ISO 8601"),
+        ({**GOOD, "seen": {"created": EARLIER, "ours": True}}, "not between the baseline"),
+        ({**GOOD, "seen": {"created": "2099-01-01T00:00:00+00:00", "ours": True}}, "and now"),
         ({**GOOD, "extra": 1}, "exactly"),
         ({"first": NOW}, "exactly"),
         (["first"], "exactly"),
