@@ -101,10 +101,11 @@ class SolutionUpdateProvider(Construct):
             environment={
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 "POWERTOOLS_TRACE_DISABLED": "true",
-                # Empty: CloudFormation's S3 response buckets only, the real Personalize endpoint
-                # (set only by local runs).
+                # Empty: CloudFormation's S3 response buckets only, the real Personalize and
+                # Lambda endpoints (set only by local runs, such as SAM CLI's on a CDK template).
                 "RESPONSE_URL_ALLOWED_HOSTS": "",
                 "AWS_ENDPOINT_URL_PERSONALIZE": "",
+                "AWS_ENDPOINT_URL_LAMBDA": "",
             },
         )
 

@@ -61,6 +61,7 @@ def test_the_function_is_configured_as_the_sam_applications(synthesized: Synthes
                     "POWERTOOLS_TRACE_DISABLED": "true",
                     "RESPONSE_URL_ALLOWED_HOSTS": "",
                     "AWS_ENDPOINT_URL_PERSONALIZE": "",
+                    "AWS_ENDPOINT_URL_LAMBDA": "",
                 }
             },
         },
