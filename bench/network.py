@@ -9,6 +9,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from localcloud.loopback import listening
+
 LOOPBACK = "127.0.0.1"
 # A region and credentials that sign requests but open nothing; no profile, no metadata service.
 FAKE_AWS = {
@@ -64,11 +66,7 @@ def configure() -> NetworkGuard:
 
 def refuses(port: int) -> bool:
     """Whether nothing listens on 127.0.0.1:port (any more)."""
-    try:
-        with socket.create_connection((LOOPBACK, port), timeout=1):
-            return False
-    except OSError:
-        return True
+    return not listening(LOOPBACK, port)
 
 
 def dead_port() -> int:

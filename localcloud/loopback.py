@@ -1,8 +1,9 @@
 """Start and stop a small threaded HTTP server on loopback (receiver, Lambda stand-ins), and the
-request handler they share."""
+request handler they share, and whether something listens at an address."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,3 +46,12 @@ def stop(server: ThreadingHTTPServer | None) -> None:
     if server:
         server.shutdown()
         server.server_close()
+
+
+def listening(host: str, port: int) -> bool:
+    """Whether something accepts connections at host:port (a one-second try)."""
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False

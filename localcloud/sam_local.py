@@ -38,6 +38,7 @@ from botocore.config import Config
 
 from localcloud.emulator import EmulatorServer, Timing, controls
 from localcloud.expected import EVENTS, expected_for, problem
+from localcloud.loopback import listening
 from localcloud.receiver import SECRET_MARKERS, Receiver
 from localcloud.seed import read_events, seed_solutions
 
@@ -345,15 +346,6 @@ def start_lambda(bridge: str, template: Path) -> Iterator[tuple[str, list[str]]]
         finally:
             stop(process)
         transcript.append(read())
-
-
-def listening(host: str, port: int) -> bool:
-    """Whether something accepts connections there."""
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def main() -> None:
