@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 from budget import PERSONALIZE_CALL, CallLimits, Plan
 from continuation import Carried, SelfInvoker, hands_off
 from dispatcher import Apply, Dispatcher
-from lifecycle import Applied, RequestFailed, SolutionUpdater
+from lifecycle import SolutionUpdater
 from logs import SERVICE_NAME, logger
+from outcomes import Applied, RequestFailed
 from partitions import regions
 from properties import DesiredSettings, Settings
 from response import allowed_hosts

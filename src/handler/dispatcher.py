@@ -2,8 +2,10 @@
 the request's answer; the first wins, and the others find it settled.
 
 The path of a request: `protocol.read_request` (the event, read once) → `budget.plan` (this
-invocation's timetable) → `crhelper_runner.run` (the operation: `SolutionUpdater.apply`, or nothing
-for Delete) → `Answer.give` (the PUT) or `Answer.hand_off` (a new invocation carries the wait on).
+invocation's timetable) → `operations.run` (crhelper dispatches to create, update or delete, which
+apply the request through `SolutionUpdater`) → `Dispatcher.conclude`, the one place that turns an
+outcome (`outcomes`) into the answer: `Answer.give` (the PUT) or `Answer.hand_off` (a new
+invocation carries the wait on).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import crhelper_runner
+import operations
 from budget import (
     DEFAULT_SERVICE_TIMEOUT,
     HAND_OFF_CALL,
@@ -24,25 +26,28 @@ from budget import (
     plan,
 )
 from continuation import Carried, HandOffUncertain
-from lifecycle import Applied, Continue, RequestFailed
+from crhelper_resource import Sent
 from logs import logger
+from outcomes import (
+    OUT_OF_TIME,
+    Applied,
+    Continue,
+    Failure,
+    Handover,
+    NoAnswer,
+    Outcome,
+    RequestFailed,
+    Succeeded,
+    failure,
+)
 from properties import DesiredSettings, Settings
-from protocol import FAILED, NoAnswer, Request, read_request
+from protocol import FAILED, SUCCESS, Request, read_request
 from response import deliver, put
 from telemetry import count_failure, flush, record
 
+# SolutionUpdater.apply: (desired, plan, carried, previous) -> Applied.
 Apply = Callable[[DesiredSettings, Plan, Carried | None, Settings | None], Applied]
 HandOff = Callable[[Mapping[str, Any], str], None]  # the next invocation's event, the function ARN
-OUT_OF_TIME = (
-    "The function ran out of time while waiting for Personalize to answer; see the function's "
-    "logs, and retry the stack operation"
-)
-
-
-def no_lambda_service(payload: Mapping[str, Any], function_arn: str) -> None:
-    """The hand-off where there is no Lambda service to invoke (sam local): the plan then allows
-    none, so this only guards that rule."""
-    raise RuntimeError("there is no Lambda service to continue in")
 
 
 def seconds_left(context: Any) -> float:
@@ -74,22 +79,17 @@ class Answer:
             self._settled = True
             return True
 
-    def give(
-        self, status: str, reason: str, physical_id: str, data: Mapping[str, str] | None = None
-    ) -> None:
-        """PUT the answer, unless one was given or handed on already."""
+    def give(self, status: str, reason: str, physical_id: str, data: Mapping[str, str]) -> bool:
+        """PUT the answer, unless one was given or handed on already; whether this one was."""
         if not self._settle():
-            return
-        body = self._request.body(status, reason, physical_id, data or {})
+            return False
+        body = self._request.body(status, reason, physical_id, data)
         delivered = deliver(self._request.target, body, self._time_left, logger.warning, self._send)
         outcome = {"status": status, "physical_id": physical_id, "delivered": delivered}
         logger.info(
             "Answered CloudFormation", extra={**outcome, "reason": reason} if reason else outcome
         )
-
-    def fail(self, reason: str) -> None:
-        """Answer FAILED with the request's own id (or one derived from it)."""
-        self.give(FAILED, reason, self._request.failure_id)
+        return True
 
     def hand_off(self, start: Callable[[], None]) -> bool:
         """Start the next invocation, which will answer, unless an answer was given already;
@@ -110,6 +110,21 @@ class Answer:
         return True
 
 
+def outcome_of(sent: Sent, applied: Applied | None) -> Outcome:
+    """The outcome of an operation, from what crhelper would have sent and what it raised."""
+    raised = sent.raised
+    if raised is None and sent.status == SUCCESS:
+        return Succeeded(sent.physical_id, sent.data, applied)
+    if isinstance(raised, RequestFailed):
+        return raised.failure
+    if isinstance(raised, Continue):
+        return raised.handover
+    # A bug (or crhelper failing on its own): a Reason a person can act on.
+    logger.error("Unexpected error", exc_info=raised)
+    name = type(raised).__name__ if raised else "crhelper"
+    return failure(f"Internal error ({name}); see the function's logs", "InternalError")
+
+
 class Dispatcher:
     """Turns each invocation's event into exactly one answer (none to a URL we do not trust)."""
 
@@ -126,8 +141,7 @@ class Dispatcher:
         self._apply = apply
         self._region = region
         self._hosts = frozenset(extra_hosts)
-        self._can_hand_off = hand_off is not None
-        self._hand_off = hand_off or no_lambda_service
+        self._hand_off = hand_off
         self._clock = clock
         self._call = call
 
@@ -135,7 +149,7 @@ class Dispatcher:
         """Answer one request; never raises (an error would only trigger Lambda's async retries)."""
         try:
             self._dispatch(event, context)
-        except Exception:  # noqa: BLE001 - never escape; the answer's own guard has answered
+        except Exception:  # noqa: BLE001 - never escape; conclude's guard has answered
             logger.exception("Unexpected error")
         try:
             flush()
@@ -143,7 +157,7 @@ class Dispatcher:
             logger.exception("Could not write the metrics")
 
     def _dispatch(self, event: Any, context: Any) -> None:
-        """Read the request, start the watchdog, and answer (or hand the answer on)."""
+        """Read the request, start the watchdog, run the operation and conclude."""
         remaining = seconds_left(context)
         try:
             request = read_request(event, self._hosts, self._clock(), self._region)
@@ -154,14 +168,14 @@ class Dispatcher:
         answer = Answer(request, lambda: seconds_left(context) - PUT_MARGIN)
         timetable = self._plan(request, remaining)
         logger.debug("Planned the invocation", extra=timetable._asdict())
-        watchdog = threading.Timer(timetable.watchdog_after, self._time_out, (answer,))
+        out_of_time = failure(OUT_OF_TIME, "OutOfTime")
+        watchdog = threading.Timer(
+            timetable.watchdog_after, self.conclude, (request, answer, out_of_time, context)
+        )
         watchdog.daemon = True
         watchdog.start()
         try:
-            self._answer(request, timetable, answer, context)
-        except Exception:
-            answer.fail("Internal error; see the function's logs")  # a bug still gets an answer
-            raise
+            self.conclude(request, answer, self._outcome(request, timetable, context), context)
         finally:
             watchdog.cancel()
 
@@ -177,66 +191,58 @@ class Dispatcher:
             first=carried.first if carried else None,
             hops=carried.hops if carried else 0,
             call=self._call,
-            hand_off=HAND_OFF_CALL if self._can_hand_off else None,
+            hand_off=HAND_OFF_CALL if self._hand_off else None,
             signed=request.target.signature.signed,
             updated=carried.updated if carried else False,
         )
 
-    @staticmethod
-    def _time_out(answer: Answer) -> None:
-        """The watchdog: answer FAILED when Lambda's end is near and nothing has answered."""
-        logger.error("The invocation is about to time out; answering FAILED")
-        count_failure("OutOfTime")
-        answer.fail(OUT_OF_TIME)
-
-    def _answer(self, request: Request, timetable: Plan, answer: Answer, context: Any) -> None:
-        """Refuse a request that cannot be acted on, else let crhelper run the operation."""
+    def _outcome(self, request: Request, timetable: Plan, context: Any) -> Outcome:
+        """The request's refusal, else what its operation came to."""
         if request.problem:
-            logger.warning("Request refused", extra={"reason": request.problem.reason})
-            count_failure(request.problem.cause)
-            answer.fail(request.problem.reason)
-            return
+            return request.problem
 
-        def operation() -> tuple[str, Mapping[str, str]]:
-            """This request's operation, as crhelper calls it."""
-            return self._operate(request, timetable, answer, context)
+        def apply(desired: DesiredSettings, previous: Settings | None) -> Applied:
+            """The updater, for this invocation's timetable and carried wait."""
+            return self._apply(desired, timetable, request.carried, previous)
 
-        sent = crhelper_runner.run(request.envelope(), context, operation)
-        answer.give(sent.status, sent.reason, sent.physical_id, sent.data)
-
-    def _operate(
-        self, request: Request, timetable: Plan, answer: Answer, context: Any
-    ) -> tuple[str, Mapping[str, str]]:
-        """The physical id and attributes of a successful request; raises RequestFailed with
-        the Reason otherwise. Delete (no properties to apply) leaves the solution as it is."""
-        if request.resource is None:
-            return request.failure_id, {}
-        settings = request.resource.settings
         try:
-            applied = self._apply(settings, timetable, request.carried, request.previous)
-        except Continue as carry:
-            self._continue(request, answer, carry, context)
-            return request.failure_id, {}  # dropped: the answer was handed on
-        except RequestFailed as failure:
-            logger.warning("Request failed", extra={"reason": str(failure)})
-            count_failure(failure.cause)
-            raise
-        except Exception as error:  # noqa: BLE001 - a bug gets a Reason a person can act on
+            return outcome_of(*operations.run(request, apply, context))
+        except Exception as error:  # noqa: BLE001 - a bug still gets an answer
             logger.exception("Unexpected error")
-            count_failure("InternalError")
             reason = f"Internal error ({type(error).__name__}); see the function's logs"
-            raise RequestFailed(reason, "InternalError") from None
-        record(applied)
-        return request.success_id(settings.solution_arn), applied.data
+            return failure(reason, "InternalError")
 
-    def _continue(self, request: Request, answer: Answer, carry: Continue, context: Any) -> None:
-        """Hand the wait to a new invocation; raise RequestFailed if Lambda refused it."""
-        payload = request.continued(carry.carried)
+    def conclude(self, request: Request, answer: Answer, outcome: Outcome, context: Any) -> None:
+        """The one place an outcome becomes the answer: SUCCESS with the id and attributes;
+        FAILED with the Reason (the request's own id: nothing was made); or the wait handed to
+        a new invocation, FAILED if Lambda refused to start it. Metrics and the log line of
+        each outcome are written here too, once (the watchdog's only if it answers)."""
+        if isinstance(outcome, Handover):
+            refused = self._hand_on(request, answer, outcome, context)
+            if refused is None:
+                return
+            outcome = refused
+        if isinstance(outcome, Succeeded):
+            if answer.give(SUCCESS, "", outcome.physical_id, outcome.data) and outcome.applied:
+                record(outcome.applied)
+            return
+        if answer.give(FAILED, outcome.reason, request.failure_id, {}):
+            logger.warning("Request failed", extra={"reason": outcome.reason})
+            count_failure(outcome.cause)
+
+    def _hand_on(
+        self, request: Request, answer: Answer, handover: Handover, context: Any
+    ) -> Failure | None:
+        """Start the invocation that carries the wait on (None), else the failure to answer."""
+        payload = request.continued(handover.carried)
+        if self._hand_off is None:  # budget.plan allows none then: this only guards that rule
+            reason = f"{handover.reason}; there is no Lambda service to continue in"
+            return failure(reason, "Timeout")
+        start = self._hand_off
         try:
-            started = answer.hand_off(lambda: self._hand_off(payload, context.invoked_function_arn))
+            if answer.hand_off(lambda: start(payload, context.invoked_function_arn)):
+                logger.info("Handed the wait to a new invocation", extra=handover.carried.to_json())
         except Exception as error:  # noqa: BLE001 - any refusal becomes a FAILED answer
-            count_failure("HandOffFailed")
-            reason = f"{carry}; could not continue in a new invocation ({error})"
-            raise RequestFailed(reason, "HandOffFailed") from None
-        if started:
-            logger.info("Handed the wait to a new invocation", extra=carry.carried.to_json())
+            reason = f"{handover.reason}; could not continue in a new invocation ({error})"
+            return failure(reason, "HandOffFailed")
+        return None

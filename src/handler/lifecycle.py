@@ -3,7 +3,8 @@ then wait for that update to settle. Delete does nothing to it (its settings are
 
 `SolutionUpdater.apply` reads as the plan, the start and the settle. It returns what was applied, or
 raises RequestFailed (a Reason for CloudFormation) or Continue (this invocation's time is up, the
-request's is not). Nothing here knows about CloudFormation's event or HTTP.
+request's is not). It speaks to Personalize through the `Solutions` port (solution.py's adapter in
+Lambda, an in-memory fake in tests). Nothing here knows about CloudFormation's event or HTTP.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from budget import CONFIRM_DELAY, PATIENT, PROMPT, Plan
 from continuation import Carried
 from logs import logger
+from outcomes import Applied, Continue, RequestFailed
 from properties import DesiredSettings, Settings
 from reconcile import (
     UNSHOWABLE,
@@ -34,7 +36,6 @@ from reconcile import (
     unusable_reason,
 )
 from solution import (
-    PersonalizeSolutions,
     ServiceRejected,
     SolutionBusy,
     SolutionGone,
@@ -61,31 +62,17 @@ STILL_UPDATING = (
 )
 
 
-class Continue(Exception):
-    """This invocation's time is nearly up, CloudFormation's is not: carry the wait on in a new
-    invocation. The message is the Reason to answer with if that cannot be done."""
+class Solutions(Protocol):
+    """The port to Personalize: what the updater reads and changes. Its errors are solution.py's
+    kinds (SolutionGone, SolutionBusy, Transient, ServiceRejected)."""
 
-    def __init__(self, reason: str, carried: Carried) -> None:
-        super().__init__(reason)
-        self.carried = carried
+    def describe(self, arn: str) -> SolutionState:
+        """DescribeSolution, reduced to what the updater decides on."""
+        ...
 
-
-class RequestFailed(Exception):
-    """The request cannot succeed; the message is the Reason CloudFormation shows, and `cause`
-    a short name for metrics (InvalidProperties, SolutionNotFound, UpdateFailed, ...)."""
-
-    def __init__(self, reason: str, cause: str) -> None:
-        super().__init__(reason)
-        self.cause = cause
-
-
-class Applied(NamedTuple):
-    """What applying a request did: the Fn::GetAtt attributes, whether UpdateSolution was called,
-    and the seconds since the request's first invocation began."""
-
-    data: dict[str, str]
-    updated: bool
-    waited: float
+    def update(self, arn: str, sent: Settings) -> None:
+        """UpdateSolution sending the fields of `sent` that are not None."""
+        ...
 
 
 class Started(NamedTuple):
@@ -141,7 +128,7 @@ class SolutionUpdater:
     throttling stretches any interval.
     """
 
-    solutions: PersonalizeSolutions
+    solutions: Solutions
     clock: Callable[[], float] = time.time  # wall clock: deadlines span invocations
     sleep: Callable[[float], None] = time.sleep
     confirm_delay: float = CONFIRM_DELAY

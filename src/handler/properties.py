@@ -84,6 +84,7 @@ class ResourceRequest(NamedTuple):
 
     settings: DesiredSettings
     service_timeout: int
+    on_delete: str = "Retain"
 
 
 def schedule_expression(days: int) -> str:

@@ -15,14 +15,16 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from continuation import CARRY_KEY, Carried, ForgedMarker, read_marker
+from outcomes import MAX_REASON_BYTES, Failure, NoAnswer, failure
 from properties import (
+    DesiredSettings,
     InvalidProperties,
     ResourceRequest,
     Settings,
     parse_properties,
     region_problem,
 )
-from response import RefusedURL, ResponseTarget, check_url
+from response import ResponseTarget, check_url
 
 SUCCESS = "SUCCESS"
 FAILED = "FAILED"
@@ -31,23 +33,15 @@ ENVELOPE_FIELDS = ("StackId", "RequestId", "LogicalResourceId")
 # crhelper's poller writes these into the events it schedules; this function schedules none.
 POLL_KEYS = ("CrHelperPoll", "CrHelperData", "CrHelperRule", "CrHelperPermission")
 MAX_BODY_BYTES = 4096
-
-
-class NoAnswer(Exception):
-    """The event names no ResponseURL we may answer: nothing is done and nothing is answered.
-    The message never contains the URL's query (its presigned signature)."""
-
-
-class Problem(NamedTuple):
-    """Why a request is answered FAILED without being acted on; `cause` names it for metrics."""
-
-    reason: str
-    cause: str
+# The envelope's ids, JSON-encoded, at most: with a fitted Reason, the attributes and the keys,
+# every body fits MAX_BODY_BYTES. CloudFormation's own ids are far shorter.
+MAX_IDS_BYTES = MAX_BODY_BYTES - MAX_REASON_BYTES - 1024
 
 
 class Request(NamedTuple):
     """One CloudFormation request, as read from its event. `resource` is the parsed properties
-    (Create and Update); `previous`, what an Update's old properties asked of the same solution;
+    (of a Delete too, when they are valid); `previous`, what an Update's old properties asked of
+    the same solution; `turn_off`, what a Delete must apply (OnDelete: DisableAutoTraining);
     `problem`, when set, is answered FAILED before anything else is done; `carried`, the wait an
     earlier invocation handed on."""
 
@@ -60,9 +54,16 @@ class Request(NamedTuple):
     old_solution_arn: str | None
     previous: Settings | None
     resource: ResourceRequest | None
+    turn_off: DesiredSettings | None
     carried: Carried | None
-    problem: Problem | None
+    problem: Failure | None
     event: Mapping[str, Any]
+
+    def desired(self) -> DesiredSettings:
+        """The settings a Create or Update asks for (read_request refuses one without them)."""
+        if self.resource is None:
+            raise RuntimeError(f"a {self.kind} request without valid properties was acted on")
+        return self.resource.settings
 
     @property
     def failure_id(self) -> str:
@@ -106,9 +107,9 @@ class Request(NamedTuple):
         return {**self.event, CARRY_KEY: carried.to_json()}
 
     def body(self, status: str, reason: str, physical_id: str, data: Mapping[str, str]) -> bytes:
-        """The response JSON, at most 4096 bytes: the Reason is cut first; if that is not enough,
-        the answer becomes FAILED without Data (a SUCCESS missing its attributes would mislead)."""
-        body: dict[str, Any] = {
+        """The response JSON (Data only with SUCCESS: a FAILED one has no attributes). It fits
+        MAX_BODY_BYTES: the Reason was fitted where it was made, and the ids are bounded."""
+        body = {
             "Status": status,
             "Reason": reason,
             "PhysicalResourceId": physical_id,
@@ -117,18 +118,7 @@ class Request(NamedTuple):
             "LogicalResourceId": self.logical_id,
             "Data": dict(data) if status == SUCCESS else {},
         }
-        encoded = json.dumps(body).encode()
-        if len(encoded) > MAX_BODY_BYTES:
-            excess = len(encoded) - MAX_BODY_BYTES
-            keep = max(0, len(reason) - excess - 40)
-            body["Reason"] = reason[:keep] + " [truncated]" if keep else "[truncated]"
-            encoded = json.dumps(body).encode()
-        if len(encoded) > MAX_BODY_BYTES:
-            body.update(
-                Status=FAILED, Data={}, Reason="The response was too large for CloudFormation"
-            )
-            encoded = json.dumps(body).encode()
-        return encoded
+        return json.dumps(body).encode()
 
 
 def _text(event: Mapping[str, Any], key: str) -> str | None:
@@ -137,24 +127,24 @@ def _text(event: Mapping[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _envelope_problem(event: Mapping[str, Any]) -> Problem | None:
+def _envelope_problem(event: Mapping[str, Any]) -> Failure | None:
     """Why the envelope cannot be acted on: an unknown type, or a missing id."""
     kind = event.get("RequestType")
     if kind not in REQUEST_TYPES:
         reason = f"Unsupported RequestType {kind!r}; expected Create, Update or Delete"
-        return Problem(reason, "MalformedRequest")
+        return failure(reason, "MalformedRequest")
     missing = [name for name in ENVELOPE_FIELDS if _text(event, name) is None]
     if kind != "Create" and _text(event, "PhysicalResourceId") is None:
         missing.append("PhysicalResourceId")
     if missing:
-        return Problem(f"The request lacks {', '.join(missing)}", "MalformedRequest")
+        return failure(f"The request lacks {', '.join(missing)}", "MalformedRequest")
     forged = [key for key in POLL_KEYS if key in event]
     if forged:
         reason = (
             f"The request carries crhelper polling keys ({', '.join(forged)}); this function "
             "schedules no polls, so CloudFormation did not send it"
         )
-        return Problem(reason, "ForgedRequest")
+        return failure(reason, "ForgedRequest")
     return None
 
 
@@ -178,16 +168,29 @@ def _previous(
 
 def _resource(
     event: Mapping[str, Any], home: str | None
-) -> tuple[ResourceRequest | None, Problem | None]:
+) -> tuple[ResourceRequest | None, Failure | None]:
     """The properties of a Create or Update, or why they cannot be acted on."""
     try:
         resource = parse_properties(event.get("ResourceProperties"), home)
     except InvalidProperties as error:
-        return None, Problem(f"Invalid properties: {error}", "InvalidProperties")
+        return None, failure(f"Invalid properties: {error}", "InvalidProperties")
     elsewhere = region_problem(resource.settings.solution_arn, home)
     if elsewhere:
-        return None, Problem(elsewhere, "WrongRegion")
+        return None, failure(elsewhere, "WrongRegion")
     return resource, None
+
+
+def _turn_off(
+    kind: str, physical_id: str | None, resource: ResourceRequest | None
+) -> DesiredSettings | None:
+    """What a Delete applies: automatic training off, when its properties ask it (OnDelete:
+    DisableAutoTraining) of the solution the resource manages (its id is that solution's ARN;
+    a failed Create's id is not, and nothing is done for it)."""
+    if kind != "Delete" or resource is None or resource.on_delete != "DisableAutoTraining":
+        return None
+    if physical_id != resource.settings.solution_arn:
+        return None
+    return DesiredSettings(physical_id, Settings(perform_auto_training=False))
 
 
 def read_request(
@@ -198,10 +201,7 @@ def read_request(
     now would land after it acted). `home`: the region the function's Personalize client calls."""
     if not isinstance(event, Mapping):
         raise NoAnswer("The event is not a map")
-    try:
-        target = check_url(event.get("ResponseURL"), extra_hosts, home)
-    except RefusedURL as refusal:
-        raise NoAnswer(str(refusal)) from None
+    target = check_url(event.get("ResponseURL"), extra_hosts, home)
     expires = target.signature.expires
     if expires is not None and expires <= now:
         when = datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds")
@@ -209,7 +209,14 @@ def read_request(
             f"ResponseURL {target.described} expired at {when}: CloudFormation takes no answer "
             "to it any more, so nothing is done"
         )
+    ids = json.dumps([_text(event, name) for name in (*ENVELOPE_FIELDS, "PhysicalResourceId")])
+    if len(ids) > MAX_IDS_BYTES:
+        raise NoAnswer(
+            f"The request's ids take {len(ids)} bytes, more than CloudFormation's ever do: no "
+            f"answer carrying them would fit its {MAX_BODY_BYTES}-byte limit, so nothing is done"
+        )
     kind = _text(event, "RequestType") or ""
+    physical_id = _text(event, "PhysicalResourceId") or None
     problem = _envelope_problem(event)
     carried = resource = None
     if problem is None:
@@ -217,19 +224,22 @@ def read_request(
             carried = read_marker(event, now)
         except ForgedMarker as forged:
             reason = f"The request carries a forged wait marker: {forged}"
-            problem = Problem(reason, "ForgedRequest")
-    if problem is None and kind != "Delete":
+            problem = failure(reason, "ForgedRequest")
+    if problem is None:
         resource, problem = _resource(event, home)
+        if kind == "Delete":  # its properties were checked when the resource was made
+            problem = None
     return Request(
         kind=kind,
         stack_id=_text(event, "StackId") or "",
         request_id=_text(event, "RequestId") or "",
         logical_id=_text(event, "LogicalResourceId") or "",
         target=target,
-        physical_id=_text(event, "PhysicalResourceId") or None,
+        physical_id=physical_id,
         old_solution_arn=_old_solution_arn(event),
         previous=_previous(event, resource, home),
         resource=resource,
+        turn_off=_turn_off(kind, physical_id, resource),
         carried=carried,
         problem=problem,
         event=event,

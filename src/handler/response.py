@@ -16,6 +16,7 @@ from typing import NamedTuple
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from budget import PUT_ATTEMPT_TIMEOUT, PUT_ATTEMPTS, PUT_FIRST_PAUSE
+from outcomes import NoAnswer
 from partitions import is_s3_endpoint
 
 _BUCKET = r"cloudformation-custom-resource-response-[a-z0-9]+"
@@ -24,10 +25,6 @@ PATH_STYLE_BUCKET = re.compile(rf"/{_BUCKET}/")
 SIGV4_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z")  # X-Amz-Date (strptime's %Y would take any digit)
 SIGV4_MAX_EXPIRES = 604_800  # SigV4 presigned URLs live at most 7 days
 SECONDS = re.compile(r"[0-9]{1,12}")
-
-
-class RefusedURL(ValueError):
-    """The ResponseURL is not one we answer; the message never contains the URL's query."""
 
 
 class ResponseTarget(NamedTuple):
@@ -89,24 +86,25 @@ def allowed_hosts(setting: str | None) -> frozenset[str]:
 
 
 def check_url(url: object, extra_hosts: Iterable[str], home: str | None = None) -> ResponseTarget:
-    """Accept https on CloudFormation's response buckets, or any http(s) on an extra listed host.
+    """Accept https on CloudFormation's response buckets, or any http(s) on an extra listed host;
+    else raise NoAnswer (its message never contains the URL's query).
     A bucket's S3 endpoint may name a region botocore lists or the function's own (`home`), as
     a SolutionArn may."""
     if not isinstance(url, str) or not url:
-        raise RefusedURL("ResponseURL is missing or not a string")
+        raise NoAnswer("ResponseURL is missing or not a string")
     if not url.isascii():  # a presigned URL is ASCII; http.client could not send another
-        raise RefusedURL("ResponseURL has characters a URL cannot carry")
+        raise NoAnswer("ResponseURL has characters a URL cannot carry")
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise RefusedURL("ResponseURL is not a valid URL") from None
+        raise NoAnswer("ResponseURL is not a valid URL") from None
     host = (parts.hostname or "").lower()
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise RefusedURL(f"ResponseURL {describe_url(parts)} carries user information")
+        raise NoAnswer(f"ResponseURL {describe_url(parts)} carries user information")
     if {".", ".."} & set(unquote(parts.path).split("/")):
         # a path-style URL would leave the response bucket once the path is normalised
-        raise RefusedURL(f"ResponseURL {describe_url(parts)} has . or .. path segments")
+        raise NoAnswer(f"ResponseURL {describe_url(parts)} has . or .. path segments")
     if host in set(extra_hosts) and parts.scheme in ("http", "https"):
         return ResponseTarget(parts)
     virtual = VIRTUAL_HOSTED.fullmatch(host)
@@ -116,7 +114,7 @@ def check_url(url: object, extra_hosts: Iterable[str], home: str | None = None) 
     )
     if parts.scheme == "https" and port in (None, 443) and aws_host:
         return ResponseTarget(parts)
-    raise RefusedURL(
+    raise NoAnswer(
         f"ResponseURL {describe_url(parts)} is not a CloudFormation response bucket "
         "and its host is not in RESPONSE_URL_ALLOWED_HOSTS"
     )

@@ -1,7 +1,9 @@
-"""The Personalize adapter: read a solution's effective settings, start an update, classify errors.
+"""The Personalize adapter behind lifecycle's `Solutions` port: read a solution's effective
+settings, start an update, classify errors.
 
-It is the only module that speaks boto3. Errors come out as three kinds the wait policy understands:
-SolutionGone (stop now), SolutionBusy/Transient (wait and retry), ServiceRejected (stop now).
+It is the only module that speaks to Personalize (continuation.py holds the Lambda client of the
+hand-off). Errors come out as the kinds the wait policy understands: SolutionGone (stop now),
+SolutionBusy/Transient (wait and retry), ServiceRejected (stop now).
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ import os
 from aws_lambda_powertools import Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lifecycle import Applied
 from logs import SERVICE_NAME
+from outcomes import Applied
 
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "PersonalizeSolutionUpdate")
 

@@ -9,9 +9,9 @@ import time
 from budget import WATCHDOG_LEAD
 from continuation import Carried, HandOffUncertain
 from dispatcher import Dispatcher
-from lifecycle import Applied, Continue
 from localcloud.cloudformation import LambdaContext
 from localcloud.receiver import Receiver
+from outcomes import Applied, Continue
 from telemetry import flush
 
 ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"

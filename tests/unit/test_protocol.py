@@ -8,7 +8,8 @@ import json
 import pytest
 
 from continuation import CARRY_KEY, Carried
-from protocol import MAX_BODY_BYTES, NoAnswer, read_request
+from outcomes import failure
+from protocol import MAX_BODY_BYTES, MAX_IDS_BYTES, NoAnswer, read_request
 
 HOSTS = frozenset({"127.0.0.1"})
 ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"
@@ -162,24 +163,35 @@ def test_crhelper_is_given_the_ids_but_never_the_response_url():
     }
 
 
-def test_body_fits_in_4096_bytes_keeping_the_start_of_the_reason():
-    reason = "Solution update failed: " + "x" * 10_000
-    body = read(event()).body("FAILED", reason, "id", {})
-    assert len(body) <= MAX_BODY_BYTES
-    decoded = json.loads(body)
-    assert decoded["Reason"].startswith("Solution update failed: xxx")
-    assert decoded["Reason"].endswith("[truncated]")
-    assert (decoded["RequestId"], decoded["LogicalResourceId"]) == ("req-1", "Res")
+@pytest.mark.parametrize("char", ["x", "é", "\u2028", "\x00"])
+def test_the_largest_answer_fits_in_4096_bytes(char):
+    """Ids at their bound, the longest Reason and the attributes of the longest solution ARN:
+    the body still fits, so no later step can change a decided status."""
+    ids = (MAX_IDS_BYTES - 40) // 4 // 6  # each char may be escaped as \uXXXX
+    raw = event(
+        "Update",
+        StackId=char * ids,
+        RequestId=char * ids,
+        LogicalResourceId=char * ids,
+        PhysicalResourceId=char * ids,
+    )
+    arn = "arn:aws:personalize:us-east-1:123456789012:solution/" + "s" * 200
+    data = {
+        "SolutionArn": arn,
+        "PerformAutoTraining": "unknown",
+        "SchedulingExpression": "rate(30 days)",
+        "PerformIncrementalUpdate": "unknown",
+        "Status": "CREATE PENDING",
+        "LastUpdatedDateTime": "2026-12-02T18:00:00.000000+00:00",
+    }
+    request = read(raw)
+    for status, reason in (("SUCCESS", ""), ("FAILED", failure(char * 10_000, "X").reason)):
+        assert len(request.body(status, reason, arn, data)) <= MAX_BODY_BYTES
 
 
-def test_multibyte_reasons_are_measured_in_bytes():
-    assert len(read(event()).body("FAILED", "é" * 5000, "id", {})) <= MAX_BODY_BYTES
-
-
-def test_oversized_data_turns_into_a_failure_that_fits():
-    body = read(event()).body("SUCCESS", "", "id", {"Big": "y" * 5000})
-    assert len(body) <= MAX_BODY_BYTES
-    assert json.loads(body)["Status"] == "FAILED"
+def test_ids_longer_than_cloudformation_ever_sends_get_no_answer():
+    with pytest.raises(NoAnswer, match="ids take"):
+        read(event(StackId="s" * MAX_IDS_BYTES))
 
 
 def test_a_failure_carries_no_data():

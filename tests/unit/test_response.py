@@ -10,7 +10,8 @@ import pytest
 
 from budget import PUT_ATTEMPTS
 from localcloud.receiver import Receiver
-from response import RefusedURL, allowed_hosts, check_url, deliver, signature_times
+from outcomes import NoAnswer
+from response import allowed_hosts, check_url, deliver, signature_times
 
 SIGV4 = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2Fx&X-Amz-Signature=abc123"
 SIGV2 = "AWSAccessKeyId=AKIAEXAMPLE&Expires=1700000000&Signature=abc%2Bdef%3D"
@@ -67,7 +68,7 @@ def test_cloudformation_response_buckets_are_answered(url):
     ],
 )
 def test_everything_else_is_refused_without_showing_the_query(url):
-    with pytest.raises(RefusedURL) as caught:
+    with pytest.raises(NoAnswer) as caught:
         check_url(url, frozenset())
     assert "Signature" not in str(caught.value)
     assert "Credential" not in str(caught.value)
@@ -84,7 +85,7 @@ def test_everything_else_is_refused_without_showing_the_query(url):
 def test_a_bucket_in_a_region_botocore_does_not_list_is_answered_only_from_that_region(url):
     """The same rule as SolutionArn's: a listed region, or the function's own (a region newer
     than its botocore, where CloudFormation's bucket is the stack's region's, as the function's)."""
-    with pytest.raises(RefusedURL):
+    with pytest.raises(NoAnswer):
         check_url(url, frozenset(), home="us-east-1")
     assert check_url(url, frozenset(), home="us-east-9").parts.scheme == "https"
 
@@ -94,7 +95,7 @@ def test_listed_hosts_may_use_plain_http():
     assert hosts == {"127.0.0.1", "localhost"}
     assert check_url(f"http://127.0.0.1:8085/r?{SIGV4}", hosts).parts.port == 8085
     assert check_url("http://localhost/r", hosts).described == "http://localhost/r"
-    with pytest.raises(RefusedURL):
+    with pytest.raises(NoAnswer):
         check_url("http://127.0.0.2/r", hosts)
 
 
@@ -182,7 +183,7 @@ def test_plain_http_listed_host_really_receives_the_put():
 )
 def test_a_region_of_letters_a_region_never_has_is_not_a_response_bucket(host):
     """The allow-list's region patterns are ASCII letters and digits, not \\w (which takes _)."""
-    with pytest.raises(RefusedURL):
+    with pytest.raises(NoAnswer):
         check_url(f"https://{host}/{KEY}?{SIGV4}", frozenset())
 
 

@@ -1,0 +1,65 @@
+"""What each request type does, as three small functions registered with crhelper's decorators:
+each returns the resource's physical id and sets `Data`, or raises (RequestFailed for FAILED,
+Continue to carry the wait on). `run` lets crhelper dispatch one request to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from crhelper_resource import QuietResource, Sent
+from outcomes import Applied, RequestFailed
+from properties import DesiredSettings, Settings
+from protocol import Request
+
+# The updater bound to this invocation's plan and carried wait: (desired, previous) -> Applied.
+Apply = Callable[[DesiredSettings, Settings | None], Applied]
+TRAINING_LEFT_ON = (
+    "automatic training may still be on: retry the delete, or delete the stack retaining this "
+    "resource (--retain-resources {logical_id}) and turn training off by hand"
+)
+
+
+def run(request: Request, apply: Apply, context: Any) -> tuple[Sent, Applied | None]:
+    """What crhelper would answer `request` (with what was applied, if anything): its create,
+    update or delete below, chosen by the request type."""
+    helper = QuietResource()
+    applied: list[Applied] = []
+
+    def settle(desired: DesiredSettings, previous: Settings | None, physical_id: str) -> str:
+        """Apply `desired`, publish its attributes, and answer with `physical_id`."""
+        applied.append(apply(desired, previous))
+        helper.Data.update(applied[-1].data)
+        return physical_id
+
+    @helper.create
+    def create(event: Any, context: Any) -> str:
+        """Apply the properties; the resource's id is the solution ARN."""
+        desired = request.desired()
+        return settle(desired, None, desired.solution_arn)
+
+    @helper.update
+    def update(event: Any, context: Any) -> str:
+        """Apply the new properties (the old ones may prove that the latest update was this
+        resource's); the id is kept unless SolutionArn changed, which makes it a replacement."""
+        desired = request.desired()
+        return settle(desired, request.previous, request.success_id(desired.solution_arn))
+
+    @helper.delete
+    def delete(event: Any, context: Any) -> str:
+        """Leave the solution as it is (OnDelete: Retain, or an id that is not a solution's), or
+        turn its automatic training off; a solution that is gone has none to turn off."""
+        if request.turn_off is None:
+            return request.failure_id
+        try:
+            return settle(request.turn_off, None, request.failure_id)
+        except RequestFailed as error:
+            if error.cause == "SolutionNotFound":
+                return request.failure_id
+            advice = TRAINING_LEFT_ON.format(logical_id=request.logical_id)
+            raise RequestFailed(f"{error}; {advice}", error.cause) from None
+
+    helper(request.envelope(), context)
+    assert helper.sent is not None  # every path of crhelper 2.0.12 ends in _send
+    return helper.sent, applied[-1] if applied else None

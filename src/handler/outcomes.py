@@ -1,0 +1,108 @@
+"""Every way a request can end. `Dispatcher.conclude` turns each into the one answer:
+
+- `Succeeded`: SUCCESS with the resource's id and attributes (the settings proven in force, or a
+  Delete done);
+- `Failure`: FAILED with a Reason a person can act on and a `cause` for metrics. Made by a
+  refusal before any call (`protocol`), a `RequestFailed` raised by an operation, a hand-off
+  Lambda refused, the watchdog (out of time), or a bug (internal error);
+- `Handover`: no answer from this invocation: the next one, started with the carried wait, gives
+  it (raised as `Continue`);
+- `NoAnswer` (raised by `protocol.read_request`): the event names no ResponseURL we may answer,
+  so nothing is done and nothing is answered.
+
+A Reason is cut to `MAX_REASON_BYTES` where it is made, so that every answer fits CloudFormation's
+4096-byte body (`protocol` bounds the ids) and no later step changes a decided status.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from continuation import Carried
+
+MAX_REASON_BYTES = 1024  # JSON-encoded; CloudFormation shows the start of a long Reason anyway
+TRUNCATED = " [truncated]"
+OUT_OF_TIME = (
+    "The function ran out of time while waiting for Personalize to answer; see the function's "
+    "logs, and retry the stack operation"
+)
+
+
+def fitted(reason: str) -> str:
+    """`reason`, cut to at most MAX_REASON_BYTES once JSON-encoded (escapes counted)."""
+    if len(json.dumps(reason)) <= MAX_REASON_BYTES:
+        return reason
+    keep = len(reason)
+    while keep and len(json.dumps(reason[:keep] + TRUNCATED)) > MAX_REASON_BYTES:
+        keep = keep * 3 // 4
+    return reason[:keep] + TRUNCATED
+
+
+class Succeeded(NamedTuple):
+    """SUCCESS: the resource's id, its Fn::GetAtt attributes, and what was applied (for
+    metrics; None when no solution was acted on)."""
+
+    physical_id: str
+    data: dict[str, str]
+    applied: Applied | None = None
+
+
+class Failure(NamedTuple):
+    """FAILED with `reason`; `cause` names it for metrics (InvalidProperties, UpdateFailed, ...).
+    Build it with `failure()`, which fits the Reason."""
+
+    reason: str
+    cause: str
+
+
+def failure(reason: str, cause: str) -> Failure:
+    """A Failure whose Reason fits the response body."""
+    return Failure(fitted(reason), cause)
+
+
+class Handover(NamedTuple):
+    """The wait goes on in a new invocation with `carried`; `reason` is the Reason to fail with
+    if Lambda refuses to start it."""
+
+    reason: str
+    carried: Carried
+
+
+class Applied(NamedTuple):
+    """What applying a request did: the Fn::GetAtt attributes, whether UpdateSolution was called,
+    and the seconds since the request's first invocation began."""
+
+    data: dict[str, str]
+    updated: bool
+    waited: float
+
+
+Outcome = Succeeded | Failure | Handover
+
+
+class RequestFailed(Exception):
+    """Raised for FAILED (crhelper's way): the message is the fitted Reason."""
+
+    def __init__(self, reason: str, cause: str) -> None:
+        self.failure = failure(reason, cause)
+        super().__init__(self.failure.reason)
+
+    @property
+    def cause(self) -> str:
+        """The failure's name for metrics."""
+        return self.failure.cause
+
+
+class Continue(Exception):
+    """Raised when this invocation's time is nearly up and CloudFormation's is not."""
+
+    def __init__(self, reason: str, carried: Carried) -> None:
+        self.handover = Handover(fitted(reason), carried)
+        super().__init__(self.handover.reason)
+
+
+class NoAnswer(Exception):
+    """The event names no ResponseURL we may answer: nothing is done and nothing is answered.
+    The message never contains the URL's query (its presigned signature)."""
