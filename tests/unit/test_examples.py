@@ -30,6 +30,7 @@ KNOWN_PROPERTIES = {
     "PerformAutoTraining",
     "PerformIncrementalUpdate",
     "SolutionUpdateConfig",
+    "OnDelete",
 }
 SAMPLE_ARN = "arn:aws:personalize:us-east-1:123456789012:solution/example"
 SAMPLE_TOKEN = "arn:aws:lambda:us-east-1:123456789012:function:personalize-solution-update"
