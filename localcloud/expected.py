@@ -26,13 +26,14 @@ class Expected(NamedTuple):
     update_calls: int
 
 
-# The README's table of events/ (section "One request, as Lambda runs it").
+# The table of events/ in docs/local-development.md (section "One request, as Lambda runs it").
 EXPECTED = {
     "create.json": Expected("SUCCESS", DEMO, 1),
     "update.json": Expected("SUCCESS", DEMO, 1),
     "update-rollback.json": Expected("SUCCESS", DEMO, 1),
     "update-replacement.json": Expected("SUCCESS", f"{DEMO}-v2", 1),
     "delete.json": Expected("SUCCESS", DEMO, 0),
+    "delete-disable-training.json": Expected("SUCCESS", DEMO, 1),
     "delete-after-failed-create.json": Expected(
         "SUCCESS", "create-failed-0b6f3c1e-5a2d-4e8f-9c71-1a2b3c4d5e07", 0
     ),

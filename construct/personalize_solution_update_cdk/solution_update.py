@@ -70,6 +70,7 @@ class PersonalizeSolutionUpdate(Construct):
         perform_incremental_update: bool | None = None,
         event_parameters: Sequence[EventParameter] | None = None,
         service_timeout: Duration | None = None,
+        on_delete: str | None = None,
         service_token: str | None = None,
     ) -> None:
         """Check the literal values, then declare the resource (and, unless a service_token is
@@ -78,9 +79,12 @@ class PersonalizeSolutionUpdate(Construct):
         solution_arn: the solution to update. schedule: how often it trains automatically, whole
         days from 1 to 30. event_parameters: up to 10 entries. service_timeout: how long
         CloudFormation waits for the answer, up to an hour (its default); it also bounds the
-        function's wait. service_token: the function of a shared deployment of the SAM
-        application (`Fn.import_value("personalize-solution-update-ServiceToken")`); none is
-        created here then.
+        function's wait. on_delete: what the resource's Delete (the resource removed, its stack
+        deleted, or the old solution's after a replacement) does: `Retain` (the default) leaves
+        the solution's settings as they are, `DisableAutoTraining` turns its automatic training
+        off. service_token: the function of a shared deployment of the SAM application
+        (`Fn.import_value("personalize-solution-update-ServiceToken")`); none is created here
+        then.
         """
         super().__init__(scope, id)
         update_config: dict[str, object] = {}
@@ -99,6 +103,7 @@ class PersonalizeSolutionUpdate(Construct):
             "PerformAutoTraining": perform_auto_training,
             "PerformIncrementalUpdate": perform_incremental_update,
             "SolutionUpdateConfig": update_config or None,
+            "OnDelete": on_delete,
         }
         properties = {key: value for key, value in given.items() if value is not None}
         checked: dict[str, object] = dict(properties)

@@ -35,7 +35,11 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         service_timeout=cdk.Duration.minutes(15),
     )
     PersonalizeSolutionUpdate(
-        own, "SecondTraining", solution_arn=second, schedule=cdk.Duration.days(1)
+        own,
+        "SecondTraining",
+        solution_arn=second,
+        schedule=cdk.Duration.days(1),
+        on_delete="DisableAutoTraining",
     )
     shared = cdk.Stack(app, "SharedFunction")
     PersonalizeSolutionUpdate(

@@ -119,7 +119,9 @@ def test_properties_are_what_the_function_is_sent(synthesized: Synthesized) -> N
     assert second["SolutionUpdateConfig"] == {
         "AutoTrainingConfig": {"SchedulingExpression": "rate(1 day)"}
     }
+    assert second["OnDelete"] == "DisableAutoTraining"
     assert "ServiceTimeout" not in second  # CloudFormation's default, an hour
+    assert "OnDelete" not in first  # Retain, the function's default
 
 
 def test_a_service_token_uses_the_shared_function_and_declares_none(
@@ -194,6 +196,11 @@ def declare(**options: object) -> PersonalizeSolutionUpdate:
             "Property ServiceTimeout: '7200' is not valid; expected a whole number of seconds "
             "from 1 to 3600",
         ),
+        (
+            {"on_delete": "disable_auto_training"},
+            "Property OnDelete: 'disable_auto_training' is not a valid value (did you mean "
+            "DisableAutoTraining?); expected Retain or DisableAutoTraining",
+        ),
     ],
     ids=[
         "schedule-45-days",
@@ -201,6 +208,7 @@ def declare(**options: object) -> PersonalizeSolutionUpdate:
         "arn-of-a-dataset-group",
         "weight",
         "timeout",
+        "on-delete",
     ],
 )
 def test_a_literal_the_function_would_refuse_fails_at_synth_with_its_message(
@@ -230,11 +238,13 @@ def test_tokens_pass_through_for_the_function_to_check() -> None:
         service_timeout=cdk.Duration.seconds(
             cdk.CfnParameter(stack, "Wait", type="Number").value_as_number
         ),
+        on_delete=cdk.CfnParameter(stack, "OnDelete").value_as_string,
         service_token=SHARED_TOKEN,  # no function: this synth copies no asset
     )
     sent = Template.from_stack(stack).find_resources(CUSTOM)["Training"]["Properties"]
     assert sent["SolutionArn"] == {"Ref": "Arn"}
     assert sent["ServiceTimeout"] == {"Ref": "Wait"}
+    assert sent["OnDelete"] == {"Ref": "OnDelete"}
     assert sent["SolutionUpdateConfig"]["AutoTrainingConfig"]["SchedulingExpression"] == {
         "Fn::Join": ["", ["rate(", {"Ref": "Days"}, " days)"]]
     }

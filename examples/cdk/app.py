@@ -64,6 +64,8 @@ class AutoTrainingToCampaign(cdk.Stack):
             schedule=cdk.Duration.days(14),
             # CloudFormation waits this long for the answer; it also bounds the handler's wait.
             service_timeout=cdk.Duration.minutes(15),
+            # The solution outlives the stack: deleting it turns automatic training off.
+            on_delete="DisableAutoTraining",
         )
         campaign = personalize.CfnCampaign(
             self,

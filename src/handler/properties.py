@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from typing import NamedTuple
 
 from budget import DEFAULT_SERVICE_TIMEOUT
@@ -36,6 +37,16 @@ MAX_SHOWN_VALUE = 60
 SCHEDULE_FORM = "rate(N day) or rate(N days) with N a whole number from 1 to 30"
 SOLUTION_ARN_FORM = "arn:<partition>:personalize:<region>:<12-digit account>:solution/<name>"
 BOOLEAN_FORM = "true or false"
+
+
+class OnDelete(StrEnum):
+    """What a Delete of the resource does to the solution's automatic training."""
+
+    RETAIN = "Retain"  # the default: the solution keeps the settings it has
+    DISABLE_AUTO_TRAINING = "DisableAutoTraining"  # turn automatic training off
+
+
+ON_DELETE_FORM = " or ".join(OnDelete)
 
 
 class InvalidProperties(ValueError):
@@ -80,11 +91,13 @@ class DesiredSettings(NamedTuple):
 
 
 class ResourceRequest(NamedTuple):
-    """A parsed request: the settings and how long CloudFormation will wait for the answer."""
+    """A parsed request: the settings, how long CloudFormation will wait for the answer, and what
+    a Delete of the resource is to do (not a setting of the solution: nothing is sent for it
+    before the Delete)."""
 
     settings: DesiredSettings
     service_timeout: int
-    on_delete: str = "Retain"
+    on_delete: OnDelete = OnDelete.RETAIN
 
 
 def schedule_expression(days: int) -> str:
@@ -159,6 +172,13 @@ def schedule_suggestion(value: str) -> str | None:
     else:
         days = count
     return schedule_expression(days) if 1 <= days <= MAX_SCHEDULE_DAYS else None
+
+
+def on_delete_suggestion(value: str) -> OnDelete | None:
+    """The OnDelete value that another case or spacing of it meant (`disable auto training`:
+    DisableAutoTraining), or None."""
+    folded = re.sub(r"[\s_-]+", "", value).lower()
+    return next((choice for choice in OnDelete if choice.lower() == folded), None)
 
 
 class _Parser:
@@ -255,6 +275,18 @@ class _Parser:
             return None
         return days
 
+    def on_delete(self, value: object) -> OnDelete:
+        """OnDelete, spelt exactly (as DeletionPolicy's Retain is), another case or spacing of a
+        value getting a suggestion; Retain when it is absent or invalid."""
+        if value is None:
+            return OnDelete.RETAIN
+        if isinstance(value, str) and value in OnDelete:
+            return OnDelete(value)
+        meant = on_delete_suggestion(value) if isinstance(value, str) else None
+        hint = f" (did you mean {meant}?)" if meant else ""
+        self.fail("OnDelete", f"{shown(value)} is not a valid value{hint}", ON_DELETE_FORM)
+        return OnDelete.RETAIN
+
     def service_timeout(self, value: object) -> int:
         """CloudFormation's ServiceTimeout in whole seconds (1 to 3600); the default if invalid."""
         accepted = "a whole number of seconds from 1 to 3600"
@@ -300,6 +332,7 @@ TOP_LEVEL = (
     "PerformAutoTraining",
     "PerformIncrementalUpdate",
     "SolutionUpdateConfig",
+    "OnDelete",
 )
 UPDATE_CONFIG = ("AutoTrainingConfig", "EventsConfig")
 
@@ -345,7 +378,22 @@ def parse_properties(properties: object, home: str | None = None) -> ResourceReq
         service_timeout=DEFAULT_SERVICE_TIMEOUT
         if timeout is None
         else parser.service_timeout(timeout),
+        on_delete=parser.on_delete(props.get("OnDelete")),
     )
     if parser.problems:
         raise InvalidProperties(parser.problems)
     return request
+
+
+def on_delete_of(properties: object) -> OnDelete:
+    """What a Delete is to do, read from its ResourceProperties alone and by the rule
+    parse_properties applies. Only OnDelete is read: the other properties' problems are not the
+    Delete's to refuse. Properties that are not a map (absent, or not ones a Create could have
+    accepted) ask nothing: Retain. Raises InvalidProperties, with parse_properties' message,
+    when OnDelete is there and invalid."""
+    parser = _Parser()
+    value = properties.get("OnDelete") if isinstance(properties, Mapping) else None
+    choice = parser.on_delete(value)
+    if parser.problems:
+        raise InvalidProperties(parser.problems)
+    return choice

@@ -19,6 +19,7 @@ from outcomes import MAX_REASON_BYTES, Failure, NoAnswer, failure
 from properties import (
     DesiredSettings,
     InvalidProperties,
+    OnDelete,
     ResourceRequest,
     Settings,
     parse_properties,
@@ -186,9 +187,9 @@ def _turn_off(
     """What a Delete applies: automatic training off, when its properties ask it (OnDelete:
     DisableAutoTraining) of the solution the resource manages (its id is that solution's ARN;
     a failed Create's id is not, and nothing is done for it)."""
-    if kind != "Delete" or resource is None or resource.on_delete != "DisableAutoTraining":
+    if kind != "Delete" or resource is None or physical_id != resource.settings.solution_arn:
         return None
-    if physical_id != resource.settings.solution_arn:
+    if resource.on_delete is not OnDelete.DISABLE_AUTO_TRAINING:
         return None
     return DesiredSettings(physical_id, Settings(perform_auto_training=False))
 

@@ -86,12 +86,18 @@ def test_the_examples_are_clean_under_the_rules(path):
             "out of range; expected a number from 0 to 1",
         ),
         ("SolutionArn: !Ref Arn\nServiceTimeout: 7200", 11, "Property ServiceTimeout: '7200'"),
+        (
+            "SolutionArn: !Ref Arn\nOnDelete: disableAutoTraining",
+            11,
+            "Property OnDelete: 'disableAutoTraining' is not a valid value (did you mean "
+            "DisableAutoTraining?); expected Retain or DisableAutoTraining",
+        ),
         ("SolutionArn: !Ref Arn\nSchedule: rate(5 days)", 11, "Property Schedule: is not a known"),
         ("PerformAutoTraining: false", 8, "Property SolutionArn: is required"),
     ],
     ids=[
-        "week", "45-days", "quoted-yes", "dataset-group-arn", "weight", "timeout", "unknown",
-        "no-arn",
+        "week", "45-days", "quoted-yes", "dataset-group-arn", "weight", "timeout", "on-delete",
+        "unknown", "no-arn",
     ],
 )  # fmt: skip
 def test_a_refused_literal_is_flagged_at_its_property_with_the_functions_message(
@@ -100,6 +106,11 @@ def test_a_refused_literal_is_flagged_at_its_property_with_the_functions_message
     [(at, said)] = ours(template(properties))
     assert message in said
     assert at == line
+
+
+@pytest.mark.parametrize("value", ["Retain", "DisableAutoTraining", "!Ref Arn"])
+def test_an_on_delete_the_function_accepts_or_only_knows_at_deploy_is_not_flagged(value):
+    assert ours(template(f"SolutionArn: !Ref Arn\nOnDelete: {value}")) == []
 
 
 def test_values_known_only_at_deploy_are_left_to_the_function():

@@ -53,6 +53,19 @@ def test_event_properties_are_accepted_by_the_handler(path):
         properties.parse_properties(event["OldResourceProperties"])
 
 
+def test_one_delete_asks_to_turn_training_off_and_the_others_retain():
+    deletes = {path.name: read(path) for path in EVENTS if read(path)["RequestType"] == "Delete"}
+    asked = {
+        name: properties.on_delete_of(event["ResourceProperties"])
+        for name, event in deletes.items()
+    }
+    assert asked == {
+        "delete.json": properties.OnDelete.RETAIN,
+        "delete-after-failed-create.json": properties.OnDelete.RETAIN,
+        "delete-disable-training.json": properties.OnDelete.DISABLE_AUTO_TRAINING,
+    }
+
+
 def test_env_file_only_sets_variables_the_template_declares():
     template, errors = decode(str(ROOT / "template.yaml"))
     assert not errors, errors
@@ -94,6 +107,8 @@ def every_days(days):
         ("update-replacement.json", {DEMO: every_days(5), f"{DEMO}-v2": DEFAULTS}),
         ("delete.json", {DEMO: every_days(5)}),
         ("delete-after-failed-create.json", {DEMO: every_days(5)}),
+        # The Delete asked to turn training off finds it on, as the last SUCCESS left it.
+        ("delete-disable-training.json", {DEMO: every_days(5)}),
     ],
 )
 def test_seed_creates_the_solutions_each_event_expects(name, solutions):

@@ -30,6 +30,7 @@ KNOWN_PROPERTIES = {
     "PerformAutoTraining",
     "PerformIncrementalUpdate",
     "SolutionUpdateConfig",
+    "OnDelete",
 }
 SAMPLE_ARN = "arn:aws:personalize:us-east-1:123456789012:solution/example"
 SAMPLE_TOKEN = "arn:aws:lambda:us-east-1:123456789012:function:personalize-solution-update"
@@ -206,11 +207,14 @@ def test_example_properties_are_accepted_by_the_handler(path):
 @pytest.mark.parametrize("path", [CAMPAIGN_EXAMPLE, *CDK_TEMPLATES], ids=template_ids)
 def test_campaign_follows_the_solution_after_the_schedule(path):
     """The campaign serves "<solution ARN>/$LATEST" with sync on, after our resource answered,
-    at a MinProvisionedTPS parameter that defaults to 1; the schedule is on and parses."""
+    at a MinProvisionedTPS parameter that defaults to 1; the schedule is on and parses, and
+    deleting the stack turns the training off (the solution outlives the campaign)."""
     template = load(path)
     schedule, campaign = campaign_composition(template)
     assert schedule in depends_on(template["Resources"][campaign])
-    settings = properties.parse_properties(delivered(template, schedule)).settings
+    request = properties.parse_properties(delivered(template, schedule))
+    assert request.on_delete is properties.OnDelete.DISABLE_AUTO_TRAINING
+    settings = request.settings
     assert settings.asked.perform_auto_training is True
     assert settings.asked.schedule_days == 14
     served = delivered(template, campaign)

@@ -1,15 +1,19 @@
 """Property-based tests of the properties parser: it never raises anything but InvalidProperties,
-accepts every valid input, and every problem names a property that is really in the input."""
+accepts every valid input, every problem names a property that is really in the input, and the
+Delete's reading of OnDelete alone agrees with it."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from properties import (
     TOP_LEVEL,
     InvalidProperties,
+    OnDelete,
     label,
+    on_delete_of,
     parse_properties,
     schedule_expression,
 )
@@ -70,6 +74,9 @@ properties = st.one_of(
             "SolutionUpdateConfig": st.one_of(config, values),
             "ServiceTimeout": st.one_of(st.integers(-5, 5000), values),
             "ServiceToken": st.text(max_size=5),
+            "OnDelete": st.one_of(
+                st.sampled_from([*OnDelete, "retain", "Disable Auto Training"]), values
+            ),
         },
     ),
 )
@@ -103,8 +110,9 @@ def test_parser_never_raises_anything_else_and_names_real_properties(props):
     days=st.integers(1, 30),
     singular=st.booleans(),
     weights=st.lists(st.floats(0, 1), max_size=10),
+    on_delete=st.sampled_from(OnDelete),
 )
-def test_every_valid_input_is_accepted_as_asked(auto, spelling, days, singular, weights):
+def test_every_valid_input_is_accepted_as_asked(auto, spelling, days, singular, weights, on_delete):
     expression = f"rate({days} day)" if singular else f"rate({days} days)"
     props = {
         "SolutionArn": ARN,
@@ -117,9 +125,33 @@ def test_every_valid_input_is_accepted_as_asked(auto, spelling, days, singular, 
                 ]
             },
         },
+        "OnDelete": str(on_delete),
     }
-    settings_ = parse_properties(props).settings
+    request = parse_properties(props)
+    assert request.on_delete is on_delete
+    settings_ = request.settings
     assert settings_.asked.perform_auto_training is auto
     assert settings_.asked.schedule_days == days
     assert schedule_expression(days) in (f"rate({days} day)", f"rate({days} days)")
     assert [p.weight for p in settings_.asked.event_parameters or ()] == weights
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(properties)
+def test_the_deletes_reading_of_on_delete_agrees_with_the_parser(props):
+    """Whatever else is wrong: the same choice when the parser accepts, the parser's own
+    OnDelete problem when it refuses that, and nothing else raised."""
+    try:
+        choice = on_delete_of(props)
+    except InvalidProperties as error:
+        [problem] = error.problems
+        with pytest.raises(InvalidProperties) as parsed:
+            parse_properties(props)
+        assert problem in parsed.value.problems
+        return
+    try:
+        request = parse_properties(props)
+    except InvalidProperties as error:
+        assert not any(problem.startswith("Property OnDelete") for problem in error.problems)
+    else:
+        assert request.on_delete is choice

@@ -6,6 +6,8 @@ import pytest
 
 from properties import (
     InvalidProperties,
+    OnDelete,
+    on_delete_of,
     parse_properties,
     region_problem,
     schedule_expression,
@@ -29,6 +31,7 @@ def test_minimal_properties_ask_for_nothing():
     assert settings.asked.schedule_days is None
     assert settings.asked.event_parameters is None
     assert request.service_timeout == 3600
+    assert request.on_delete is OnDelete.RETAIN
 
 
 @pytest.mark.parametrize(
@@ -279,3 +282,69 @@ def test_a_solution_in_another_region_is_named_with_both_regions():
     )
     assert region_problem(arn, "eu-west-1") is None
     assert region_problem(arn, None) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "choice"),
+    [("Retain", OnDelete.RETAIN), ("DisableAutoTraining", OnDelete.DISABLE_AUTO_TRAINING)],
+)
+def test_on_delete_is_parsed_and_read_alone_the_same(value, choice):
+    request = parse_properties({"SolutionArn": ARN, "OnDelete": value})
+    assert request.on_delete is choice
+    assert request.settings.asked == parse_properties({"SolutionArn": ARN}).settings.asked
+    assert on_delete_of({"SolutionArn": ARN, "OnDelete": value}) is choice
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        ("disableautotraining", " (did you mean DisableAutoTraining?)"),
+        ("Disable Auto-Training", " (did you mean DisableAutoTraining?)"),
+        ("disable_auto_training", " (did you mean DisableAutoTraining?)"),
+        ("RETAIN", " (did you mean Retain?)"),
+        ("Retain ", " (did you mean Retain?)"),
+        ("Delete", ""),
+        ("DisableTraining", ""),
+        ("", ""),
+        ("true", ""),
+        (True, ""),
+        (["Retain"], ""),
+    ],
+)
+def test_a_wrong_on_delete_is_refused_alike_by_both_readers(value, hint):
+    """The Create that would keep it and the Delete that would act on it say the same, with a
+    suggestion where another case or spacing of a value was written."""
+    properties = {"SolutionArn": ARN, "OnDelete": value}
+    reason = rejected(properties)
+    assert reason == (
+        f"Property OnDelete: {shown(value)} is not a valid value{hint}; "
+        "expected Retain or DisableAutoTraining"
+    )
+    with pytest.raises(InvalidProperties) as caught:
+        on_delete_of(properties)
+    assert str(caught.value) == reason
+
+
+@pytest.mark.parametrize(
+    "properties",
+    [
+        {"SolutionArn": ARN},
+        {"SolutionArn": "not an arn", "Schedule": "weekly"},
+        {},
+        None,
+        "text",
+        ["OnDelete", "DisableAutoTraining"],
+    ],
+)
+def test_a_delete_that_asks_nothing_retains_whatever_else_is_wrong(properties):
+    """Only OnDelete is read: a map without it, or no map (which no Create accepted), is Retain."""
+    assert on_delete_of(properties) is OnDelete.RETAIN
+
+
+def test_on_delete_is_read_alone_beside_other_problems():
+    properties = {"SolutionArn": "x", "OnDelete": "DisableAutoTraining", "Extra": "1"}
+    assert on_delete_of(properties) is OnDelete.DISABLE_AUTO_TRAINING
+    assert "Property OnDelete" not in rejected(properties)
+    both = rejected({"SolutionArn": "x", "OnDelete": "Never"})
+    assert "Property SolutionArn" in both
+    assert "Property OnDelete: 'Never' is not a valid value" in both
