@@ -20,7 +20,7 @@ from outcomes import Applied, RequestFailed
 from partitions import regions
 from properties import DesiredSettings, Settings
 from response import allowed_hosts
-from solution import PersonalizeSolutions, bounded_client
+from solution import Boto3Solutions, bounded_client
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient
@@ -61,7 +61,7 @@ def build(
         regions()  # loaded here: a botocore without it fails Create and Update, not the import
         client = personalize_client or bounded_client(call)
         region = client.meta.region_name
-        updater = SolutionUpdater(PersonalizeSolutions(client), clock=clock, sleep=sleep, **options)
+        updater = SolutionUpdater(Boto3Solutions(client), clock=clock, sleep=sleep, **options)
         apply = updater.apply
     except Exception as error:  # noqa: BLE001 - any start-up fault must become an answer
         logger.exception("Cold start failed")

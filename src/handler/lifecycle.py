@@ -3,8 +3,8 @@ then wait for that update to settle. Delete does nothing to it (its settings are
 
 `SolutionUpdater.apply` reads as the plan, the start and the settle. It returns what was applied, or
 raises RequestFailed (a Reason for CloudFormation) or Continue (this invocation's time is up, the
-request's is not). It speaks to Personalize through the `Solutions` port (solution.py's adapter in
-Lambda, an in-memory fake in tests). Nothing here knows about CloudFormation's event or HTTP.
+request's is not). It speaks to Personalize through port.PersonalizeSolutions (solution.py's adapter
+in Lambda, an in-memory fake in tests). Nothing here knows about CloudFormation's event or HTTP.
 """
 
 from __future__ import annotations
@@ -15,12 +15,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 from budget import CONFIRM_DELAY, PATIENT, PROMPT, Plan
 from continuation import Carried
 from logs import logger
 from outcomes import Applied, Continue, RequestFailed
+from port import (
+    PersonalizeSolutions,
+    ServiceRejected,
+    SolutionBusy,
+    SolutionGone,
+    SolutionState,
+    Transient,
+)
 from properties import DesiredSettings, Settings
 from reconcile import (
     UNSHOWABLE,
@@ -34,13 +42,6 @@ from reconcile import (
     property_names,
     settled_settings,
     unusable_reason,
-)
-from solution import (
-    ServiceRejected,
-    SolutionBusy,
-    SolutionGone,
-    SolutionState,
-    Transient,
 )
 from waiter import Deadline, Pacer, PollPolicy, Retry, TimedOut, wait_for
 
@@ -60,19 +61,6 @@ STILL_UPDATING = (
     "the update may still finish: check the solution's latestSolutionUpdate before you retry, "
     "or raise ServiceTimeout"
 )
-
-
-class Solutions(Protocol):
-    """The port to Personalize: what the updater reads and changes. Its errors are solution.py's
-    kinds (SolutionGone, SolutionBusy, Transient, ServiceRejected)."""
-
-    def describe(self, arn: str) -> SolutionState:
-        """DescribeSolution, reduced to what the updater decides on."""
-        ...
-
-    def update(self, arn: str, sent: Settings) -> None:
-        """UpdateSolution sending the fields of `sent` that are not None."""
-        ...
 
 
 class Started(NamedTuple):
@@ -128,7 +116,7 @@ class SolutionUpdater:
     throttling stretches any interval.
     """
 
-    solutions: Solutions
+    solutions: PersonalizeSolutions
     clock: Callable[[], float] = time.time  # wall clock: deadlines span invocations
     sleep: Callable[[float], None] = time.sleep
     confirm_delay: float = CONFIRM_DELAY

@@ -19,8 +19,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, NamedTuple
 
+from port import ACTIVE, CREATE_FAILED, SolutionState
 from properties import SETTING_NAMES, EventParameter, Settings, schedule_expression
-from solution import ACTIVE, CREATE_FAILED, SolutionState
 
 SOLUTION_UNUSABLE = (CREATE_FAILED, "DELETE PENDING", "DELETE IN_PROGRESS")
 UNKNOWN = "unknown"  # an attribute whose value nothing proves

@@ -1,5 +1,5 @@
-"""The Personalize adapter behind lifecycle's `Solutions` port: read a solution's effective
-settings, start an update, classify errors.
+"""The Personalize adapter behind the updater's port (port.PersonalizeSolutions), on boto3: read a
+solution's effective settings, start an update, classify errors.
 
 It is the only module that speaks to Personalize (continuation.py holds the Lambda client of the
 hand-off). Errors come out as the kinds the wait policy understands: SolutionGone (stop now),
@@ -9,8 +9,7 @@ SolutionBusy/Transient (wait and retry), ServiceRejected (stop now).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore
@@ -20,13 +19,20 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from budget import CallLimits
 from logs import logger
+from port import (
+    PersonalizeError,
+    ServiceRejected,
+    SolutionBusy,
+    SolutionGone,
+    SolutionState,
+    Transient,
+    UpdateRecord,
+)
 from properties import EventParameter, Settings, schedule_expression
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient
 
-ACTIVE = "ACTIVE"
-CREATE_FAILED = "CREATE FAILED"
 THROTTLING_CODES = frozenset(
     {
         "ThrottlingException",
@@ -48,53 +54,6 @@ TRANSIENT_CODES = THROTTLING_CODES | frozenset(
         "RequestTimeoutException",
     }
 )
-
-
-class PersonalizeError(Exception):
-    """Base of the adapter's errors; the message is fit for a CloudFormation Reason."""
-
-
-class SolutionGone(PersonalizeError):
-    """The solution does not exist (any more)."""
-
-
-class SolutionBusy(PersonalizeError):
-    """Personalize refused because the solution is busy (an update or a training in progress)."""
-
-
-class Transient(PersonalizeError):
-    """Throttling, a 5xx or a network fault: worth retrying later. `throttled`: Personalize
-    asked us to slow down (the account's rate is spent), not a passing fault."""
-
-    def __init__(self, message: str, *, throttled: bool = False) -> None:
-        super().__init__(message)
-        self.throttled = throttled
-
-
-class ServiceRejected(PersonalizeError):
-    """Personalize rejected the request itself (InvalidInputException and the like)."""
-
-
-class UpdateRecord(NamedTuple):
-    """latestSolutionUpdate: one update's status, timestamps, and the settings its summary shows
-    (which may be only the fields its request sent, or those and service defaults)."""
-
-    status: str
-    created: datetime
-    last_updated: datetime
-    failure_reason: str | None
-    shown: Settings
-
-
-class SolutionState(NamedTuple):
-    """One DescribeSolution read, reduced to what the handler decides on: the solution's own
-    settings as shown (`top_level`) and its latest update, if it was ever updated."""
-
-    arn: str
-    status: str
-    last_updated: datetime
-    top_level: Settings
-    latest_update: UpdateRecord | None
 
 
 def _schedule_days(config: Mapping[str, Any] | None) -> int | None:
@@ -229,8 +188,8 @@ def require_update_api(client: Any) -> None:
         )
 
 
-class PersonalizeSolutions:
-    """Reads and updates solutions through an injectable Personalize client."""
+class Boto3Solutions:
+    """port.PersonalizeSolutions through an injectable boto3 Personalize client."""
 
     def __init__(self, client: PersonalizeClient) -> None:
         require_update_api(client)

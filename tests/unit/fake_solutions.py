@@ -1,17 +1,17 @@
-"""An in-memory Personalize behind the updater's `Solutions` port, behaving as the service does
-under the documented-default reading: an update is CREATE PENDING, then CREATE IN_PROGRESS, then
-ACTIVE (or CREATE FAILED) as the fake clock moves; its summary shows the fields it sent; the
-solution's own fields follow it once ACTIVE; a read may lag an update; UpdateSolution is refused
-with ResourceInUse while an update runs (someone else's too: append it to `updates`); and calls
-can be throttled."""
+"""An in-memory Personalize behind the updater's port (port.PersonalizeSolutions), behaving as
+the service does under the documented-default reading: an update is CREATE PENDING, then CREATE
+IN_PROGRESS, then ACTIVE (or CREATE FAILED) as the fake clock moves; its summary shows the fields
+it sent; the solution's own fields follow it once ACTIVE; a read may lag an update; UpdateSolution
+is refused with ResourceInUse while an update runs (someone else's too: append it to `updates`);
+and calls can be throttled."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from port import SolutionBusy, SolutionGone, SolutionState, Transient, UpdateRecord
 from properties import Settings
-from solution import SolutionBusy, SolutionGone, SolutionState, Transient, UpdateRecord
 
 ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"
 START = 1_800_000_000.0

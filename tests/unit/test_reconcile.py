@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
+from port import ServiceRejected
 from properties import EventParameter, Settings, schedule_expression
 from reconcile import (
     Phase,
@@ -19,7 +20,7 @@ from reconcile import (
     settled_settings,
     unusable_reason,
 )
-from solution import PersonalizeSolutions, ServiceRejected, read_state, update_request
+from solution import Boto3Solutions, read_state, update_request
 
 ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -418,7 +419,7 @@ class AnswersWithout:
 
 def test_an_answer_without_a_documented_field_is_refused_at_once_not_re_read():
     with pytest.raises(ServiceRejected, match="answered without 'creationDateTime'"):
-        PersonalizeSolutions(AnswersWithout("creationDateTime")).describe(ARN)
+        Boto3Solutions(AnswersWithout("creationDateTime")).describe(ARN)
 
 
 def test_a_null_event_parameter_list_reads_as_empty():
