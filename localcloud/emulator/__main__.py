@@ -16,7 +16,10 @@ from localcloud.seed import read_events, seed_solutions
 def main() -> None:
     """Serve until interrupted, for `sam local invoke` or manual exploration; `--seed` creates
     the solutions that events name first."""
-    parser = argparse.ArgumentParser(description=str(localcloud.emulator.__doc__).splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m localcloud.emulator",
+        description=str(localcloud.emulator.__doc__).splitlines()[0],
+    )
     parser.add_argument("--port", type=int, default=4566)
     parser.add_argument(
         "--host",

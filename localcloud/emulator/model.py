@@ -1,7 +1,7 @@
 """The solution model: its phases and timings, the readings of the docs it plays, its state.
 
-Data and arithmetic on times only: the clock, the timing and the reading in force are passed in
-(they live on `faults.controls`), so nothing here knows about moto, HTTP or faults.
+Data and arithmetic on times only: the time and the timing in force are passed in (the clock and
+the timing live on `faults.controls`), so nothing here knows about moto, HTTP or faults.
 """
 
 from __future__ import annotations

@@ -53,12 +53,11 @@ def _method(name: str, body: Operation) -> Callable[[PersonalizeResponse], str]:
     return handler
 
 
-def install_operations() -> None:
+def _install_operations() -> None:
     """Make the solution operations methods of moto's PersonalizeResponse, where moto's server
     looks an X-Amz-Target's operation up; setting them again is harmless."""
     for name, body in OPERATIONS.items():
-        # moto documents no way to add operations to a service it models: its response class is
-        # the one place its server routes an operation to.
+        # moto has no extension point; its docs add an operation as a method of this class.
         setattr(PersonalizeResponse, body.__name__, _method(name, body))
 
 
@@ -66,7 +65,7 @@ class EmulatorServer:
     """moto's threaded server on loopback; `url` is what AWS_ENDPOINT_URL_PERSONALIZE takes."""
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
-        install_operations()
+        _install_operations()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
         self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
 
