@@ -1,0 +1,198 @@
+"""The solution operations moto lacks: CreateSolution, DescribeSolution, UpdateSolution,
+ListSolutions and DeleteSolution, each a function of the request's parameters and the time.
+
+The solutions are kept on moto's PersonalizeBackend, one per account and region, so moto's reset
+forgets them. An operation raises `EmulatorError` for what Personalize answers as an error; the
+server (`server.py`) serves faults first, records the call and renders the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from moto.personalize.models import PersonalizeBackend
+from moto.personalize.responses import PersonalizeResponse
+
+from localcloud.emulator.faults import controls
+from localcloud.emulator.model import ASKED, Settings, Solution, Update, merge_config
+from localcloud.emulator.validation import (
+    EmulatorError,
+    check_arn,
+    check_config,
+    check_name,
+    check_recipe,
+)
+from localcloud.emulator.view import describe
+
+# An operation of the response moto built for the request (its backend: the request's account and
+# region), the request's parameters and the time; it returns the result to render.
+Operation = Callable[[PersonalizeResponse, dict[str, Any], float], dict[str, Any]]
+
+
+def _solutions(backend: PersonalizeBackend, now: float) -> dict[str, Solution]:
+    """The backend's solutions, less those whose deletion has finished."""
+    # moto's reset() re-creates backends, so the store is attached lazily to each instance.
+    store: dict[str, Solution] = backend.__dict__.setdefault("_emulated_solutions", {})
+    for arn in [arn for arn, solution in store.items() if solution.gone(now, controls.timing)]:
+        del store[arn]
+        controls.trainings.pop(arn, None)
+    return store
+
+
+def _find(backend: PersonalizeBackend, arn: str, now: float) -> Solution:
+    solution = _solutions(backend, now).get(arn)
+    if solution is None:
+        raise EmulatorError("ResourceNotFoundException", f"Could not find solution with ARN {arn}")
+    return solution
+
+
+def create_solution(
+    response: PersonalizeResponse, params: dict[str, Any], now: float
+) -> dict[str, Any]:
+    """CreateSolution: a new solution that becomes ACTIVE after the solution timing."""
+    name = check_name(params.get("name", ""))
+    group = check_arn(params.get("datasetGroupArn"), "datasetGroupArn")
+    backend = response.personalize_backend
+    arn = f"arn:aws:personalize:{backend.region_name}:{backend.account_id}:solution/{name}"
+    store = _solutions(backend, now)
+    if arn in store:
+        raise EmulatorError("ResourceAlreadyExistsException", f"Solution {arn} already exists")
+    config = params.get("solutionConfig") or {}
+    check_config(config)
+    check_recipe(params.get("recipeArn"), params.get("performIncrementalUpdate"), config)
+    timing = controls.timing
+    store[arn] = Solution(
+        name=name,
+        arn=arn,
+        dataset_group_arn=group,
+        recipe_arn=params.get("recipeArn"),
+        event_type=params.get("eventType"),
+        created=now,
+        ready=now + timing.solution_pending + timing.solution_in_progress,
+        settings=Settings(
+            perform_auto_training=params.get("performAutoTraining", True),
+            perform_incremental_update=params.get("performIncrementalUpdate", False),
+            config={k: v for k, v in config.items() if k in ("autoTrainingConfig", "eventsConfig")},
+        ),
+        solution_config=config,
+    )
+    return {"solutionArn": arn}
+
+
+def describe_solution(
+    response: PersonalizeResponse, params: dict[str, Any], now: float
+) -> dict[str, Any]:
+    """DescribeSolution, possibly a stale view (see `view.describe`)."""
+    arn = check_arn(params.get("solutionArn"), "solutionArn")
+    return {"solution": describe(_find(response.personalize_backend, arn, now), now)}
+
+
+def update_solution(
+    response: PersonalizeResponse, params: dict[str, Any], now: float
+) -> dict[str, Any]:
+    """UpdateSolution: ResourceInUse while anything is in progress (a training run only if the
+    reading says so), else a CREATE PENDING update of the fields the request sent."""
+    arn = check_arn(params.get("solutionArn"), "solutionArn")
+    change = params.get("solutionUpdateConfig") or {}
+    check_config(change)
+    solution = _find(response.personalize_backend, arn, now)
+    check_recipe(solution.recipe_arn, params.get("performIncrementalUpdate"), change)
+    if solution.status_at(now, controls.timing)[0] != "ACTIVE":
+        raise EmulatorError("ResourceInUseException", f"Solution {arn} is not ACTIVE")
+    if solution.latest_status(now) not in ("ACTIVE", "CREATE FAILED"):
+        raise EmulatorError("ResourceInUseException", f"An update of {arn} is in progress")
+    if controls.training(arn, now) and not controls.reading.update_accepted_while_training:
+        raise EmulatorError("ResourceInUseException", f"A solution version of {arn} is training")
+    current = solution.effective(now)
+    failure = controls.failing_updates.pop(0) if controls.failing_updates else None
+    ours = _new_update(now, params, current, failure)
+    solution.updates.append(ours)
+    if controls.followers:
+        follower = controls.followers.pop(0)
+        settled = ours.created + ours.pending + ours.in_progress
+        base = current if failure else ours.settings
+        solution.updates.append(
+            _new_update(settled + follower.gap, follower.asked, base, follower.failure_reason)
+        )
+    return {"solutionArn": arn}
+
+
+def _new_update(
+    created: float, params: dict[str, Any], current: Settings, failure_reason: str | None
+) -> Update:
+    """An update created at `created` of the UpdateSolution fields `params` to a solution whose
+    settings are `current`."""
+    timing = controls.timing
+    return Update(
+        created=created,
+        asked={key: params[key] for key in ASKED if key in params},
+        settings=Settings(
+            perform_auto_training=params.get("performAutoTraining", current.perform_auto_training),
+            perform_incremental_update=params.get(
+                "performIncrementalUpdate", current.perform_incremental_update
+            ),
+            config=merge_config(current.config, params.get("solutionUpdateConfig") or {}),
+        ),
+        pending=timing.update_pending,
+        in_progress=timing.update_in_progress,
+        failure_reason=failure_reason,
+    )
+
+
+def list_solutions(
+    response: PersonalizeResponse, params: dict[str, Any], now: float
+) -> dict[str, Any]:
+    """ListSolutions with the datasetGroupArn filter and nextToken paging."""
+    group = params.get("datasetGroupArn")
+    solutions = [
+        s
+        for s in _solutions(response.personalize_backend, now).values()
+        if group in (None, s.dataset_group_arn)
+    ]
+    start = int(params.get("nextToken") or 0)
+    size = int(params.get("maxResults") or 100)
+    page = solutions[start : start + size]
+    result: dict[str, Any] = {"solutions": []}
+    for solution in page:
+        full = describe(solution, now)
+        summary = {
+            k: full[k]
+            for k in ("name", "solutionArn", "status", "creationDateTime", "lastUpdatedDateTime")
+        }
+        if solution.recipe_arn:
+            summary["recipeArn"] = solution.recipe_arn
+        result["solutions"].append(summary)
+    if start + size < len(solutions):
+        result["nextToken"] = str(start + size)
+    return result
+
+
+def delete_solution(
+    response: PersonalizeResponse, params: dict[str, Any], now: float
+) -> dict[str, Any]:
+    """DeleteSolution: refused while a version trains or an update is in progress; else the
+    solution is DELETE PENDING, then DELETE IN_PROGRESS, then gone (Timing)."""
+    arn = check_arn(params.get("solutionArn"), "solutionArn")
+    solution = _find(response.personalize_backend, arn, now)
+    if solution.deleted is not None:
+        raise EmulatorError("ResourceInUseException", f"Solution {arn} is being deleted")
+    # "You can't delete a solution if an associated SolutionVersion is in the CREATE PENDING or
+    # IN PROGRESS state." (DeleteSolution)
+    if controls.training(arn, now):
+        raise EmulatorError("ResourceInUseException", f"A solution version of {arn} is training")
+    if solution.latest_status(now) not in ("ACTIVE", "CREATE FAILED"):
+        raise EmulatorError("ResourceInUseException", f"An update of {arn} is in progress")
+    solution.deleted = now
+    _solutions(response.personalize_backend, now)  # with no deletion time, it is gone at once
+    return {}
+
+
+# By the name of the operation, as X-Amz-Target carries it.
+OPERATIONS: dict[str, Operation] = {
+    "CreateSolution": create_solution,
+    "DescribeSolution": describe_solution,
+    "UpdateSolution": update_solution,
+    "ListSolutions": list_solutions,
+    "DeleteSolution": delete_solution,
+}
