@@ -196,7 +196,7 @@ cdk-synth: $(STAMP) $(CONSTRUCT_STAMP)
 READING_SUITES := tests/functional/test_lifecycle.py tests/functional/test_long_waits.py \
 	tests/functional/test_fault_matrix.py tests/functional/test_malformed_inputs.py \
 	tests/functional/test_fuzz_events.py tests/functional/test_campaign_example.py
-# Every reading the emulator names (localcloud/emulator.py READINGS) but the default.
+# Every reading the emulator names (localcloud/emulator/model.py READINGS) but the default.
 OTHER_READINGS = $(shell $(BIN)/python -c 'from localcloud.emulator import READINGS; \
 	print(*[name for name in READINGS if name != "documented-default"])')
 
