@@ -149,7 +149,7 @@ class Dispatcher:
         """Answer one request; never raises (an error would only trigger Lambda's async retries)."""
         try:
             self._dispatch(event, context)
-        except Exception:  # noqa: BLE001 - never escape; conclude's guard has answered
+        except Exception:  # noqa: BLE001 - never escape; _dispatch's guard has answered
             logger.exception("Unexpected error")
         try:
             flush()
@@ -176,6 +176,10 @@ class Dispatcher:
         watchdog.start()
         try:
             self.conclude(request, answer, self._outcome(request, timetable, context), context)
+        except Exception:
+            # A bug in concluding still gets an answer, unless one was given.
+            answer.give(FAILED, "Internal error; see the function's logs", request.failure_id, {})
+            raise
         finally:
             watchdog.cancel()
 

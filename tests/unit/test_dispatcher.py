@@ -12,6 +12,7 @@ from dispatcher import Dispatcher
 from localcloud.cloudformation import LambdaContext
 from localcloud.receiver import Receiver
 from outcomes import Applied, Continue
+from protocol import Request
 from telemetry import flush
 
 ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"
@@ -88,6 +89,21 @@ def test_an_unexpected_error_still_gets_a_reason_a_person_can_act_on(capsys):
     assert answers == [("FAILED", "Internal error (KeyError); see the function's logs")]
     flush()
     assert '"Cause":"InternalError"' in capsys.readouterr().out
+
+
+def test_a_bug_while_concluding_still_gets_an_answer(monkeypatch):
+    """Before the answer is claimed, concluding may fail too (here: building the hand-off's
+    event): FAILED rather than silence until CloudFormation's timeout."""
+
+    def broken(self, carried) -> dict:
+        raise TypeError("not JSON")
+
+    monkeypatch.setattr(Request, "continued", broken)
+    with Receiver() as bucket:
+        handler = dispatcher(lambda *a: _continue(), hand_off=lambda *args: None)
+        handler(request(bucket, "Create", "r-conclude"), LambdaContext(timeout=30))
+        answers = statuses(bucket, "r-conclude")
+    assert answers == [("FAILED", "Internal error; see the function's logs")]
 
 
 def test_a_hand_off_that_may_have_been_queued_leaves_the_answer_to_it():
