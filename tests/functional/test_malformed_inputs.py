@@ -101,6 +101,7 @@ def forged_poll(keys: str) -> Expect:
 MALFORMED = [
     Malformed("no-response-url", without("ResponseURL"), UNANSWERABLE),
     Malformed("no-stack-id", without("StackId"), refused("The request lacks StackId")),
+    Malformed("no-request-id", without("RequestId"), refused("The request lacks RequestId")),
     Malformed(
         "no-logical-id",
         without("LogicalResourceId"),
