@@ -1,6 +1,7 @@
 """What the fault matrix asserts of every cell, request x fault or malformed input, and its summary
 line: what CloudFormation must see of each delivery (responses accepted, body size, Status, a
-Reason that names the cause, the PhysicalResourceId, an answer in time, UpdateSolution calls)."""
+Reason that names the cause, the PhysicalResourceId, an answer in time, UpdateSolution calls),
+and where it matters that the fault was met and that nothing waited where waiting cannot help."""
 
 from __future__ import annotations
 
