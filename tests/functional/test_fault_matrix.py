@@ -6,7 +6,9 @@ history, builds the event, and says what the request does when nothing goes wron
 arranges what goes wrong and says what CloudFormation must then see, under the reading the
 emulator plays: how many responses the bucket accepted (one per delivery), the body size, Status,
 a Reason that names the cause (and what to do), the PhysicalResourceId, an answer within the
-invocations' timeouts, and how many UpdateSolution calls the request made (often none).
+invocations' timeouts, and how many UpdateSolution calls the request made (often none); where
+it matters, that the request met the fault (a retried fault was served, a busy solution refused
+the update) and that it did not wait where waiting cannot help.
 The session ends with one summary line (cells run, passed, responses per delivery, hangs).
 """
 

@@ -166,15 +166,6 @@ MALFORMED = [
         Expect(updates=1),
     ),
     Malformed(
-        "delete-of-failed-create-id",
-        having(
-            RequestType="Delete",
-            PhysicalResourceId="create-failed-0000",
-            ResourceProperties={"SolutionArn": "???"},
-        ),
-        Expect(personalize=False),
-    ),
-    Malformed(
         "solution-in-another-region",
         in_region("eu-west-1"),
         refused(
