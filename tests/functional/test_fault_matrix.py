@@ -265,14 +265,22 @@ def fails_if_reading(*reason: str) -> Expectation:
 AT_ONCE = 2.0
 
 
-def fails_at_once(*reason: str, names_solution: bool = False) -> Expectation:
-    """FAILED with this Reason, without waiting, for requests that read the solution (waiting
-    will not help); Delete succeeds."""
+def fails_at_once(
+    *reason: str, names_solution: bool = False, before_reading: bool = False
+) -> Expectation:
+    """FAILED with this Reason, without waiting (waiting will not help), for requests that read
+    the solution, before any Personalize call if `before_reading`; Delete succeeds (it reads
+    nothing)."""
 
     def expect(scenario: Scenario, reading: Reading) -> Expect:
         if not scenario.reads:
             return scenario.succeeds(reading)
-        return replace(scenario.fails(*reason), names_solution=names_solution, within=AT_ONCE)
+        return replace(
+            scenario.fails(*reason),
+            names_solution=names_solution,
+            within=AT_ONCE,
+            personalize=not before_reading,
+        )
 
     return expect
 
@@ -311,16 +319,10 @@ def refused_url(scenario: Scenario, reading: Reading) -> Expect:
     return Expect(None, responses=0, personalize=False, bucket_attempts=0)
 
 
-def refused_before_reading(*reason: str, within: float | None = None) -> Expectation:
-    """FAILED with this Reason, before any Personalize call (and within `within` seconds, if
-    given), for requests that would read the solution; Delete succeeds (it reads nothing)."""
-
-    def expect(scenario: Scenario, reading: Reading) -> Expect:
-        if not scenario.reads:
-            return scenario.succeeds(reading)
-        return replace(scenario.fails(*reason), personalize=False, within=within)
-
-    return expect
+def refused_before_reading(*reason: str) -> Expectation:
+    """FAILED with this Reason, at once and before any Personalize call, for requests that would
+    read the solution; Delete succeeds (it reads nothing)."""
+    return fails_at_once(*reason, before_reading=True)
 
 
 def cold_start_failure(scenario: Scenario, reading: Reading) -> Expect:
@@ -348,6 +350,12 @@ def inject(
             bound_by_service_timeout(cell, "30")
 
     return arrange
+
+
+def passing(name: str, operation: str, code: str, times: int) -> Fault:
+    """Personalize answers the operation with an error (or network fault) `times` times, then
+    as usual: the request meets it, retries, and does what it does without it."""
+    return Fault(name, inject(operation, code, times), retried(operation, code))
 
 
 def training(seconds: float, timeout: float = 30.0) -> Callable[[Cell], None]:
@@ -480,36 +488,12 @@ def no_credentials(cell: Cell) -> None:
 
 FAULTS = [
     Fault("none", lambda cell: None, unharmed),
-    Fault(
-        "describe-throttled",
-        inject("DescribeSolution", "ThrottlingException", 3),
-        retried("DescribeSolution", "ThrottlingException"),
-    ),
-    Fault(
-        "update-limit-exceeded",
-        inject("UpdateSolution", "LimitExceededException", 2),
-        retried("UpdateSolution", "LimitExceededException"),
-    ),
-    Fault(
-        "describe-5xx",
-        inject("DescribeSolution", "InternalFailure", 3),
-        retried("DescribeSolution", "InternalFailure"),
-    ),
-    Fault(
-        "update-503",
-        inject("UpdateSolution", "ServiceUnavailable", 2),
-        retried("UpdateSolution", "ServiceUnavailable"),
-    ),
-    Fault(
-        "describe-connection-reset",
-        inject("DescribeSolution", "reset", 2),
-        retried("DescribeSolution", "reset"),
-    ),
-    Fault(
-        "describe-read-timeout",
-        inject("DescribeSolution", "hang:1.5", 1),
-        retried("DescribeSolution", "hang:1.5"),
-    ),
+    passing("describe-throttled", "DescribeSolution", "ThrottlingException", 3),
+    passing("update-limit-exceeded", "UpdateSolution", "LimitExceededException", 2),
+    passing("describe-5xx", "DescribeSolution", "InternalFailure", 3),
+    passing("update-503", "UpdateSolution", "ServiceUnavailable", 2),
+    passing("describe-connection-reset", "DescribeSolution", "reset", 2),
+    passing("describe-read-timeout", "DescribeSolution", "hang:1.5", 1),
     Fault(
         "describe-throttled-until-the-deadline",
         inject("DescribeSolution", "ThrottlingException", 10_000, persistent=True),
@@ -604,7 +588,7 @@ FAULTS = [
     Fault(
         "no-credentials",
         no_credentials,
-        refused_before_reading("Could not call Personalize (NoCredentialsError", within=AT_ONCE),
+        refused_before_reading("Could not call Personalize (NoCredentialsError"),
     ),
 ]
 
