@@ -1,6 +1,7 @@
 """What the fault matrix asserts of every cell, request x fault or malformed input, and its summary
 line: what CloudFormation must see of each delivery (responses accepted, body size, Status, a
-Reason that names the cause, the PhysicalResourceId, an answer in time, UpdateSolution calls)."""
+Reason that names the cause, the PhysicalResourceId, an answer in time, UpdateSolution calls),
+and where it matters that the fault was met and that nothing waited where waiting cannot help."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ class Expect:
     responses: int = 1  # accepted per delivery
     personalize: bool = True  # False: Personalize is not contacted at all
     bucket_attempts: int | None = None  # PUTs the bucket saw, where that is the point
+    met: tuple[tuple[str, str], ...] = ()  # (operation, outcome) answered at least once: the
+    # fault was met and got past, not dodged
+    names_solution: bool = False  # the Reason names the SolutionArn asked for
+    within: float | None = None  # seconds on the cell's clock it may take: no waiting at all
 
 
 @dataclass
@@ -79,7 +84,7 @@ def expected_id(event: Mapping[str, Any], status: str) -> str:
     Update succeeded, otherwise the id it sent (a failed Create's derived from its RequestId)."""
     if status == "SUCCESS" and event["RequestType"] != "Delete":
         return event["ResourceProperties"]["SolutionArn"]
-    return event.get("PhysicalResourceId") or f"create-failed-{event['RequestId']}"
+    return event.get("PhysicalResourceId") or f"create-failed-{event.get('RequestId', 'unknown')}"
 
 
 def check(
@@ -89,9 +94,10 @@ def check(
     calls_before: int,
     outcome: Outcome,
     deliveries: int = 1,
+    began: float | None = None,
 ) -> None:
-    """Assert what CloudFormation saw of the exchange (`deliveries` of the request) against the
-    expectation."""
+    """Assert what CloudFormation saw of the exchange (`deliveries` of the request, delivered at
+    `began` on the world's clock) against the expectation."""
     outcome.hung = exchange.overran
     assert not exchange.overran, f"ran past its invocations' timeouts ({exchange.allowed:g} s)"
     responses = exchange.responses
@@ -105,7 +111,15 @@ def check(
         assert not calls, "this request must not touch Personalize"
     if expect.bucket_attempts is not None:
         assert world.receiver.attempts == expect.bucket_attempts
+    seen = {(c.operation, c.outcome) for c in calls}
+    assert set(expect.met) <= seen, f"the fault was not met: {sorted(seen)}"
+    if expect.within is not None:
+        assert began is not None, "a cell timed on the world's clock says when it began"
+        assert world.clock.now() - began <= expect.within, "it waited where waiting cannot help"
     event = exchange.event
+    wanted = list(expect.reason)
+    if expect.names_solution:
+        wanted.append(event["ResourceProperties"]["SolutionArn"])
     for response in responses:
         body = response.body
         assert response.raw_size <= MAX_BODY_BYTES
@@ -113,7 +127,7 @@ def check(
         assert body["PhysicalResourceId"] == expected_id(event, body["Status"])
         sent = tuple(event.get(key, "") for key in ("StackId", "RequestId", "LogicalResourceId"))
         assert (body["StackId"], body["RequestId"], body["LogicalResourceId"]) == sent
-        missing = [part for part in expect.reason if part not in body["Reason"]]
+        missing = [part for part in wanted if part not in body["Reason"]]
         assert not missing, f"the Reason lacks {missing}: {body['Reason']}"
         assert response.at - exchange.started <= exchange.allowed, "answered too late"
     outcome.passed = True

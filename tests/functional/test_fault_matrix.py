@@ -6,18 +6,23 @@ history, builds the event, and says what the request does when nothing goes wron
 arranges what goes wrong and says what CloudFormation must then see, under the reading the
 emulator plays: how many responses the bucket accepted (one per delivery), the body size, Status,
 a Reason that names the cause (and what to do), the PhysicalResourceId, an answer within the
-invocations' timeouts, and how many UpdateSolution calls the request made (often none).
+invocations' timeouts, and how many UpdateSolution calls the request made (often none); where
+it matters, that the request met the fault (a retried fault was served, a busy solution refused
+the update) and that it did not wait where waiting cannot help.
 The session ends with one summary line (cells run, passed, responses per delivery, hangs).
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
+from unittest import mock
 
+import boto3
 import pytest
 
 from localcloud.cloudformation import CloudFormation, Exchange
@@ -207,6 +212,35 @@ def unharmed(scenario: Scenario, reading: Reading) -> Expect:
     return scenario.succeeds(reading)
 
 
+def makes(scenario: Scenario, reading: Reading, operation: str) -> bool:
+    """Whether the request calls the operation when nothing goes wrong."""
+    if operation == "UpdateSolution":
+        return scenario.updates_for(reading) > 0
+    return scenario.reads
+
+
+def retried(operation: str, outcome: str) -> Expectation:
+    """The fault is met and retried: the request does what it does without it, and Personalize
+    did answer the operation so (where the request calls it at all)."""
+
+    def expect(scenario: Scenario, reading: Reading) -> Expect:
+        met = ((operation, outcome),) if makes(scenario, reading, operation) else ()
+        return replace(scenario.succeeds(reading), met=met)
+
+    return expect
+
+
+def waited_out_training(scenario: Scenario, reading: Reading) -> Expect:
+    """A training run shorter than the wait: where the reading refuses UpdateSolution while a
+    version trains, the request is refused at least once and waits until it is accepted; where
+    it accepts it, there is nothing to wait out."""
+    refused = not reading.update_accepted_while_training and makes(
+        scenario, reading, "UpdateSolution"
+    )
+    met = (("UpdateSolution", "ResourceInUseException"),) if refused else ()
+    return replace(scenario.succeeds(reading), met=met)
+
+
 def fails_if_updating(*reason: str, updates: int = 0) -> Expectation:
     """FAILED with this Reason for requests that must update; the others succeed."""
 
@@ -223,6 +257,30 @@ def fails_if_reading(*reason: str) -> Expectation:
 
     def expect(scenario: Scenario, reading: Reading) -> Expect:
         return scenario.fails(*reason) if scenario.reads else scenario.succeeds(reading)
+
+    return expect
+
+
+# Simulated seconds a request that fails on its first answer may take: one read's worth, no wait.
+AT_ONCE = 2.0
+
+
+def fails_at_once(
+    *reason: str, names_solution: bool = False, before_reading: bool = False
+) -> Expectation:
+    """FAILED with this Reason, without waiting (waiting will not help), for requests that read
+    the solution, before any Personalize call if `before_reading`; Delete succeeds (it reads
+    nothing)."""
+
+    def expect(scenario: Scenario, reading: Reading) -> Expect:
+        if not scenario.reads:
+            return scenario.succeeds(reading)
+        return replace(
+            scenario.fails(*reason),
+            names_solution=names_solution,
+            within=AT_ONCE,
+            personalize=not before_reading,
+        )
 
     return expect
 
@@ -262,15 +320,9 @@ def refused_url(scenario: Scenario, reading: Reading) -> Expect:
 
 
 def refused_before_reading(*reason: str) -> Expectation:
-    """FAILED with this Reason, before any Personalize call, for requests that would read the
-    solution; Delete succeeds (it reads nothing)."""
-
-    def expect(scenario: Scenario, reading: Reading) -> Expect:
-        if not scenario.reads:
-            return scenario.succeeds(reading)
-        return replace(scenario.fails(*reason), personalize=False)
-
-    return expect
+    """FAILED with this Reason, at once and before any Personalize call, for requests that would
+    read the solution; Delete succeeds (it reads nothing)."""
+    return fails_at_once(*reason, before_reading=True)
 
 
 def cold_start_failure(scenario: Scenario, reading: Reading) -> Expect:
@@ -298,6 +350,12 @@ def inject(
             bound_by_service_timeout(cell, "30")
 
     return arrange
+
+
+def passing(name: str, operation: str, code: str, times: int) -> Fault:
+    """Personalize answers the operation with an error (or network fault) `times` times, then
+    as usual: the request meets it, retries, and does what it does without it."""
+    return Fault(name, inject(operation, code, times), retried(operation, code))
 
 
 def training(seconds: float, timeout: float = 30.0) -> Callable[[Cell], None]:
@@ -417,14 +475,25 @@ def cold_start(cell: Cell) -> None:
     cell.cloudformation.handler = cell.world.handler(client=client_without_update_solution())
 
 
+def no_credentials(cell: Cell) -> None:
+    """A function with no credentials to sign with (no keys, no profile, no role): botocore
+    refuses every call before it is sent."""
+    unset = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
+    environment.update(AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_CONFIG_FILE=os.devnull)
+    with mock.patch.dict(os.environ, environment, clear=True):
+        client = boto3.session.Session().client("personalize")  # its credentials: none
+    cell.cloudformation.handler = cell.world.handler(client=client)
+
+
 FAULTS = [
     Fault("none", lambda cell: None, unharmed),
-    Fault("describe-throttled", inject("DescribeSolution", "ThrottlingException", 3), unharmed),
-    Fault("update-limit-exceeded", inject("UpdateSolution", "LimitExceededException", 2), unharmed),
-    Fault("describe-5xx", inject("DescribeSolution", "InternalFailure", 3), unharmed),
-    Fault("update-503", inject("UpdateSolution", "ServiceUnavailable", 2), unharmed),
-    Fault("describe-connection-reset", inject("DescribeSolution", "reset", 2), unharmed),
-    Fault("describe-read-timeout", inject("DescribeSolution", "hang:1.5", 1), unharmed),
+    passing("describe-throttled", "DescribeSolution", "ThrottlingException", 3),
+    passing("update-limit-exceeded", "UpdateSolution", "LimitExceededException", 2),
+    passing("describe-5xx", "DescribeSolution", "InternalFailure", 3),
+    passing("update-503", "UpdateSolution", "ServiceUnavailable", 2),
+    passing("describe-connection-reset", "DescribeSolution", "reset", 2),
+    passing("describe-read-timeout", "DescribeSolution", "hang:1.5", 1),
     Fault(
         "describe-throttled-until-the-deadline",
         inject("DescribeSolution", "ThrottlingException", 10_000, persistent=True),
@@ -435,12 +504,12 @@ FAULTS = [
         inject("UpdateSolution", "InternalFailure", 10_000, persistent=True),
         fails_if_updating("InternalFailure", "retry later, or raise ServiceTimeout"),
     ),
-    Fault("in-use-then-clears", training(1.0), unharmed),
+    Fault("in-use-then-clears", training(6.0), waited_out_training),  # past the confirming read
     Fault("in-use-never-clears", training(999, timeout=20.0), refused_while_training),
     Fault(
         "not-found-at-start",
         deleted,
-        fails_if_reading("was not found", "ResourceNotFoundException"),
+        fails_at_once("was not found", "ResourceNotFoundException", names_solution=True),
     ),
     Fault(
         "not-found-mid-wait",
@@ -456,6 +525,11 @@ FAULTS = [
     ),
     Fault("stale-reads", stale_reads, behind_stale_reads),
     Fault("foreign-update-in-progress", foreign_update, unharmed),
+    Fault(
+        "describe-access-denied",  # a solution of another account, a role without the right
+        inject("DescribeSolution", "AccessDeniedException", 1),
+        fails_at_once("Personalize rejected the request (AccessDeniedException"),
+    ),
     Fault(
         "service-invalid-input",
         inject("UpdateSolution", "InvalidInputException", 1),
@@ -511,6 +585,11 @@ FAULTS = [
     Fault("duplicate-sequential", duplicate(concurrent=False), delivered_twice),
     Fault("duplicate-concurrent", duplicate(concurrent=True), delivered_twice),
     Fault("cold-start-failure", cold_start, cold_start_failure),
+    Fault(
+        "no-credentials",
+        no_credentials,
+        refused_before_reading("Could not call Personalize (NoCredentialsError"),
+    ),
 ]
 
 
@@ -528,5 +607,5 @@ def test_cell(scenario, fault, world):
     cell = scenario.cell(world)
     fault.arrange(cell)
     expect = fault.expect(scenario, world.emulator.reading)
-    calls_before = len(world.emulator.calls)
-    check(world, cell.deliver(), expect, calls_before, outcome, cell.deliveries)
+    calls_before, began = len(world.emulator.calls), world.clock.now()
+    check(world, cell.deliver(), expect, calls_before, outcome, cell.deliveries, began)

@@ -101,6 +101,7 @@ def forged_poll(keys: str) -> Expect:
 MALFORMED = [
     Malformed("no-response-url", without("ResponseURL"), UNANSWERABLE),
     Malformed("no-stack-id", without("StackId"), refused("The request lacks StackId")),
+    Malformed("no-request-id", without("RequestId"), refused("The request lacks RequestId")),
     Malformed(
         "no-logical-id",
         without("LogicalResourceId"),
@@ -163,15 +164,6 @@ MALFORMED = [
             "PhysicalResourceId": event["ResourceProperties"]["SolutionArn"],
         },
         Expect(updates=1),
-    ),
-    Malformed(
-        "delete-of-failed-create-id",
-        having(
-            RequestType="Delete",
-            PhysicalResourceId="create-failed-0000",
-            ResourceProperties={"SolutionArn": "???"},
-        ),
-        Expect(personalize=False),
     ),
     Malformed(
         "solution-in-another-region",
