@@ -5,11 +5,12 @@ Continue to carry the wait on). `run` lets crhelper dispatch one request to them
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from crhelper_resource import QuietResource, Sent
-from outcomes import Applied, RequestFailed
+from outcomes import MAX_REASON_BYTES, Applied, RequestFailed, fitted
 from properties import DesiredSettings, Settings
 from protocol import Request
 
@@ -49,7 +50,8 @@ def run(request: Request, apply: Apply, context: Any) -> tuple[Sent, Applied | N
     @helper.delete
     def delete(event: Any, context: Any) -> str:
         """Leave the solution as it is (OnDelete: Retain, or an id that is not a solution's), or
-        turn its automatic training off; a solution that is gone has none to turn off."""
+        turn its automatic training off; a solution that is gone has none to turn off. A
+        failure says how to get out (the advice is kept whole, the cause is cut if need be)."""
         if request.turn_off is None:
             return request.failure_id
         try:
@@ -58,7 +60,8 @@ def run(request: Request, apply: Apply, context: Any) -> tuple[Sent, Applied | N
             if error.cause == "SolutionNotFound":
                 return request.failure_id
             advice = TRAINING_LEFT_ON.format(logical_id=request.logical_id)
-            raise RequestFailed(f"{error}; {advice}", error.cause) from None
+            reason = fitted(str(error), MAX_REASON_BYTES - len(json.dumps(advice)) - 2)
+            raise RequestFailed(f"{reason}; {advice}", error.cause) from None
 
     helper(request.envelope(), context)
     assert helper.sent is not None  # every path of crhelper 2.0.12 ends in _send

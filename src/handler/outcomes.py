@@ -30,12 +30,12 @@ OUT_OF_TIME = (
 )
 
 
-def fitted(reason: str) -> str:
-    """`reason`, cut to at most MAX_REASON_BYTES once JSON-encoded (escapes counted)."""
-    if len(json.dumps(reason)) <= MAX_REASON_BYTES:
+def fitted(reason: str, limit: int = MAX_REASON_BYTES) -> str:
+    """`reason`, cut to at most `limit` bytes once JSON-encoded (escapes counted)."""
+    if len(json.dumps(reason)) <= limit:
         return reason
     keep = len(reason)
-    while keep and len(json.dumps(reason[:keep] + TRUNCATED)) > MAX_REASON_BYTES:
+    while keep and len(json.dumps(reason[:keep] + TRUNCATED)) > limit:
         keep = keep * 3 // 4
     return reason[:keep] + TRUNCATED
 

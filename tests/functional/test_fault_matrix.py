@@ -79,7 +79,8 @@ class Scenario:
     returns the request; `updates` is how many UpdateSolution calls it makes when nothing goes
     wrong, `updates_on_stale_reads` when reads still show the solution as it was before its
     latest update. `fillable`: it asks for a value an update's summary may have filled in
-    (automatic training on), which asking again costs an update under some readings."""
+    (automatic training on), which asking again costs an update under some readings. `reads`:
+    it calls Personalize at all (a Delete does only with OnDelete: DisableAutoTraining)."""
 
     name: str
     request_type: str
@@ -87,6 +88,7 @@ class Scenario:
     updates: int
     updates_on_stale_reads: int | None = None
     fillable: bool = False
+    reads: bool = True
 
     def cell(self, world: World) -> Cell:
         """Give the solution its history and build the event CloudFormation would send."""
@@ -100,11 +102,6 @@ class Scenario:
             physical_id=request.physical_id,
         )
         return Cell(world, cloudformation, request.target, event)
-
-    @property
-    def reads(self) -> bool:
-        """Whether the request reads Personalize at all (Delete leaves the solution alone)."""
-        return self.request_type != "Delete"
 
     def updates_for(self, reading: Reading, stale: bool = False) -> int:
         """The UpdateSolution calls one delivery makes: a delivery that finds the settings in
@@ -125,7 +122,10 @@ class Scenario:
         return Expect(updates=updates, personalize=self.reads)
 
     def fails(self, *reason: str, updates: int = 0) -> Expect:
-        """A FAILED answer whose Reason says all of `reason`."""
+        """A FAILED answer whose Reason says all of `reason` (a Delete's, what to do about the
+        training it could not turn off too)."""
+        if self.request_type == "Delete":
+            reason = (*reason, "retry the delete", "--retain-resources R")
         return Expect("FAILED", updates=updates, reason=reason, personalize=self.reads)
 
 
@@ -169,6 +169,14 @@ def delete(world: World) -> Request:
     return Request(arn, {"SolutionArn": arn, **FIVE}, physical_id=arn)
 
 
+def delete_disabling_training(world: World) -> Request:
+    """The stack deleted, its resource asking OnDelete: DisableAutoTraining of a solution that
+    trains every 5 days."""
+    arn = applied_five_days(world)
+    properties = {"SolutionArn": arn, **FIVE, "OnDelete": "DisableAutoTraining"}
+    return Request(arn, properties, physical_id=arn)
+
+
 def delete_after_failed_create(world: World) -> Request:
     physical_id = f"create-failed-{uuid.uuid4()}"
     return Request(physical_id, {"SolutionArn": "bad"}, physical_id=physical_id)
@@ -189,8 +197,11 @@ SCENARIOS = [
         fillable=True,
     ),
     Scenario("replacement", "Update", replacement, updates=1, fillable=True),
-    Scenario("delete", "Delete", delete, updates=0),
-    Scenario("delete-after-failed-create", "Delete", delete_after_failed_create, updates=0),
+    Scenario("delete", "Delete", delete, updates=0, reads=False),
+    Scenario("delete-disabling-training", "Delete", delete_disabling_training, updates=1),
+    Scenario(
+        "delete-after-failed-create", "Delete", delete_after_failed_create, updates=0, reads=False
+    ),
 ]
 
 
@@ -285,6 +296,19 @@ def fails_at_once(
     return expect
 
 
+def unless_deleting(expect: Expectation, updates: int | None = None) -> Expectation:
+    """`expect`, except that a Delete finds a solution that is gone done (it has no training
+    left to turn off): SUCCESS, after `updates` UpdateSolution calls (the scenario's if None)."""
+
+    def expectation(scenario: Scenario, reading: Reading) -> Expect:
+        if scenario.request_type != "Delete":
+            return expect(scenario, reading)
+        done = scenario.succeeds(reading)
+        return done if updates is None else replace(done, updates=updates)
+
+    return expectation
+
+
 def refused_while_training(scenario: Scenario, reading: Reading) -> Expect:
     """A training run that outlasts the wait keeps UpdateSolution refused, where the reading
     refuses it while a version trains; where it accepts it, the update goes through."""
@@ -326,8 +350,9 @@ def refused_before_reading(*reason: str) -> Expectation:
 
 
 def cold_start_failure(scenario: Scenario, reading: Reading) -> Expect:
-    """A client that cannot call UpdateSolution fails Create and Update; Delete needs none."""
-    if scenario.request_type == "Delete":
+    """A client that cannot call UpdateSolution fails the requests that need one; a Delete that
+    leaves the solution alone needs none."""
+    if not scenario.reads:
         return scenario.succeeds(reading)
     return scenario.fails("The function could not start", "UpdateSolution")
 
@@ -509,12 +534,15 @@ FAULTS = [
     Fault(
         "not-found-at-start",
         deleted,
-        fails_at_once("was not found", "ResourceNotFoundException", names_solution=True),
+        unless_deleting(
+            fails_at_once("was not found", "ResourceNotFoundException", names_solution=True),
+            updates=0,
+        ),
     ),
     Fault(
         "not-found-mid-wait",
         inject("DescribeSolution", "ResourceNotFoundException", 1, after=2),
-        fails_if_updating("was not found", "ResourceNotFoundException", updates=1),
+        unless_deleting(fails_if_updating("was not found", "ResourceNotFoundException", updates=1)),
     ),
     Fault(
         "create-failed-long-reason",

@@ -1,7 +1,8 @@
 """Whole stack lifecycles through the real handler, over HTTP to the emulator and the bucket: a
-stack's create, updates (no-op, replacement, a failed one and its rollback) and delete, in the
-order CloudFormation sends them. What goes wrong in one request is the fault matrix's
-(test_fault_matrix.py, test_malformed_inputs.py); metrics and secrecy have files of their own."""
+stack's create, updates (no-op, replacement, a failed one and its rollback) and delete (with
+OnDelete: Retain or DisableAutoTraining), in the order CloudFormation sends them. What goes wrong
+in one request is the fault matrix's (test_fault_matrix.py, test_malformed_inputs.py); metrics
+and secrecy have files of their own."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from localcloud.emulator import READINGS
 from tests.presets import asking_again_costs, auto_training, schedule
 
 AUTO_5_DAYS = auto_training(5)
+DISABLE = {"OnDelete": "DisableAutoTraining"}
 
 
 def props(arn: str, **extra) -> dict:
@@ -161,7 +163,9 @@ def test_replacement_gives_new_id_then_old_delete_is_harmless(
     assert first_now["latestSolutionUpdate"]["status"] == "ACTIVE"
 
 
-def test_stack_delete_leaves_the_solution_as_it_is(stack_resource, make_solution, emulator):
+def test_stack_delete_leaves_the_solution_as_it_is(
+    stack_resource, make_solution, personalize, emulator
+):
     arn = make_solution()
     stack_resource.create(props(arn, **AUTO_5_DAYS))
     updates = emulator.count("UpdateSolution")
@@ -169,3 +173,59 @@ def test_stack_delete_leaves_the_solution_as_it_is(stack_resource, make_solution
     assert delete.response["Status"] == "SUCCESS"
     assert delete.response["PhysicalResourceId"] == arn
     assert emulator.count("UpdateSolution") == updates
+    assert trains(personalize, arn) is True
+
+
+def trains(personalize, arn: str) -> bool:
+    """Whether the solution trains automatically, as Personalize shows it."""
+    return personalize.describe_solution(solutionArn=arn)["solution"]["performAutoTraining"]
+
+
+def test_stack_delete_with_disable_auto_training_turns_training_off(
+    stack_resource, make_solution, personalize, emulator
+):
+    arn = make_solution()
+    stack_resource.create(props(arn, **AUTO_5_DAYS, **DISABLE))
+    updates = emulator.count("UpdateSolution", "ok")
+    [delete] = stack_resource.delete()
+    assert delete.response["Status"] == "SUCCESS", delete.response
+    assert delete.response["PhysicalResourceId"] == arn
+    assert emulator.count("UpdateSolution", "ok") == updates + 1
+    assert trains(personalize, arn) is False
+
+
+def test_disable_auto_training_leaves_training_already_off_alone(
+    stack_resource, make_solution, emulator
+):
+    arn = make_solution()
+    stack_resource.create(props(arn, PerformAutoTraining="false", **DISABLE))
+    updates = emulator.count("UpdateSolution", "ok")
+    [delete] = stack_resource.delete()
+    assert delete.response["Status"] == "SUCCESS"
+    assert emulator.count("UpdateSolution", "ok") == updates
+
+
+def test_a_replacement_with_disable_auto_training_turns_off_the_old_solution_only(
+    stack_resource, make_solution, personalize
+):
+    first, second = make_solution("first"), make_solution("second")
+    stack_resource.create(props(first, **AUTO_5_DAYS, **DISABLE))
+    updated, old_delete = stack_resource.update(props(second, **AUTO_5_DAYS, **DISABLE))
+    assert updated.response["PhysicalResourceId"] == second
+    assert old_delete.event["PhysicalResourceId"] == first
+    assert old_delete.response["Status"] == "SUCCESS", old_delete.response
+    assert (trains(personalize, first), trains(personalize, second)) == (False, True)
+
+
+def test_a_failed_creates_delete_with_disable_auto_training_does_nothing(
+    stack_resource, make_solution, emulator
+):
+    arn = make_solution()
+    calls = len(emulator.calls)
+    failed, rollback_delete = stack_resource.create(
+        props(arn, PerformAutoTraining="yes", **DISABLE)
+    )
+    assert failed.response["Status"] == "FAILED"
+    assert rollback_delete.response["Status"] == "SUCCESS"
+    assert rollback_delete.event["PhysicalResourceId"].startswith("create-failed-")
+    assert len(emulator.calls) == calls
