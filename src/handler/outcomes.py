@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from continuation import Carried
 
-MAX_REASON_BYTES = 1024  # JSON-encoded; CloudFormation shows the start of a long Reason anyway
+MAX_REASON_BYTES = 2800  # JSON-encoded: with the bounded ids and the keys, within 4096 bytes
 TRUNCATED = " [truncated]"
 OUT_OF_TIME = (
     "The function ran out of time while waiting for Personalize to answer; see the function's "

@@ -34,9 +34,9 @@ ENVELOPE_FIELDS = ("StackId", "RequestId", "LogicalResourceId")
 # crhelper's poller writes these into the events it schedules; this function schedules none.
 POLL_KEYS = ("CrHelperPoll", "CrHelperData", "CrHelperRule", "CrHelperPermission")
 MAX_BODY_BYTES = 4096
-# The envelope's ids, JSON-encoded, at most: with a fitted Reason, the attributes and the keys,
-# every body fits MAX_BODY_BYTES. CloudFormation's own ids are far shorter.
-MAX_IDS_BYTES = MAX_BODY_BYTES - MAX_REASON_BYTES - 1024
+# The ids an answer carries, JSON-encoded, at most: with a fitted Reason (FAILED has no Data) or the
+# attributes (SUCCESS has no Reason) and the keys, every body fits; CloudFormation's are shorter.
+MAX_IDS_BYTES = MAX_BODY_BYTES - MAX_REASON_BYTES - 256
 
 
 class Request(NamedTuple):
@@ -210,7 +210,9 @@ def read_request(
             f"ResponseURL {target.described} expired at {when}: CloudFormation takes no answer "
             "to it any more, so nothing is done"
         )
-    ids = json.dumps([_text(event, name) for name in (*ENVELOPE_FIELDS, "PhysicalResourceId")])
+    request_id = _text(event, "RequestId") or ""
+    answered = _text(event, "PhysicalResourceId") or f"create-failed-{request_id}"  # failure_id
+    ids = json.dumps([*(_text(event, name) for name in ENVELOPE_FIELDS), answered])
     if len(ids) > MAX_IDS_BYTES:
         raise NoAnswer(
             f"The request's ids take {len(ids)} bytes, more than CloudFormation's ever do: no "
@@ -233,7 +235,7 @@ def read_request(
     return Request(
         kind=kind,
         stack_id=_text(event, "StackId") or "",
-        request_id=_text(event, "RequestId") or "",
+        request_id=request_id,
         logical_id=_text(event, "LogicalResourceId") or "",
         target=target,
         physical_id=physical_id,
