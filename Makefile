@@ -106,8 +106,9 @@ release: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python tools/release.py $(RELEASE_ARGS)
 
 .PHONY: invoke
-## invoke: one event through the function as Lambda runs it (its runtime client, no Docker), against
-## an emulator seeded for it: make invoke EVENT=events/create.json [INVOKE_ARGS="--parameter-overrides
+## invoke: one event through the function as Lambda runs it (AWS's runtime interface emulator from
+## the SAM CLI wheel and Lambda's Python runtime client, no Docker), against a Personalize emulator
+## seeded for it: make invoke EVENT=events/create.json [INVOKE_ARGS="--parameter-overrides
 ## LogLevel=DEBUG" or "--task-root .aws-sam/build/SolutionUpdateFunction"]
 invoke: $(STAMP)
 	@test -n "$(EVENT)" || { echo "usage: make invoke EVENT=events/<file>.json [INVOKE_ARGS=...]" >&2; exit 2; }

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bench.cloud import BenchError
 from bench.network import FAKE_AWS, LOOPBACK
-from localcloud.runtime_api import FunctionConfig, lambda_environment
+from localcloud.function_config import FunctionConfig, lambda_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 TASK_ROOT = ROOT / "src" / "handler"  # Lambda's LAMBDA_TASK_ROOT and working directory
@@ -18,7 +18,7 @@ STAMP = VENV / ".installed"  # touched by `make bench-venv` once the install fin
 # The function as template.yaml configures it (timeout, environment, log controls), read from the
 # template as the local runtime reads it, so the bench runs in the environment that ships.
 FUNCTION = FunctionConfig.from_template()
-FUNCTION_TIMEOUT = int(FUNCTION.timeout)
+FUNCTION_TIMEOUT = FUNCTION.timeout
 
 
 def python() -> Path:
@@ -35,7 +35,8 @@ def environment(endpoint_port: int, **extra: str) -> dict[str, str]:
     call without its own endpoint stays here."""
     dead_end = f"{LOOPBACK}:{endpoint_port}"
     return {
-        **lambda_environment(FUNCTION, dead_end, TASK_ROOT, FUNCTION.timeout),
+        **lambda_environment(FUNCTION, TASK_ROOT),
+        "AWS_LAMBDA_RUNTIME_API": dead_end,
         **FAKE_AWS,
         "AWS_ENDPOINT_URL": f"http://{LOOPBACK}:{endpoint_port}",
         "PYTHONPATH": str(TASK_ROOT),

@@ -4,8 +4,9 @@ runs it, without Docker, and the answer CloudFormation would get.
 Starts, all on 127.0.0.1: the Personalize emulator, seeded with the solutions the event names
 in the function's region, each with a recipe (`--recipe`; localcloud.seed); the response bucket
 stand-in; the Lambda Invoke stand-in (for the hand-off of a long wait); and the function under
-Lambda's Python runtime client (localcloud.runtime_api). The event's ResponseURL is replaced by a
-presigned-looking URL on the local bucket (never printed). Prints the function's log lines
+AWS's runtime interface emulator and Lambda's Python runtime client (localcloud.rie), with the
+settings template.yaml gives it (localcloud.function_config). The event's ResponseURL is replaced
+by a presigned-looking URL on the local bucket (never printed). Prints the function's log
 (stderr) and the answer (stdout); stops everything; exits 1 unless exactly one answer arrived
 (for a file of events/, the one localcloud.expected says).
 """
@@ -19,16 +20,17 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
 from localcloud.cloudformation import REGION
 from localcloud.emulator import EmulatorServer, controls
 from localcloud.expected import expected_for, problem
+from localcloud.function_config import HANDLER_DIR, FunctionConfig
 from localcloud.lambda_service import LambdaService
 from localcloud.receiver import Receiver
-from localcloud.runtime_api import HANDLER_DIR, FunctionConfig, Invocation, LocalFunction
+from localcloud.rie import Invocation, LocalFunction
 from localcloud.seed import DEFAULT_RECIPE, read_events, seed_solutions
 
 
@@ -48,9 +50,10 @@ class Result:
 
 class LocalCloud:
     """The Personalize emulator, the response bucket, the Lambda Invoke stand-in and the function
-    under Lambda's runtime client, on 127.0.0.1; stopped (function first) on exit.
-    `parameters` override the template's (LogLevel=DEBUG, ...); `timeout` the function's;
-    `config` replaces template.yaml's function (another template's, e.g. a CDK synth's)."""
+    under AWS's runtime interface emulator, on 127.0.0.1; stopped (function first) on exit.
+    `parameters` override the template's (LogLevel=DEBUG, ...); `timeout` the function's (whole
+    seconds, as Lambda's); `config` replaces template.yaml's function (another template's, e.g.
+    a CDK synth's)."""
 
     def __init__(
         self,
@@ -58,11 +61,13 @@ class LocalCloud:
         parameters: Mapping[str, str] | None = None,
         config: FunctionConfig | None = None,
         task_root: Path = HANDLER_DIR,
-        timeout: float | None = None,
+        timeout: int | None = None,
         echo: IO[str] | None = None,
     ) -> None:
         self.config = config or FunctionConfig.from_template(parameters)
-        self.task_root, self.timeout, self.echo = task_root, timeout, echo
+        if timeout is not None:
+            self.config = replace(self.config, timeout=timeout)
+        self.task_root, self.echo = task_root, echo
         self._stack = ExitStack()
 
     def __enter__(self) -> LocalCloud:
@@ -74,7 +79,6 @@ class LocalCloud:
                 LocalFunction(
                     self.config,
                     task_root=self.task_root,
-                    timeout=self.timeout,
                     echo=self.echo,
                     environment={
                         "AWS_ENDPOINT_URL_PERSONALIZE": self.emulator.url,
@@ -155,7 +159,7 @@ def main() -> None:
         default=HANDLER_DIR,
         help="the function's code: src/handler, or a sam build artifact directory",
     )
-    parser.add_argument("--timeout", type=float, help="seconds per invocation (template's)")
+    parser.add_argument("--timeout", type=int, help="seconds per invocation (template's)")
     parser.add_argument(
         "--recipe",
         default=DEFAULT_RECIPE,

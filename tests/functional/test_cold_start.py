@@ -11,8 +11,8 @@ import botocore
 import pytest
 
 from localcloud.emulator import controls
+from localcloud.function_config import HANDLER_DIR
 from localcloud.invoke import run
-from localcloud.runtime_api import HANDLER_DIR
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 

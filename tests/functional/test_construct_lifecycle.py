@@ -1,7 +1,7 @@
 """The CDK example's synthesized stack, run: its provider function's code (the asset cdk.out
-holds, as the construct packaged it) under Lambda's runtime client with the settings the
-synthesized template gives the function, through a stack's life in CloudFormation's order, with
-the properties that template sends.
+holds, as the construct packaged it) under AWS's runtime interface emulator and Lambda's runtime
+client with the settings the synthesized template gives the function, through a stack's life in
+CloudFormation's order, with the properties that template sends.
 
 Needs `make cdk-synth` (make test runs it first); skipped until then, like the CDK example's checks.
 """
@@ -17,8 +17,8 @@ import pytest
 
 from localcloud.cloudformation import CloudFormation, StackResource
 from localcloud.emulator import controls
+from localcloud.function_config import FunctionConfig
 from localcloud.invoke import LocalCloud
-from localcloud.runtime_api import FunctionConfig
 from localcloud.seed import create_active
 from tests.unit.test_examples import CDK_TEMPLATES, delivered, load, resources_of_type
 

@@ -1,5 +1,5 @@
-"""The function as Lambda runs it: Lambda's own Python runtime client (awslambdaric) in a
-subprocess, against the Runtime API stand-in, with the environment Lambda sets from template.yaml.
+"""The function as Lambda runs it: Lambda's own Python runtime client (awslambdaric) started by
+AWS's runtime interface emulator, with the environment Lambda sets from template.yaml.
 
 Deadlines come from the runtime's Lambda-Runtime-Deadline-Ms header; log lines are JSON at the
 level the template's LogLevel gives Lambda's logging controls; the presigned ResponseURL appears
@@ -11,10 +11,12 @@ behind `make invoke`.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,9 +24,10 @@ import pytest
 from budget import ANSWER_RESERVE, HAND_OFF_CALL, PERSONALIZE_CALL, start_lead
 from localcloud.emulator import Timing, controls
 from localcloud.expected import EXPECTED, expected_for, problem
+from localcloud.function_config import HANDLER_DIR, FunctionConfig, lambda_environment
 from localcloud.invoke import LocalCloud, Result, run
 from localcloud.receiver import SECRET_MARKERS
-from localcloud.runtime_api import HANDLER_DIR, FunctionConfig, lambda_environment
+from localcloud.rie import LocalFunction
 from localcloud.seed import seed_solutions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,12 +36,12 @@ SERVICE = "personalize-solution-update"
 # The function spends its remaining time on Personalize less what it keeps: the answer, the
 # hand-off call and the last Personalize call it may start; a start also needs its two reads and
 # the confirm delay before UpdateSolution (start_lead, 15 s). Just above that floor (1.5 s for
-# the runtime's start), the first invocation waits until 16.5 s: an update that takes as long
-# from UpdateSolution (about 1 s in) settles in the second, at its second check (2 s later).
-SHORT_INVOCATION = (
-    ANSWER_RESERVE + HAND_OFF_CALL.worst_case() + PERSONALIZE_CALL.worst_case() + start_lead() + 1.5
-)
-LONGER_THAN_ONE_SHORT_INVOCATION = start_lead() + 1.5
+# the runtime's start, rounded up to Lambda's whole seconds), the first invocation waits until
+# 17 s: an update that takes as long from UpdateSolution (about 1 s in) settles in the second,
+# at its second check (2 s later).
+KEPT = ANSWER_RESERVE + HAND_OFF_CALL.worst_case() + PERSONALIZE_CALL.worst_case()
+SHORT_INVOCATION = math.ceil(KEPT + start_lead() + 1.5)
+LONGER_THAN_ONE_SHORT_INVOCATION = SHORT_INVOCATION - KEPT
 
 
 def read(name: str) -> dict:
@@ -109,8 +112,7 @@ def test_the_function_gets_lambdas_environment_and_the_templates_not_this_proces
     monkeypatch.setenv("AWS_PROFILE", "someone")
     config = FunctionConfig.from_template()
     assert (config.handler, config.memory_mb, config.timeout) == ("app.lambda_handler", 256, 900)
-    env = lambda_environment(config, "127.0.0.1:9001", HANDLER_DIR, config.timeout)
-    assert env["AWS_LAMBDA_RUNTIME_API"] == "127.0.0.1:9001"
+    env = lambda_environment(config, HANDLER_DIR)
     assert env["LAMBDA_TASK_ROOT"] == str(HANDLER_DIR)
     assert env["_HANDLER"] == "app.lambda_handler"
     assert env["AWS_LAMBDA_FUNCTION_TIMEOUT"] == "900"
@@ -148,17 +150,15 @@ def test_event_file_gets_its_answer_through_make_invoke(name):
 
 
 def test_the_deadline_the_handler_sees_is_the_runtime_header():
-    """The function is configured for the template's 900 s, but the Runtime API hands out a
-    10 s deadline: the handler must count from the header and answer FAILED before it."""
+    """The template says 900 s, but the function runs with 10 s: the handler must count from the
+    header the emulator sets from that, and answer FAILED before it."""
     event = read("create.json")
-    with LocalCloud() as cloud:
+    with LocalCloud(timeout=10) as cloud:
         seed_solutions(cloud.emulator.url, [event])
-        cloud.function.api.timeout = 10.0  # only the Lambda-Runtime-Deadline-Ms header changes
         result = cloud.deliver(event)
         answered_at = cloud.receiver.received[0].wall
     assert_clean(result)
     (invocation,) = result.invocations
-    assert invocation.deadline_ms is not None
     assert answered_at < invocation.deadline_ms / 1000
     (answer,) = result.answers
     assert answer["Status"] == "FAILED"
@@ -273,3 +273,32 @@ def test_make_invoke_exits_non_zero_when_no_answer_comes(tmp_path):
     assert "0 answer(s)" in done.stdout
     assert "Runtime.ImportModuleError" in done.stdout
     assert "exactly one answer" in done.stderr
+
+
+def test_an_invocation_past_its_timeout_is_killed_and_the_next_gets_a_new_runtime(tmp_path):
+    """What the emulator reports, as make invoke shows it: a handler still running at its
+    timeout is killed ("timeout"), the next invocation starts a new runtime, and a handler that
+    raises comes back as the runtime client's error document ("error"), not as a response."""
+    (tmp_path / "app.py").write_text(
+        "import time\n"
+        "def lambda_handler(event, context):\n"
+        "    time.sleep(event.get('sleep', 0))\n"
+        "    if event.get('raise'):\n"
+        "        raise ValueError('raised on purpose')\n"
+        "    return {'left_ms': context.get_remaining_time_in_millis()}\n"
+    )
+    config = replace(FunctionConfig.from_template(), timeout=1)
+    with LocalFunction(config, task_root=tmp_path) as function:
+        slow = function.invoke({"sleep": 5})
+        raised = function.invoke({"raise": True})
+        answered = function.invoke({})
+        cold_starts, pids = function.cold_starts, list(function.pids)
+    assert (slow.outcome, slow.body) == (
+        "timeout",
+        {"errorMessage": "Task timed out after 1.00 seconds"},
+    )
+    assert (raised.outcome, raised.body["errorType"]) == ("error", "ValueError")
+    assert answered.outcome == "response"
+    assert 0 < answered.body["left_ms"] <= 1000
+    assert cold_starts == 2, "the killed runtime should be replaced by one new runtime"
+    assert_stopped(pids)
