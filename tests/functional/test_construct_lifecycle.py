@@ -111,9 +111,9 @@ def test_the_synthesized_function_runs_a_stack_life(cloud):
 
     moved = {**properties, "SolutionArn": SECOND}
     assert answers(resource.update(moved)) == [("SUCCESS", SECOND), ("SUCCESS", FIRST)]
-    assert updates() == 2
+    assert updates() == 3, "SECOND's update, and FIRST's training turned off (on_delete)"
 
     assert answers(resource.delete()) == [("SUCCESS", SECOND)]
-    assert updates() == 2
+    assert updates() == 4, "on_delete turns SECOND's training off too"
     lines = [json.loads(line) for line in cloud.function.output]
     assert {line["level"] for line in lines if "level" in line} <= {"INFO", "WARN", "ERROR"}
