@@ -177,8 +177,11 @@ def test_stack_delete_leaves_the_solution_as_it_is(
 
 
 def trains(personalize, arn: str) -> bool:
-    """Whether the solution trains automatically, as Personalize shows it."""
-    return personalize.describe_solution(solutionArn=arn)["solution"]["performAutoTraining"]
+    """Whether the solution trains automatically: what its latest update set, else its own field
+    (which one reading of the docs keeps at its creation value)."""
+    solution = personalize.describe_solution(solutionArn=arn)["solution"]
+    latest = solution.get("latestSolutionUpdate") or {}
+    return bool(latest.get("performAutoTraining", solution["performAutoTraining"]))
 
 
 def test_stack_delete_with_disable_auto_training_turns_training_off(
