@@ -334,9 +334,10 @@ def start_lambda(bridge: str, template: Path) -> Iterator[tuple[str, list[str]]]
             return output.read()
 
         try:
-            if not wait_for(lambda: listening(bridge, port) or process.poll() is not None, 180):
+            # Its EAGER container start under arm64 emulation has taken just over 180 s on CI.
+            if not wait_for(lambda: listening(bridge, port) or process.poll() is not None, 420):
                 raise RuntimeError(
-                    f"sam local start-lambda did not listen within 180 s:\n{tail(read())}"
+                    f"sam local start-lambda did not listen within 420 s:\n{tail(read())}"
                 )
             if process.poll() is not None:
                 raise RuntimeError(f"sam local start-lambda ended:\n{tail(read())}")
