@@ -39,6 +39,7 @@ from outcomes import (
     RequestFailed,
     Succeeded,
     failure,
+    internal_error,
 )
 from properties import DesiredSettings, Settings
 from protocol import FAILED, SUCCESS, Request, read_request
@@ -121,8 +122,7 @@ def outcome_of(sent: Sent, applied: Applied | None) -> Outcome:
         return raised.handover
     # A bug (or crhelper failing on its own): a Reason a person can act on.
     logger.error("Unexpected error", exc_info=raised)
-    name = type(raised).__name__ if raised else "crhelper"
-    return failure(f"Internal error ({name}); see the function's logs", "InternalError")
+    return internal_error(type(raised).__name__ if raised else "crhelper")
 
 
 class Dispatcher:
@@ -213,8 +213,7 @@ class Dispatcher:
             return outcome_of(*operations.run(request, apply, context))
         except Exception as error:  # noqa: BLE001 - a bug still gets an answer
             logger.exception("Unexpected error")
-            reason = f"Internal error ({type(error).__name__}); see the function's logs"
-            return failure(reason, "InternalError")
+            return internal_error(type(error).__name__)
 
     def conclude(self, request: Request, answer: Answer, outcome: Outcome, context: Any) -> None:
         """The one place an outcome becomes the answer: SUCCESS with the id and attributes;

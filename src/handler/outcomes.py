@@ -62,6 +62,11 @@ def failure(reason: str, cause: str) -> Failure:
     return Failure(fitted(reason), cause)
 
 
+def internal_error(name: str) -> Failure:
+    """The Failure of a bug (an exception named `name`): a Reason a person can act on."""
+    return failure(f"Internal error ({name}); see the function's logs", "InternalError")
+
+
 class Handover(NamedTuple):
     """The wait goes on in a new invocation with `carried`; `reason` is the Reason to fail with
     if Lambda refuses to start it."""
