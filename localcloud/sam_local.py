@@ -18,6 +18,7 @@ back. Every process it starts is stopped, containers through SAM CLI (run.sh rem
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import signal
@@ -56,6 +57,7 @@ INVOKE_WITHIN = 300.0
 # warm container, has 75 s for what is left of the update.
 SHORT_TIMEOUT = 90
 LONG_UPDATE = 90.0
+LISTEN_WITHIN = 420.0  # seconds for start-lambda to listen: its EAGER container start first
 ANSWER_WITHIN = 420.0  # seconds for the long wait's answer, a few invocations under qemu
 SAM_FLAGS = ("--skip-pull-image", "--add-host", f"{IN_CONTAINER}:host-gateway")
 # SAM CLI's words when it posted the event before the container's runtime interface emulator
@@ -334,11 +336,16 @@ def start_lambda(bridge: str, template: Path) -> Iterator[tuple[str, list[str]]]
             return output.read()
 
         try:
-            # Its EAGER container start under arm64 emulation has taken just over 180 s on CI.
-            if not wait_for(lambda: listening(bridge, port) or process.poll() is not None, 420):
+            started = time.monotonic()
+            if not wait_for(
+                lambda: listening(bridge, port) or process.poll() is not None, LISTEN_WITHIN
+            ):
                 raise RuntimeError(
-                    f"sam local start-lambda did not listen within 420 s:\n{tail(read())}"
+                    f"sam local start-lambda did not listen within {LISTEN_WITHIN:.0f} s:\n"
+                    f"{tail(read())}"
                 )
+            took = time.monotonic() - started
+            print(f"     start-lambda listened after {took:.0f} s", flush=True)
             if process.poll() is not None:
                 raise RuntimeError(f"sam local start-lambda ended:\n{tail(read())}")
             time.sleep(5)  # for the warm container's emulator to listen (see NO_RESPONSE)
@@ -349,10 +356,41 @@ def start_lambda(bridge: str, template: Path) -> Iterator[tuple[str, list[str]]]
         transcript.append(read())
 
 
+def bridge_address(text: str) -> str:
+    """The Docker bridge's address, refused unless it is a private, non-loopback address of this
+    machine: an empty host would listen on every interface, and loopback is out of the
+    containers' reach."""
+    if not text:
+        raise argparse.ArgumentTypeError(
+            "empty: the Docker bridge's interface has no IPv4 address (is dockerd running?); "
+            "an empty host would listen on every interface"
+        )
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an IP address") from None
+    if address.is_unspecified or address.is_loopback or not address.is_private:
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a private address the containers can reach (loopback, unspecified "
+            "and public addresses are refused: the tests listen on the bridge only)"
+        )
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    with socket.socket(family) as probe:
+        try:
+            probe.bind((text, 0))
+        except OSError as error:
+            raise argparse.ArgumentTypeError(
+                f"{text} is not an address of this machine ({error.strerror})"
+            ) from None
+    return text
+
+
 def main() -> None:
     """Run every check, one line each; exit 1 if any failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bridge", required=True, help="the Docker bridge's address (gateway)")
+    parser.add_argument(
+        "--bridge", required=True, type=bridge_address, help="the Docker bridge's own IPv4 address"
+    )
     args = parser.parse_args()
     files = sorted(p for p in EVENTS.glob("*.json") if p.name != "env.json")
     failures = []

@@ -107,6 +107,17 @@ fi
 say "sam build"
 built=$(AWS_EC2_METADATA_DISABLED=true PATH="$PWD/.venv/bin:$PATH" \
     .venv/bin/sam build --template template.yaml 2>&1) || { echo "$built" >&2; exit 1; }
-bridge=$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}')
-say "events through sam local (bridge $bridge)"
+# The bridge's address, read off its interface: on a default bridge made afresh, the network's
+# IPAM config names no gateway, so `docker network inspect` would give an empty host (every
+# interface). dockerd creates the interface as it starts; wait for its IPv4 address briefly.
+need ip iproute2
+ifname=$(docker network inspect bridge -f '{{index .Options "com.docker.network.bridge.name"}}')
+case "$ifname" in ''|'<no value>') ifname=docker0 ;; esac
+bridge=''
+for _ in $(seq 40); do
+    bridge=$(ip -4 -o addr show dev "$ifname" 2>/dev/null | awk '{ sub("/.*", "", $4); print $4; exit }')
+    [ -z "$bridge" ] || break
+    sleep 0.5
+done
+say "events through sam local (bridge $ifname, address ${bridge:-none})"
 PYTHONPATH=src/handler:. .venv/bin/python -m localcloud.sam_local --bridge "$bridge" "$@"
