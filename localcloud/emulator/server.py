@@ -13,11 +13,19 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.personalize.responses import PersonalizeResponse
 
 from localcloud.emulator.faults import Call, act_out, controls, is_network_fault
-from localcloud.emulator.operations import OPERATIONS, Operation
+from localcloud.emulator.operations import OPERATIONS, Operation, Scope
 from localcloud.emulator.validation import EmulatorError
 from localcloud.throttle import throttle
 
 ACCOUNT_ID = "123456789012"
+
+
+def _scope(response: PersonalizeResponse) -> Scope:
+    """The request's account and region (moto's backend for them), and the process's controls."""
+    backend = response.personalize_backend
+    # moto's reset() re-creates backends, so the store is attached lazily to each instance.
+    store = backend.__dict__.setdefault("_emulated_solutions", {})
+    return Scope(backend.account_id, backend.region_name, store, controls)
 
 
 def _method(name: str, body: Operation) -> Callable[[PersonalizeResponse], str]:
@@ -41,7 +49,7 @@ def _method(name: str, body: Operation) -> Callable[[PersonalizeResponse], str]:
             try:
                 if fault:
                     raise EmulatorError(fault, f"Injected {fault}")
-                result = body(response, params, now)
+                result = body(_scope(response), params, now)
             except EmulatorError as error:
                 controls.calls.append(Call(now, name, error.error_type))
                 raise

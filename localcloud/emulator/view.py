@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from localcloud.emulator.faults import controls
+from localcloud.emulator.faults import Controls
 from localcloud.emulator.model import (
     DEFAULT_SCHEDULE,
     ECHO_DEFAULTS,
@@ -17,8 +17,9 @@ from localcloud.emulator.model import (
 )
 
 
-def describe(solution: Solution, now: float) -> dict[str, Any]:
-    """The DescribeSolution view; updates younger than the stale-read window are not yet visible."""
+def describe(solution: Solution, now: float, controls: Controls) -> dict[str, Any]:
+    """The DescribeSolution view under `controls` (timing, reading, trainings); updates younger
+    than the stale-read window are not yet visible."""
     visible = [u for u in solution.updates if u.created <= now - controls.timing.stale_read]
     reading = controls.reading
     status, since = solution.status_at(now, controls.timing)
@@ -54,7 +55,7 @@ def describe(solution: Solution, now: float) -> dict[str, Any]:
     if training:
         body["latestSolutionVersion"] = training.summary(now)
     if visible:
-        body["latestSolutionUpdate"] = _update_summary(visible[-1], now)
+        body["latestSolutionUpdate"] = _update_summary(visible[-1], now, controls)
     return body
 
 
@@ -72,7 +73,7 @@ def _with_defaults(asked: dict[str, Any]) -> dict[str, Any]:
     return {**filled, "solutionUpdateConfig": config}
 
 
-def _update_summary(update: Update, now: float) -> dict[str, Any]:
+def _update_summary(update: Update, now: float, controls: Controls) -> dict[str, Any]:
     """latestSolutionUpdate: the update's state, and the fields its request sent (as the reading
     shows them)."""
     reading = controls.reading

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from budget import PERSONALIZE_CALL, CallLimits, Plan
 from continuation import Carried, SelfInvoker, hands_off
-from dispatcher import Apply, Dispatcher
+from dispatcher import Apply, Dispatcher, HandOff, Send, Timer, thread_timer
 from lifecycle import SolutionUpdater
 from logs import SERVICE_NAME, logger
 from outcomes import Applied, RequestFailed
 from partitions import regions
 from properties import DesiredSettings, Settings
-from response import allowed_hosts
+from response import allowed_hosts, put
 from solution import Boto3Solutions, bounded_client
 
 if TYPE_CHECKING:
@@ -47,10 +47,15 @@ def build(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
     call: CallLimits = PERSONALIZE_CALL,
+    send: Send = put,
+    timer: Timer = thread_timer,
+    hand_off: HandOff | None = None,
     **options: Any,
 ) -> Handler:
     """A ready handler; `options` go to the SolutionUpdater (confirm_delay, prompt, patient).
-    A start-up fault fails Create and Update with its reason; it never raises.
+    A start-up fault fails Create and Update with its reason; it never raises. `send`, `timer`
+    and `hand_off` (None: the function's own, where continuation.hands_off allows one) are the
+    edges a simulation replaces, with the clock and sleep.
 
     The region checked against SolutionArn and the response bucket is the one the client calls
     (its meta.region_name: AWS_REGION in Lambda, else boto3's usual sources); without a client
@@ -70,10 +75,13 @@ def build(
         apply,
         extra_hosts=allowed_hosts(os.environ.get("RESPONSE_URL_ALLOWED_HOSTS")),
         # Under sam local, only with a Lambda endpoint to invoke (continuation.hands_off).
-        hand_off=SelfInvoker() if hands_off(os.environ) else None,
+        hand_off=hand_off or (SelfInvoker() if hands_off(os.environ) else None),
         clock=clock,
         call=call,
         region=region,
+        send=send,
+        sleep=sleep,
+        timer=timer,
     )
     # Lambda's context keys (request id, cold start) on every line; never the event, which
     # carries the presigned ResponseURL (log_event=False overrides POWERTOOLS_LOGGER_LOG_EVENT).

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import operations
 from budget import (
@@ -43,12 +43,33 @@ from outcomes import (
 )
 from properties import DesiredSettings, Settings
 from protocol import FAILED, SUCCESS, Request, read_request
-from response import deliver, put
+from response import ResponseTarget, deliver, put
 from telemetry import count_failure, flush, record
 
 # SolutionUpdater.apply: (desired, plan, carried, previous) -> Applied.
 Apply = Callable[[DesiredSettings, Plan, Carried | None, Settings | None], Applied]
 HandOff = Callable[[Mapping[str, Any], str], None]  # the next invocation's event, the function ARN
+Send = Callable[[ResponseTarget, bytes, float], int]  # one PUT: the target, the body, its timeout
+
+
+class Cancellable(Protocol):
+    """A started timer that can be called off (threading.Timer is one)."""
+
+    def cancel(self) -> None:
+        """Call it off, if it has not fired."""
+        ...
+
+
+# Starts a timer: after `seconds`, call `action` once, unless cancelled first.
+Timer = Callable[[float, Callable[[], None]], Cancellable]
+
+
+def thread_timer(seconds: float, action: Callable[[], None]) -> Cancellable:
+    """The watchdog in Lambda: a daemon thread that calls `action` after `seconds` real seconds."""
+    timer = threading.Timer(seconds, action)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def seconds_left(context: Any) -> float:
@@ -64,11 +85,13 @@ class Answer:
         self,
         request: Request,
         time_left: Callable[[], float],
-        send: Callable[..., int] = put,
+        send: Send = put,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._request = request
         self._time_left = time_left
         self._send = send
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._settled = False
 
@@ -85,7 +108,9 @@ class Answer:
         if not self._settle():
             return False
         body = self._request.body(status, reason, physical_id, data)
-        delivered = deliver(self._request.target, body, self._time_left, logger.warning, self._send)
+        delivered = deliver(
+            self._request.target, body, self._time_left, logger.warning, self._send, self._sleep
+        )
         outcome = {"status": status, "physical_id": physical_id, "delivered": delivered}
         logger.info(
             "Answered CloudFormation", extra={**outcome, "reason": reason} if reason else outcome
@@ -137,8 +162,16 @@ class Dispatcher:
         clock: Callable[[], float] = time.time,
         call: CallLimits = PERSONALIZE_CALL,
         region: str | None = None,
+        send: Send = put,
+        sleep: Callable[[float], None] = time.sleep,
+        timer: Timer = thread_timer,
     ) -> None:
+        """`send`, `sleep` and `timer` are the edges a simulation replaces: the PUT, the pause
+        between PUT attempts, and the watchdog's timer."""
         self._apply = apply
+        self._send = send
+        self._sleep = sleep
+        self._timer = timer
         self._region = region
         self._hosts = frozenset(extra_hosts)
         self._hand_off = hand_off
@@ -165,15 +198,16 @@ class Dispatcher:
             logger.error(f"Not acting on this request: {refusal}")
             return
         logger.append_keys(**request.log_keys())
-        answer = Answer(request, lambda: seconds_left(context) - PUT_MARGIN)
+        answer = Answer(
+            request, lambda: seconds_left(context) - PUT_MARGIN, self._send, self._sleep
+        )
         timetable = self._plan(request, remaining)
         logger.debug("Planned the invocation", extra=timetable._asdict())
         out_of_time = failure(OUT_OF_TIME, "OutOfTime")
-        watchdog = threading.Timer(
-            timetable.watchdog_after, self.conclude, (request, answer, out_of_time, context)
+        watchdog = self._timer(
+            timetable.watchdog_after,
+            lambda: self.conclude(request, answer, out_of_time, context),
         )
-        watchdog.daemon = True
-        watchdog.start()
         try:
             self.conclude(request, answer, self._outcome(request, timetable, context), context)
         except Exception:
