@@ -142,6 +142,7 @@ class Solution:
     solution_config: dict[str, Any]
     updates: list[Update] = field(default_factory=list)
     deleted: float | None = None  # when DeleteSolution was accepted
+    creation_failure: str | None = None  # its creation ends CREATE FAILED, for this reason
 
     def gone(self, now: float, timing: Timing) -> bool:
         """Whether its deletion has finished (it is then not found)."""
@@ -159,7 +160,7 @@ class Solution:
             return "CREATE PENDING", self.created
         if now < self.ready:
             return "CREATE IN_PROGRESS", self.created + timing.solution_pending
-        return "ACTIVE", self.ready
+        return ("CREATE FAILED" if self.creation_failure else "ACTIVE"), self.ready
 
     def latest_status(self, now: float) -> str:
         """The status of the latest update created by now (ACTIVE if there is none)."""

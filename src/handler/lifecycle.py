@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from budget import CONFIRM_DELAY, PATIENT, PROMPT, Plan
@@ -22,6 +22,8 @@ from continuation import Carried
 from logs import logger
 from outcomes import Applied, Continue, RequestFailed
 from port import (
+    ACTIVE,
+    CREATE_FAILED,
     PersonalizeSolutions,
     ServiceRejected,
     SolutionBusy,
@@ -41,6 +43,7 @@ from reconcile import (
     progress_of,
     property_names,
     settled_settings,
+    twin_update,
     unusable_reason,
 )
 from waiter import Deadline, Pacer, PollPolicy, Retry, TimedOut, wait_for
@@ -60,6 +63,20 @@ REPLACED = (
 STILL_UPDATING = (
     "the update may still finish: check the solution's latestSolutionUpdate before you retry, "
     "or raise ServiceTimeout"
+)
+# What a read in the start shows of updates made since CloudFormation sent the request.
+TWIN = "an update identical to this request's, made after CloudFormation sent it (most likely by "
+TWIN += "an earlier delivery of this same request)"
+UNPROVEN_TWIN = (
+    f"The latest solution update is {TWIN}, and it is ACTIVE, but what DescribeSolution shows "
+    "cannot prove its settings in force; no second update was made, as it would start another "
+    "training run: check the solution's settings, then retry the stack operation"
+)
+CHANGED_SINCE_SENT = (
+    "The solution was updated after CloudFormation sent this request (latest update created "
+    "{created}, {status}), by someone else or by a later stack operation after an earlier "
+    "delivery of this request was answered; no update was made, so as not to undo it: if the "
+    "stack operation is still in progress, retry it once no one else updates the solution"
 )
 
 
@@ -106,6 +123,29 @@ def require_time(deadline: Deadline, needed: float = 0.0) -> None:
         raise Retry("enough time left to start the update", advice=advice, incidental=True)
 
 
+def _since_sent(state: SolutionState, asked: Settings, sent: datetime) -> None:
+    """Refuse to update a solution whose latest update was made after CloudFormation sent the
+    request, unless that update is this request's twin still in progress (then the caller waits
+    for it). A twin (it fits the request: an earlier delivery's, or this invocation's own whose
+    answer was lost) is never made again: its failure is the request's, and if it is ACTIVE yet
+    proves nothing, the request fails rather than pay for a second training run or claim what
+    is unproven. Another update (someone else's, or a later stack operation's, such as the
+    rollback after an earlier delivery of this request failed) must not be undone."""
+    latest = state.latest_update
+    if latest is None or latest.created <= sent:
+        return
+    twin = twin_update(state, asked, sent)
+    if twin is None:
+        created = latest.created.isoformat(timespec="seconds")
+        reason = CHANGED_SINCE_SENT.format(created=created, status=latest.status)
+        raise RequestFailed(reason, "ChangedSinceSent")
+    if twin.status == CREATE_FAILED:
+        cause = twin.failure_reason or "no reason given"
+        raise RequestFailed(f"Solution update failed: {cause} ({TWIN})", "UpdateFailed")
+    if twin.status == ACTIVE:
+        raise RequestFailed(UNPROVEN_TWIN, "UpdateUnproven")
+
+
 @dataclass
 class SolutionUpdater:
     """Applies requests to solutions; the client, clock, sleep and polling are injectable.
@@ -140,14 +180,15 @@ class SolutionUpdater:
         wait = carried or Carried(first=plan.first)
         deadline = Deadline(plan.wait_until, self.clock)
         pacer = Pacer(self.patient.cap, self.jitter)
+        sent = datetime.fromtimestamp(plan.first, UTC)  # when CloudFormation sent the request
         if plan.late:
-            return self._read_only(desired, previous, plan, plan.late, deadline, pacer)
+            return self._read_only(desired, previous, plan, sent, deadline, pacer)
         started_here = not wait.updated
         # The first update created after the baseline that a check saw, carried across hops.
         seen: list[Sighting] = [wait.seen] if wait.seen else []
         try:
             if started_here:
-                started = self._start(desired, previous, deadline, pacer)
+                started = self._start(desired, previous, deadline, pacer, sent)
                 if not started.updated:
                     return self._applied(started.state, started.known, False, plan)
                 wait = wait.after_update(started.baseline)
@@ -167,7 +208,7 @@ class SolutionUpdater:
         desired: DesiredSettings,
         previous: Settings | None,
         plan: Plan,
-        late: str,
+        sent: datetime,
         deadline: Deadline,
         pacer: Pacer,
     ) -> Applied:
@@ -175,11 +216,13 @@ class SolutionUpdater:
         earlier invocation is still seeing through: never UpdateSolution, only reads until the
         deadline. SUCCESS once the settings asked are proven in force; while an update is in
         flight, or none is, read again (the original may yet make or finish its update);
-        FAILED with `late` when the deadline comes first."""
+        FAILED with `late` when the deadline comes first, or with the reason `_since_sent`
+        gives once the read shows that nothing more will come of this request."""
+        late = plan.late or ""
 
         def in_force() -> tuple[SolutionState, Settings]:
             """The state once it proves the settings asked, else Retry."""
-            state, known, changed = self._needed(desired, previous)
+            state, known, changed = self._needed(desired, previous, sent)
             if changed:
                 raise Retry("the settings asked to be in force", advice=late)
             return state, known
@@ -203,11 +246,17 @@ class SolutionUpdater:
         return Applied(attributes(state, known), updated, self.clock() - plan.first)
 
     def _start(
-        self, desired: DesiredSettings, previous: Settings | None, deadline: Deadline, pacer: Pacer
+        self,
+        desired: DesiredSettings,
+        previous: Settings | None,
+        deadline: Deadline,
+        pacer: Pacer,
+        sent: datetime,
     ) -> Started:
-        """Read the solution (waiting while it is busy) and update it unless it is a no-op."""
+        """Read the solution (waiting while it is busy) and update it unless it is a no-op.
+        `sent`: when CloudFormation sent the request."""
         return wait_for(
-            lambda: self._try_start(desired, previous, deadline),
+            lambda: self._try_start(desired, previous, deadline, sent),
             deadline,
             self.patient,
             self.sleep,
@@ -246,29 +295,34 @@ class SolutionUpdater:
         with waiting_terms("answer DescribeSolution"):
             return self.solutions.describe(arn)
 
-    def _ready_state(self, arn: str) -> SolutionState:
-        """A read of a solution that can be updated now (Retry while it is busy)."""
-        state = self._describe(arn)
+    def _needed(
+        self, desired: DesiredSettings, previous: Settings | None, sent: datetime
+    ) -> tuple[SolutionState, Settings, list[str]]:
+        """A read of a solution that can be updated now, what it proves of the settings in
+        force, and the fields asked for that it does not prove. Retry while it is busy (unless
+        it proves them all: an update in progress does not change what is in force now);
+        RequestFailed when it is unusable, or was updated since CloudFormation `sent` the
+        request (see `_since_sent`)."""
+        state = self._describe(desired.solution_arn)
         reason = unusable_reason(state)
         if reason:
             raise RequestFailed(reason, "SolutionUnusable")
-        busy = busy_reason(state)
-        if busy:
-            raise Retry(busy, advice=IN_USE if state.status == "ACTIVE" else NOT_READY)
-        return state
-
-    def _needed(
-        self, desired: DesiredSettings, previous: Settings | None
-    ) -> tuple[SolutionState, Settings, list[str]]:
-        """A read of the solution, what it proves of the settings in force, and the fields
-        asked for that it does not prove."""
-        state = self._ready_state(desired.solution_arn)
         requests = (desired.asked, previous) if previous else (desired.asked,)
         known = known_settings(state, requests)
-        return state, known, differences(desired.asked, known)
+        changed = differences(desired.asked, known)
+        if changed:
+            _since_sent(state, desired.asked, sent)
+        busy = busy_reason(state)
+        if busy and changed:
+            raise Retry(busy, advice=IN_USE if state.status == "ACTIVE" else NOT_READY)
+        return state, known, changed
 
     def _try_start(
-        self, desired: DesiredSettings, previous: Settings | None, deadline: Deadline
+        self,
+        desired: DesiredSettings,
+        previous: Settings | None,
+        deadline: Deadline,
+        sent: datetime,
     ) -> Started:
         """One attempt to start: a no-op when the solution is known to have the settings.
 
@@ -276,12 +330,14 @@ class SolutionUpdater:
         `confirm_delay` later: a lagging read can hide the update that already applied them.
         Neither that read nor UpdateSolution starts past the deadline. Every field asked for
         is sent, so that the update's summary shows them all: later reads can then prove them.
+        No update is made once the solution was updated since CloudFormation `sent` the request
+        (`_since_sent`).
         """
-        state, known, changed = self._needed(desired, previous)
+        state, known, changed = self._needed(desired, previous, sent)
         if changed and self.confirm_delay:
             require_time(deadline, needed=self.confirm_delay)
             self.sleep(self.confirm_delay)
-            state, known, changed = self._needed(desired, previous)
+            state, known, changed = self._needed(desired, previous, sent)
         if not changed:
             logger.info("Solution already has the requested settings; no update made")
             return Started(state, known)

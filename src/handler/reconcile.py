@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, NamedTuple
 
-from port import ACTIVE, CREATE_FAILED, SolutionState
+from port import ACTIVE, CREATE_FAILED, SolutionState, UpdateRecord
 from properties import SETTING_NAMES, EventParameter, Settings, schedule_expression
 
 SOLUTION_UNUSABLE = (CREATE_FAILED, "DELETE PENDING", "DELETE IN_PROGRESS")
@@ -153,39 +153,42 @@ def known_settings(state: SolutionState, requests: Sequence[Settings]) -> Settin
 
     - Never updated: the solution's own fields are its creation settings under every reading,
       with the documented defaults for what they leave out (none for incremental updates).
-    - Latest update ACTIVE: the fields its summary proves it set (see `_proven`); and, when the
-      summary is that of one of `requests` (what this resource sends now, or sent last time) on
-      every field the request sends and proves at least one of them, that request's other fields
-      too, where the solution's own fields show the same value and visibly moved with that update
-      (its lastUpdatedDateTime is the update's or later). The summary alone cannot tell a value
-      the request set from one it left out and a reading filled in; the solution's own fields, if
-      they follow updates, can. Where they visibly moved with the update and show another value
-      than the summary, that field is unknown (one of the two is not what is in force); where
-      they did not move, they may be the creation settings and say nothing.
+    - Latest update ACTIVE: the fields its summary proves it set (see `_proven`); and, once the
+      solution's own fields visibly moved with that update (its lastUpdatedDateTime is the
+      update's or later), every field they show (with the documented defaults for what they
+      leave out), whoever's update set it. The summary alone cannot tell a value the request set
+      from one it left out and a reading filled in; the solution's own fields, if they follow
+      updates, can. Where they visibly moved and show another value than the summary proves,
+      that field is unknown (one of the two is not what is in force); where they did not move,
+      they may be the creation settings and say nothing.
     - Latest update failed or unfinished: nothing (the solution's own fields may be its creation
       settings, not what the last good update set).
     """
     update = state.latest_update
     if update is None:
-        top = state.top_level
-        return Settings(
-            perform_auto_training=_first(top.perform_auto_training, DEFAULTS.perform_auto_training),
-            perform_incremental_update=top.perform_incremental_update,
-            schedule_days=_first(top.schedule_days, DEFAULTS.schedule_days),
-            event_parameters=_first(top.event_parameters, ()),
-        )
+        return _defaulted(state.top_level)
     if update.status != ACTIVE:
         return Settings()
     known = _proven(update.shown)
     if state.last_updated < update.last_updated:  # its own fields may be the creation settings
         return known
-    known = _agreeing(known, state.top_level)
-    for sent in requests:
-        if _proven(sent) != Settings() and _consistent(sent, update.shown, unshown_ok=frozenset()):
-            unconfirmed = set(differences(sent, state.top_level))
-            confirmed = {name: value for name, value in _fields(sent) if name not in unconfirmed}
-            known = _overlay(known, Settings(**confirmed))
-    return known
+    # Its own fields moved with that update (or later): they show what is in force, with the
+    # documented defaults for what they leave out, unless the summary proves another value.
+    own = _defaulted(state.top_level)
+    agreed = _agreeing(known, own)
+    conflicts = [name for name, _ in _fields(known) if getattr(agreed, name) is None]
+    return _overlay(agreed, own)._replace(**dict.fromkeys(conflicts))
+
+
+def _defaulted(top: Settings) -> Settings:
+    """A solution's own fields as settings in force: the documented defaults where they show
+    nothing (none for incremental updates), no event parameters where they show none."""
+    return Settings(
+        perform_auto_training=_first(top.perform_auto_training, DEFAULTS.perform_auto_training),
+        perform_incremental_update=top.perform_incremental_update,
+        schedule_days=_first(top.schedule_days, DEFAULTS.schedule_days),
+        event_parameters=_first(top.event_parameters, ()),
+    )
 
 
 def settled_settings(state: SolutionState, asked: Settings) -> Settings:
@@ -294,6 +297,15 @@ def progress_of(
     if update.status == ACTIVE and not differences(sent, known_settings(state, (sent,))):
         return Progress(Phase.SUCCEEDED, update.status, seen=seen)
     return Progress(Phase.REPLACED, status, seen=seen)
+
+
+def twin_update(state: SolutionState, sent: Settings, since: datetime) -> UpdateRecord | None:
+    """The latest update, if it was created after `since` and its summary can be that of a
+    request sending `sent` (see `progress_of`): a twin of a request sent at `since`."""
+    update = state.latest_update
+    if update is None or update.created <= since:
+        return None
+    return update if _consistent(sent, update.shown, unshown_ok=UNSHOWABLE) else None
 
 
 def attributes(state: SolutionState, settings: Settings) -> dict[str, str]:

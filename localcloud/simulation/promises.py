@@ -1,0 +1,444 @@
+"""The promises, checked on a played history against the model's ground truth (what was in force,
+what a read showed), never against the function's own view of it.
+
+Each check returns the violations it finds, as (promise, what happened). `PROMISES` names them
+all; `check` runs them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
+
+from localcloud.simulation.personalize import Call
+from localcloud.simulation.stack import ACCESS_KEY, Sent, signature
+from localcloud.simulation.world import Record, Snapshot, snapshot
+from properties import (
+    EventParameter,
+    InvalidProperties,
+    OnDelete,
+    Settings,
+    on_delete_of,
+    parse_properties,
+    schedule_expression,
+)
+
+SECRET = "simulated-secret-access-key"  # noqa: S105 - the fake one world.environment sets
+# What a summary may show for a field its request left out, under some reading: such a value in
+# latestSolutionUpdate proves nothing by itself (the docs' defaults; both for incremental).
+FILLED: dict[str, tuple[object, ...]] = {
+    "perform_auto_training": (True,),
+    "schedule_days": (7,),
+    "perform_incremental_update": (True, False),
+}
+TRAINING_NEVER = ("GONE", "DELETE PENDING", "DELETE IN_PROGRESS", "CREATE FAILED")
+
+
+class Violation(NamedTuple):
+    """A broken promise: its name, and what happened (with the request's id)."""
+
+    promise: str
+    detail: str
+
+
+def asked_of(request: Sent) -> Settings | None:
+    """What a Create or Update asks, by the function's documented property rules; None when the
+    properties are not valid (the request must then be refused)."""
+    try:
+        return parse_properties(request.event["ResourceProperties"], "us-east-1").settings.asked
+    except InvalidProperties:
+        return None
+
+
+def _unmet(asked: Settings, truth: Settings | None) -> list[str]:
+    """The asked fields the truth does not hold (all of them if the solution is gone)."""
+    if truth is None:
+        return [name for name, value in asked._asdict().items() if value is not None]
+    unmet = []
+    for name, value in asked._asdict().items():
+        if value is None:
+            continue
+        held = getattr(truth, name)
+        if name == "event_parameters":
+            if not _same_events(value, held):
+                unmet.append(name)
+        elif held != value:
+            unmet.append(name)
+    return unmet
+
+
+def _same_events(asked: tuple[EventParameter, ...], held: tuple[EventParameter, ...]) -> bool:
+    """Whether the events in force are those asked (a sub-field asked is compared as a number;
+    one left out is the service's to choose)."""
+    if sorted(p.event_type or "" for p in asked) != sorted(p.event_type or "" for p in held):
+        return False
+    for item in asked:
+        match = next(p for p in held if p.event_type == item.event_type)
+        for sub in ("event_value_threshold", "weight"):
+            want, have = getattr(item, sub), getattr(match, sub)
+            if want is not None and (have is None or float(want) != float(have)):
+                return False
+    return True
+
+
+def _arn(request: Sent) -> str:
+    """The SolutionArn a request names (a Delete's is its physical id)."""
+    if request.kind == "Delete":
+        return str(request.event.get("PhysicalResourceId", ""))
+    return str(request.event["ResourceProperties"].get("SolutionArn", ""))
+
+
+def _truth_at(record: Record, arn: str, at: float) -> Snapshot:
+    """The model's truth for `arn` when an answer was given."""
+    return record.snapshots.get((at, arn)) or snapshot(record.scope, arn, at)
+
+
+def _excused(
+    record: Record, request: Sent, arn: str, at: float, holds: Callable[[Snapshot], bool]
+) -> bool:
+    """Whether a promise broken at `at` held on what the request's last read could show, and
+    only other writers' updates that read could not show yet (made since, or too recently to
+    be visible) changed the truth: a race no reader can win."""
+    reads = [
+        c for c in record.calls if c.request_id == request.request_id and c.answer and c.at <= at
+    ]
+    if not reads:
+        return False
+    last = reads[-1].at
+    hidden = last - record.scope.controls.timing.stale_read
+    ours = [c for c in record.calls if c.applied and hidden < c.at <= at]
+    others = [w for w in record.writes if w.accepted and w.arn == arn and hidden < w.at <= at]
+    shown = snapshot(record.scope, arn, last, visible=True)
+    return not ours and bool(others) and holds(shown)
+
+
+def _successes(record: Record) -> Iterator[tuple[Sent, float, dict[str, Any]]]:
+    """Every accepted SUCCESS answer: its request, time and body."""
+    for request in record.cloudformation.requests:
+        for at, body in request.answers:
+            if body["Status"] == "SUCCESS":
+                yield request, at, body
+
+
+def settings_in_force(record: Record) -> Iterator[Violation]:
+    """SUCCESS for a Create or Update only when the asked settings are in force when the answer
+    is given, and each attribute is the value in force or `unknown`."""
+    for request, at, body in _successes(record):
+        if request.kind == "Delete":
+            continue
+        asked = asked_of(request)
+        arn = _arn(request)
+        if asked is None:
+            yield Violation(
+                "refused-input", f"{request.request_id}: invalid properties got SUCCESS"
+            )
+            continue
+
+        def holds(state: Snapshot, asked: Settings = asked) -> bool:
+            return not _unmet(asked, state.settings)
+
+        state = _truth_at(record, arn, at)
+        if not holds(state) and not _excused(record, request, arn, at, holds):
+            unmet = _unmet(asked, state.settings)
+            yield Violation(
+                "success-in-force",
+                f"{request.request_id} ({request.kind}) answered SUCCESS at {at:.1f} while "
+                f"{unmet} were not in force on {arn} ({state})",
+            )
+        data = body.get("Data", {})
+
+        def true_data(state: Snapshot, data: dict[str, str] = data) -> bool:
+            return not _wrong_data(data, state.settings)
+
+        wrong = _wrong_data(data, state.settings)
+        if wrong and not _excused(record, request, arn, at, true_data):
+            yield Violation("data-true", f"{request.request_id}: attributes {wrong} ({state})")
+
+
+def _wrong_data(data: dict[str, str], truth: Settings | None) -> list[str]:
+    """The attributes that show a value other than the one in force (or than `unknown`)."""
+    if truth is None:
+        return []
+    shown = {
+        "PerformAutoTraining": str(truth.perform_auto_training).lower(),
+        "PerformIncrementalUpdate": str(truth.perform_incremental_update).lower(),
+        "SchedulingExpression": schedule_expression(truth.schedule_days or 7),
+    }
+    return [
+        f"{name}={data.get(name)!r} (in force {value!r})"
+        for name, value in shown.items()
+        if data.get(name) not in (value, "unknown")
+    ]
+
+
+def one_answer(record: Record) -> Iterator[Violation]:
+    """Every request is answered before its deadline. A later answer (a duplicate delivery's) may
+    only repeat the first, or fail after a SUCCESS (CloudFormation ignores it, and it changed
+    nothing): never succeed after a FAILED, or with another id. None is answered only where none
+    could be: its URL had expired before any delivery (then nothing is answered), or Lambda
+    delivered it after the deadline (an answer would be ignored); either way nothing was
+    written for it."""
+    for request in record.cloudformation.requests:
+        decided = request.decided()
+        for at, body in request.answers:
+            if decided is None or at > request.deadline or body["Status"] != "SUCCESS":
+                continue
+            if (
+                decided["Status"] != "SUCCESS"
+                or body["PhysicalResourceId"] != decided["PhysicalResourceId"]
+            ):
+                yield Violation(
+                    "one-answer",
+                    f"{request.request_id}: SUCCESS ({body['PhysicalResourceId']}) at {at:.1f} "
+                    f"after {decided['Status']} ({decided['PhysicalResourceId']})",
+                )
+        delivered = [
+            i.at for i in record.function.invocations if i.request_id == request.request_id
+        ]
+        expired = not delivered or min(delivered) >= request.expires
+        late = bool(delivered) and min(delivered) >= request.deadline
+        writes = [c for c in record.calls if c.request_id == request.request_id and c.applied]
+        if expired and request.answers:
+            yield Violation("one-answer", f"{request.request_id}: answered to an expired URL")
+        if (expired or late) and writes:
+            yield Violation(
+                "one-answer",
+                f"{request.request_id}: delivered too late to answer, yet {len(writes)} update(s)",
+            )
+        if expired or late:
+            continue
+        if request.decided() is None:
+            times = [round(at - request.signed, 1) for at, _ in request.answers]
+            yield Violation(
+                "one-answer",
+                f"{request.request_id} ({request.kind}): no answer by its deadline "
+                f"{request.deadline - request.signed:.0f} s after signing (answers: {times})",
+            )
+
+
+def failures_explained(record: Record) -> Iterator[Violation]:
+    """Every FAILED names its cause (a bug's "Internal error" is a finding); no Reason and no log
+    line holds the presigned signature or a credential."""
+    secrets = [signature(r.request_id) for r in record.cloudformation.requests]
+    secrets += [SECRET, ACCESS_KEY]
+    for request in record.cloudformation.requests:
+        for _, body in request.answers:
+            reason = str(body.get("Reason", ""))
+            if body["Status"] == "FAILED" and (not reason.strip() or "Internal error" in reason):
+                yield Violation("failed-reason", f"{request.request_id}: Reason {reason!r}")
+            if any(secret in reason for secret in secrets):
+                yield Violation("secrecy", f"{request.request_id}: the Reason holds a secret")
+    leaked = [secret[:8] for secret in secrets if secret in record.logs]
+    if leaked:
+        yield Violation("secrecy", f"the logs hold secrets starting {leaked}")
+
+
+def refused_input(record: Record) -> Iterator[Violation]:
+    """A Create or Update with properties the rules refuse gets FAILED and no Personalize call."""
+    for request in record.cloudformation.requests:
+        if request.kind == "Delete" or asked_of(request) is not None:
+            continue
+        calls = [c for c in record.calls if c.request_id == request.request_id]
+        if calls:
+            yield Violation(
+                "refused-input", f"{request.request_id}: invalid properties, {len(calls)} call(s)"
+            )
+
+
+def training_off_on_delete(record: Record) -> Iterator[Violation]:
+    """A Delete with OnDelete: DisableAutoTraining answered SUCCESS for a solution leaves its
+    training off, or the solution gone, being deleted or never created (it cannot train)."""
+    for request, at, _body in _successes(record):
+        if request.kind != "Delete":
+            continue
+        try:
+            choice = on_delete_of(request.event["ResourceProperties"])
+        except InvalidProperties:
+            continue
+        arn = _arn(request)
+        if choice is not OnDelete.DISABLE_AUTO_TRAINING or arn not in record.scope.solutions:
+            continue
+
+        def off(state: Snapshot) -> bool:
+            return state.status in TRAINING_NEVER or (
+                state.settings is not None and state.settings.perform_auto_training is False
+            )
+
+        state = _truth_at(record, arn, at)
+        if not off(state) and not _excused(record, request, arn, at, off):
+            yield Violation(
+                "delete-training-off", f"{request.request_id}: SUCCESS with training on ({state})"
+            )
+
+
+def no_second_update(record: Record) -> Iterator[Violation]:
+    """Once an UpdateSolution of a request was accepted (even with its answer lost), no second
+    one for the same request, unless the first is known to have failed or been replaced."""
+    by_request: dict[str, list[Call]] = {}
+    for call in record.calls:
+        if call.applied:
+            by_request.setdefault(call.request_id, []).append(call)
+    for request_id, applied in by_request.items():
+        for first, second in itertools.pairwise(applied):
+            arn = _arn_of_call(record, first)
+            solution = record.scope.solutions.get(arn)
+            if solution is None:
+                continue
+            ours = next((u for u in solution.updates if u.created == first.at), None)
+            failed = ours is not None and ours.status_at(second.at)[0] == "CREATE FAILED"
+            replaced = any(
+                w.accepted and w.arn == arn and first.at < w.at < second.at for w in record.writes
+            )
+            if not failed and not replaced:
+                yield Violation(
+                    "no-second-update",
+                    f"{request_id}: UpdateSolution accepted at {first.at:.1f} and again at "
+                    f"{second.at:.1f}",
+                )
+
+
+def _arn_of_call(record: Record, call: Call) -> str:
+    """The solution a call was for: the request's SolutionArn (a Delete's physical id)."""
+    request = next(r for r in record.cloudformation.requests if r.request_id == call.request_id)
+    return _arn(request)
+
+
+def no_needless_update(record: Record) -> Iterator[Violation]:
+    """No UpdateSolution when the read it followed proved the settings asked already in force."""
+    for index, call in enumerate(record.calls):
+        if not call.applied:
+            continue
+        request = next(r for r in record.cloudformation.requests if r.request_id == call.request_id)
+        asked = (
+            asked_of(request) if request.kind != "Delete" else Settings(perform_auto_training=False)
+        )
+        reads = [
+            c
+            for c in record.calls[:index]
+            if c.invocation == call.invocation and c.answer is not None
+        ]
+        if asked is None or not reads:
+            continue
+        read = reads[-1]
+        truth = _truth_at(record, _arn(request), read.at).settings
+        assert read.answer is not None
+        if not _unmet(asked, truth) and proves(read.answer, asked):
+            yield Violation(
+                "no-needless-update",
+                f"{request.request_id}: UpdateSolution at {call.at:.1f} after the read at "
+                f"{read.at:.1f} proved {asked} in force",
+            )
+
+
+def proves(read: dict[str, Any], asked: Settings) -> bool:
+    """Whether one DescribeSolution answer proves every asked field's value, under any reading:
+    - a solution never updated shows its creation settings (the documented defaults for a
+      schedule it does not show, no event parameters);
+    - an ACTIVE latest update proves a field its summary shows with the asked value, unless a
+      reading could have filled that value in;
+    - the solution's own fields prove a field once they visibly moved with that update (its
+      lastUpdatedDateTime is the update's or later) and the summary shows no other value that
+      no reading fills in."""
+    latest = read.get("latestSolutionUpdate")
+    top = _fields(read, read.get("solutionConfig"))
+    if latest is None:
+        return all(_proven(top, name, value, defaults=True) for name, value in _asked(asked))
+    if latest.get("status") != "ACTIVE":
+        return False
+    summary = _fields(latest, latest.get("solutionUpdateConfig"))
+    moved = read.get("lastUpdatedDateTime", 0) >= latest.get("lastUpdatedDateTime", 0)
+    for name, value in _asked(asked):
+        shown = summary.get(name)
+        if shown is not None and _equal(name, shown, value) and value not in FILLED.get(name, ()):
+            continue
+        contradicted = shown is not None and not _equal(name, shown, value)
+        if contradicted and shown not in FILLED.get(name, ()):
+            return False
+        if not (moved and _proven(top, name, value, defaults=True)):
+            return False
+    return True
+
+
+def _asked(asked: Settings) -> Iterator[tuple[str, Any]]:
+    """The asked (field, value) pairs."""
+    return ((n, v) for n, v in asked._asdict().items() if v is not None)
+
+
+def _equal(name: str, shown: Any, value: Any) -> bool:
+    """Whether a shown value is the asked one."""
+    if name == "event_parameters":
+        return _same_events(value, shown)
+    return bool(shown == value)
+
+
+def _proven(shown: dict[str, Any], name: str, value: Any, *, defaults: bool) -> bool:
+    """Whether `shown` (a solution's own fields) proves field `name` has `value`; with
+    `defaults`, a schedule or event list it does not show is the documented default."""
+    if name in shown:
+        return _equal(name, shown[name], value)
+    if defaults and name == "schedule_days":
+        return bool(value == 7)
+    if defaults and name == "event_parameters":
+        return bool(value == ())
+    return False
+
+
+def _fields(body: dict[str, Any], config: dict[str, Any] | None) -> dict[str, Any]:
+    """The settings a solution or summary shows, by the function's field names."""
+    shown: dict[str, Any] = {}
+    for key, name in (
+        ("performAutoTraining", "perform_auto_training"),
+        ("performIncrementalUpdate", "perform_incremental_update"),
+    ):
+        if key in body:
+            shown[name] = body[key]
+    expression = ((config or {}).get("autoTrainingConfig") or {}).get("schedulingExpression")
+    if expression:
+        shown["schedule_days"] = int("".join(ch for ch in expression if ch.isdigit()))
+    events = (config or {}).get("eventsConfig")
+    if events is not None:
+        shown["event_parameters"] = tuple(
+            EventParameter(p.get("eventType"), p.get("eventValueThreshold"), p.get("weight"))
+            for p in events.get("eventParametersList") or ()
+        )
+    return shown
+
+
+def no_escape(record: Record) -> Iterator[Violation]:
+    """Nothing escapes the handler as an exception."""
+    for name, error in record.errors:
+        yield Violation("no-escape", f"{name}: {type(error).__name__}: {error}")
+
+
+def ids_kept(record: Record) -> Iterator[Violation]:
+    """A Create's SUCCESS id is the solution ARN; an Update's keeps the old id unless the
+    SolutionArn changed (a new id is a replacement)."""
+    for request, _, body in _successes(record):
+        if request.kind == "Delete":
+            continue
+        arn = _arn(request)
+        expected = arn
+        old = request.event.get("OldResourceProperties") or {}
+        if request.kind == "Update" and old.get("SolutionArn") == arn:
+            expected = str(request.event["PhysicalResourceId"])
+        if body["PhysicalResourceId"] != expected:
+            yield Violation("ids", f"{request.request_id}: id {body['PhysicalResourceId']!r}")
+
+
+PROMISES: tuple[Callable[[Record], Iterator[Violation]], ...] = (
+    settings_in_force,
+    one_answer,
+    failures_explained,
+    refused_input,
+    training_off_on_delete,
+    no_second_update,
+    no_needless_update,
+    no_escape,
+    ids_kept,
+)
+
+
+def check(record: Record) -> list[Violation]:
+    """Every promise's violations in this record."""
+    return [violation for promise in PROMISES for violation in promise(record)]
