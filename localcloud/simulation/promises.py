@@ -173,26 +173,28 @@ def _wrong_data(data: dict[str, str], truth: Settings | None) -> list[str]:
 
 
 def one_answer(record: Record) -> Iterator[Violation]:
-    """Every request is answered before its deadline. A later answer (a duplicate delivery's) may
-    only repeat the first, or fail after a SUCCESS (CloudFormation ignores it, and it changed
-    nothing): never succeed after a FAILED, or with another id. None is answered only where none
-    could be: its URL had expired before any delivery (then nothing is answered), or Lambda
-    delivered it after the deadline (an answer would be ignored); either way nothing was
-    written for it."""
+    """Every request is answered before its deadline; once CloudFormation has given up on it (a
+    FAILED taken, or the deadline passed), nothing more is written for it (a later answer, a
+    duplicate delivery's, is ignored: only a change behind CloudFormation's back matters). None
+    is answered only where none could be: its URL had expired before any delivery (then
+    nothing is answered), or Lambda delivered it after the deadline (an answer would be
+    ignored); either way nothing was written for it."""
     for request in record.cloudformation.requests:
         decided = request.decided()
-        for at, body in request.answers:
-            if decided is None or at > request.deadline or body["Status"] != "SUCCESS":
-                continue
-            if (
-                decided["Status"] != "SUCCESS"
-                or body["PhysicalResourceId"] != decided["PhysicalResourceId"]
-            ):
-                yield Violation(
-                    "one-answer",
-                    f"{request.request_id}: SUCCESS ({body['PhysicalResourceId']}) at {at:.1f} "
-                    f"after {decided['Status']} ({decided['PhysicalResourceId']})",
-                )
+        given_up = request.deadline
+        if decided is not None and decided["Status"] != "SUCCESS":
+            given_up = next(at for at, body in request.answers if body is decided)
+        behind = [
+            c.at
+            for c in record.calls
+            if c.request_id == request.request_id and c.applied and c.at > given_up
+        ]
+        if behind:
+            yield Violation(
+                "one-answer",
+                f"{request.request_id}: UpdateSolution at {behind[0]:.1f}, after CloudFormation "
+                f"gave up on the request at {given_up:.1f}",
+            )
         delivered = [
             i.at for i in record.function.invocations if i.request_id == request.request_id
         ]

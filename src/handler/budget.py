@@ -23,6 +23,8 @@ RETRY_AFTER_ALLOWANCE = 5.0  # botocore honours an x-amz-retry-after header of u
 # After the wait: the answer and, when the wait goes on elsewhere, the hand-off.
 ANSWER_RESERVE = 5.0  # seconds kept at the end of an invocation for the PUT to CloudFormation
 PUT_MARGIN = 0.2  # the PUT stops retrying this long before Lambda's end
+ANSWER_MIN = 2.0  # no other call starts once less than this and its worst case is left
+HAND_OFF_ATTEMPTS = 3  # Invokes whose answer was lost, before the wait is given up
 PUT_ATTEMPTS = 5
 PUT_ATTEMPT_TIMEOUT = 10.0
 PUT_FIRST_PAUSE = 0.25  # doubled after each failed attempt
@@ -52,6 +54,10 @@ CONFIRM_DELAY = 1.0  # between the two reads that must agree before an UpdateSol
 # Every 2 s from the UpdateSolution call: the largest interval that keeps the promise to answer
 # within 2 s of settling, so the fewest DescribeSolution calls that keep it.
 PROMPT = PollPolicy(first=2.0, factor=1.0, cap=2.0)
+# An update identical to the request's, made since CloudFormation sent it, that settled but proves
+# nothing (lifecycle._since_sent) is most likely an earlier delivery's, which answers within a
+# check or two (every PATIENT.cap s at most) and its PUT: its answer is let come first.
+TWIN_GRACE = 60.0
 # For waits with no latency promise (a busy solution, a throttled API, a wait carried into a new
 # invocation): back off to one check per 30 s, so an hour of it makes ~125 checks, not ~1800.
 PATIENT = PollPolicy(first=2.0, factor=1.5, cap=30.0)
@@ -86,8 +92,8 @@ class CallLimits(NamedTuple):
 
 # Short per-call bounds: the waiter retries across calls and watches the deadline between them.
 PERSONALIZE_CALL = CallLimits(attempts=1, connect=2.0, read=5.0)  # 7 s at worst
-# One attempt: an async Invoke is not idempotent, so a retry after a lost 202 could start a second
-# chain (continuation.SelfInvoker tells a refusal from an outcome it cannot know).
+# One attempt per Invoke, botocore never retrying on its own: after a lost 202, Answer.hand_off
+# decides whether to ask again (a second chain is then a duplicate delivery).
 HAND_OFF_CALL = CallLimits(attempts=1, connect=1.0, read=2.0)
 
 

@@ -17,7 +17,9 @@ from typing import Any, Protocol
 
 import operations
 from budget import (
+    ANSWER_MIN,
     DEFAULT_SERVICE_TIMEOUT,
+    HAND_OFF_ATTEMPTS,
     HAND_OFF_CALL,
     PERSONALIZE_CALL,
     PUT_MARGIN,
@@ -119,21 +121,35 @@ class Answer:
 
     def hand_off(self, start: Callable[[], None]) -> bool:
         """Start the next invocation, which will answer, unless an answer was given already;
-        whether it was started. If it surely was not, raise (the caller answers FAILED). If it
-        may have been (the request went out, its answer did not come back), stay silent: a
-        FAILED from here could contradict the new invocation's answer."""
+        whether it was started. If Lambda may have queued it but did not say (the request went
+        out, its answer did not come back), ask again while time allows: a second chain is a
+        duplicate delivery, which the function handles as any other. If it surely was not
+        started, or every try was uncertain, raise (the caller answers FAILED): silence would
+        leave CloudFormation waiting the whole ServiceTimeout, and a queued chain's later answer
+        is ignored."""
         if not self._settle():
             return False
-        try:
-            start()
-        except HandOffUncertain as error:
-            logger.warning("The hand-off may not have been queued", extra={"error": str(error)})
-            return False
-        except Exception:
-            with self._lock:
-                self._settled = False
-            raise
-        return True
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                start()
+            except HandOffUncertain as error:
+                logger.warning("The hand-off may not have been queued", extra={"error": str(error)})
+                left = self._time_left() - HAND_OFF_CALL.worst_case()
+                if attempts < HAND_OFF_ATTEMPTS and left >= ANSWER_MIN:
+                    continue
+                self._unsettle()
+                raise
+            except Exception:
+                self._unsettle()
+                raise
+            return True
+
+    def _unsettle(self) -> None:
+        """Give the claim on the answer back: the caller answers after all."""
+        with self._lock:
+            self._settled = False
 
 
 def outcome_of(sent: Sent, applied: Applied | None) -> Outcome:

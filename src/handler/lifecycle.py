@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from budget import CONFIRM_DELAY, PATIENT, PROMPT, Plan
+from budget import CONFIRM_DELAY, PATIENT, PROMPT, TWIN_GRACE, Plan
 from continuation import Carried
 from logs import logger
 from outcomes import Applied, Continue, RequestFailed
@@ -123,14 +123,16 @@ def require_time(deadline: Deadline, needed: float = 0.0) -> None:
         raise Retry("enough time left to start the update", advice=advice, incidental=True)
 
 
-def _since_sent(state: SolutionState, asked: Settings, sent: datetime) -> None:
+def _since_sent(state: SolutionState, asked: Settings, sent: datetime, now: datetime) -> None:
     """Refuse to update a solution whose latest update was made after CloudFormation sent the
     request, unless that update is this request's twin still in progress (then the caller waits
     for it). A twin (it fits the request: an earlier delivery's, or this invocation's own whose
     answer was lost) is never made again: its failure is the request's, and if it is ACTIVE yet
     proves nothing, the request fails rather than pay for a second training run or claim what
-    is unproven. Another update (someone else's, or a later stack operation's, such as the
-    rollback after an earlier delivery of this request failed) must not be undone."""
+    is unproven, once TWIN_GRACE has passed since it settled (the earlier delivery answers
+    first, and CloudFormation takes the first answer). Another update (someone else's, or a
+    later stack operation's, such as the rollback after an earlier delivery of this request
+    failed) must not be undone."""
     latest = state.latest_update
     if latest is None or latest.created <= sent:
         return
@@ -142,6 +144,8 @@ def _since_sent(state: SolutionState, asked: Settings, sent: datetime) -> None:
     if twin.status == CREATE_FAILED:
         cause = twin.failure_reason or "no reason given"
         raise RequestFailed(f"Solution update failed: {cause} ({TWIN})", "UpdateFailed")
+    if twin.status == ACTIVE and now < twin.last_updated + timedelta(seconds=TWIN_GRACE):
+        raise Retry("the earlier delivery of this request to answer", advice=UNPROVEN_TWIN)
     if twin.status == ACTIVE:
         raise RequestFailed(UNPROVEN_TWIN, "UpdateUnproven")
 
@@ -311,7 +315,7 @@ class SolutionUpdater:
         known = known_settings(state, requests)
         changed = differences(desired.asked, known)
         if changed:
-            _since_sent(state, desired.asked, sent)
+            _since_sent(state, desired.asked, sent, datetime.fromtimestamp(self.clock(), UTC))
         busy = busy_reason(state)
         if busy and changed:
             raise Retry(busy, advice=IN_USE if state.status == "ACTIVE" else NOT_READY)

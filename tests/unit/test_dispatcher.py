@@ -106,9 +106,27 @@ def test_a_bug_while_concluding_still_gets_an_answer(monkeypatch):
     assert answers == [("FAILED", "Internal error; see the function's logs")]
 
 
-def test_a_hand_off_that_may_have_been_queued_leaves_the_answer_to_it():
-    """The Invoke's 202 was lost: the new invocation may be running and will answer. A FAILED
-    from here would be a second, contradicting answer."""
+def test_a_hand_off_that_may_have_been_queued_is_asked_again_until_lambda_says():
+    """The Invoke's 202 was lost: it is asked again (a second chain would be a duplicate
+    delivery), and once Lambda queues it, the new invocation answers."""
+    tries: list[str] = []
+
+    def lost_once(payload, function_arn) -> None:
+        tries.append(payload["RequestId"])
+        if len(tries) == 1:
+            raise HandOffUncertain("Read timeout on endpoint URL")
+
+    with Receiver() as bucket:
+        handler = dispatcher(lambda *a: _continue(), hand_off=lost_once)
+        handler(request(bucket, "Create", "r-lost"), LambdaContext(timeout=30))
+        assert statuses(bucket, "r-lost") == []
+    assert tries == ["r-lost", "r-lost"]
+
+
+def test_a_hand_off_never_known_to_be_queued_answers_failed_before_the_end():
+    """Silence would leave CloudFormation waiting the whole ServiceTimeout: once too little time
+    is left to ask again, the answer is FAILED (a chain queued after all answers later, and
+    CloudFormation ignores that)."""
 
     def uncertain(payload, function_arn) -> None:
         raise HandOffUncertain("Read timeout on endpoint URL")
@@ -116,7 +134,9 @@ def test_a_hand_off_that_may_have_been_queued_leaves_the_answer_to_it():
     with Receiver() as bucket:
         handler = dispatcher(lambda *a: _continue(), hand_off=uncertain)
         handler(request(bucket, "Create", "r-lost"), LambdaContext(timeout=30))
-        assert statuses(bucket, "r-lost") == []
+        [(status, reason)] = statuses(bucket, "r-lost")
+    assert status == "FAILED"
+    assert "could not continue in a new invocation (Read timeout on endpoint URL)" in reason
 
 
 def test_a_refused_hand_off_answers_failed_saying_why(capsys):
