@@ -36,6 +36,9 @@ CLOUDFORMATION_MARGIN = 5.0
 # Lambda's asynchronous queue, a cold start. A ServiceTimeout within this of the floor fails
 # often, so retrying it is not the advice then.
 NORMAL_LATENCY = 5.0
+# X-Amz-Date has whole seconds: CloudFormation signed the ResponseURL up to this long after the
+# time it shows, so the time counted from it may exceed the time gone by as much.
+SIGNING_TRUNCATION = 1.0
 # Clocks of different hosts (Lambda's, the one that signed the ResponseURL, an earlier
 # invocation's) may differ a little; beyond this, a time "in the future" is not believed.
 CLOCK_SKEW = 60.0
@@ -211,9 +214,10 @@ def _refusal(
     continued one); `left`: this invocation's seconds, less its reserve; `starts_by`: the
     seconds from now to the last call CloudFormation's, and this invocation's, end allow.
 
-    The numbers shown are those compared, rounded the way that keeps the sentence true (time
-    gone up, time left down). Retrying is advised only where a request on time, on a normal
-    day, would have had enough."""
+    The numbers shown never overstate: the time left is the one compared, rounded down; the
+    time gone is what surely went, rounded down (`gone` counts from X-Amz-Date's whole second,
+    up to SIGNING_TRUNCATION before CloudFormation signed). Retrying is advised only where a
+    request on time, on a normal day, would have had enough."""
     needs = "one Personalize call" if lead == 0 else "reading, confirming and updating the solution"
     takes = lead + call_worst
     need = takes + CLOUDFORMATION_MARGIN  # of ServiceTimeout, before a start's update begins
@@ -229,8 +233,9 @@ def _refusal(
                 f"ServiceTimeout {service_timeout} s is too short: {needs} and answering take "
                 f"more than {need:g} s; {advice}"
             ), None
+        surely_gone = math.floor(max(0.0, gone - SIGNING_TRUNCATION))
         late = (
-            f"ServiceTimeout {service_timeout} s, {math.ceil(gone)} s of it gone before the "
+            f"ServiceTimeout {service_timeout} s, at least {surely_gone} s of it gone before the "
             f"function started, left too little time for {needs} (more than {need:g} s)"
         )
         if cloudformation <= 0:  # not even a read may start
