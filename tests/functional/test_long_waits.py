@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from budget import HAND_OFF_CALL, MAX_HOPS
+from budget import HAND_OFF_CALL, MAX_HOPS, RAISE_FUNCTION_TIMEOUT
 from continuation import CARRY_KEY, Carried
 from localcloud.emulator import READINGS, Timing
 from localcloud.simclock import SimulatedClock
@@ -218,7 +218,7 @@ def test_update_solution_never_starts_past_the_deadline(
     assert exchange.response["Status"] == "FAILED"
     assert exchange.response["Reason"].endswith(
         "waiting for enough time left to start the update; no update was started: retry the "
-        "stack operation, or raise ServiceTimeout"
+        f"stack operation, or {RAISE_FUNCTION_TIMEOUT}"
     )
     assert exchange.invocations == MAX_HOPS + 1
     assert emulator.count("UpdateSolution") == 0

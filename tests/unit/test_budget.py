@@ -94,17 +94,26 @@ def test_a_start_in_the_future_does_not_extend_the_deadline(left, timeout, ahead
 def test_the_answer_always_comes_before_service_timeout():
     timetable = plan(now=NOW, remaining=900, service_timeout=600)
     assert timetable.wait_until + CALL <= NOW + 600 - CLOUDFORMATION_MARGIN
-    assert not timetable.hand_off
+    assert not timetable.may_hand_off(updated=False)
 
 
-def test_a_chain_stops_at_its_hop_limit():
-    assert plan(now=NOW, remaining=60, service_timeout=3600, first=NOW, hops=MAX_HOPS - 1).hand_off
-    assert not plan(now=NOW, remaining=60, service_timeout=3600, first=NOW, hops=MAX_HOPS).hand_off
+def test_a_chain_stops_at_its_hop_limit_where_only_a_longer_function_timeout_helps():
+    """Stopped by the cap with CloudFormation's deadline far off, a wait is told to raise the
+    function's timeout (a longer ServiceTimeout would change nothing); stopped by that
+    deadline, to raise ServiceTimeout, as every wait that ends there is."""
+    going = plan(now=NOW, remaining=60, service_timeout=3600, first=NOW, hops=MAX_HOPS - 1)
+    assert going.may_hand_off(updated=False)
+    capped = plan(now=NOW, remaining=60, service_timeout=3600, first=NOW, hops=MAX_HOPS)
+    for updated in (False, True):
+        assert not capped.may_hand_off(updated)
+        assert capped.remedy(updated).startswith("raise the function's timeout")
+    due = plan(now=NOW, remaining=60, service_timeout=60, first=NOW, hops=MAX_HOPS)
+    assert due.remedy(updated=True) == "raise ServiceTimeout"
 
 
 def test_without_a_lambda_service_nothing_is_handed_off_and_no_time_is_kept_for_it():
     alone = plan(now=NOW, remaining=60, service_timeout=3600, hand_off=None)
-    assert not alone.hand_off
+    assert not alone.may_hand_off(updated=False)
     assert alone.wait_until == NOW + 60 - ANSWER_RESERVE - CALL
 
 
@@ -162,7 +171,7 @@ def test_too_short_an_invocation_is_refused_before_any_call():
     assert refused.refusal is not None
     assert "The invocation had 8 s left" in refused.refusal
     assert "raise the function's timeout" in refused.refusal
-    assert not refused.hand_off
+    assert not refused.may_hand_off(updated=False)
 
 
 def test_the_time_an_invocation_had_is_rounded_down_and_what_it_needs_up():
@@ -247,7 +256,7 @@ def test_a_marker_cannot_outlast_the_signing_time():
     """A forged marker that restarts the clock cannot extend the deadline the URL dates."""
     forged = plan(now=NOW, remaining=900, service_timeout=600, first=NOW, signed=NOW - 590, hops=1)
     assert forged.first == NOW - 590
-    assert not forged.hand_off
+    assert not forged.may_hand_off(updated=False)
 
 
 def test_a_request_queued_past_its_deadline_is_refused_with_retry_advice():
@@ -272,4 +281,4 @@ def test_a_continued_request_past_its_deadline_is_not_refused_but_has_no_time():
     late = plan(now=NOW, remaining=900, service_timeout=60, first=NOW - 4000)
     assert late.refusal is None
     assert late.wait_until < NOW
-    assert not late.hand_off
+    assert not late.may_hand_off(updated=False)
