@@ -50,6 +50,11 @@ DEFAULT_SERVICE_TIMEOUT = 3600
 # A chain covers ServiceTimeout (at most 3600 s) in 900 s invocations: about 5. More means a
 # marker that lies (about its start, say), so the chain stops there and answers.
 MAX_HOPS = 8
+# Lambda's recursive loop detection stops a chain of requests after about this many invocations
+# (Lambda developer guide, "Lambda recursive loop detection",
+# https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html); the stopped invocation
+# answers nothing. A chain's MAX_HOPS + 1 invocations stay below it.
+RECURSIVE_LOOP_LIMIT = 16
 # What gives a wait that ran out more time: CloudFormation's deadline ends most; one that the
 # chain's cap ends with that deadline still ahead only gets more in longer invocations.
 RAISE_SERVICE_TIMEOUT = "raise ServiceTimeout"

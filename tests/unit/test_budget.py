@@ -19,6 +19,7 @@ from budget import (
     HAND_OFF_CALL,
     MAX_HOPS,
     PERSONALIZE_CALL,
+    RECURSIVE_LOOP_LIMIT,
     WATCHDOG_LEAD,
     CallLimits,
     plan,
@@ -109,6 +110,13 @@ def test_a_chain_stops_at_its_hop_limit_where_only_a_longer_function_timeout_hel
         assert capped.remedy(updated).startswith("raise the function's timeout")
     due = plan(now=NOW, remaining=60, service_timeout=60, first=NOW, hops=MAX_HOPS)
     assert due.remedy(updated=True) == "raise ServiceTimeout"
+
+
+def test_the_longest_chain_stays_below_lambda_recursive_loop_detection():
+    """A chain's invocations, MAX_HOPS + 1 at most, must end before Lambda stops the chain on
+    its own: an invocation Lambda stops answers nothing, and CloudFormation would wait out
+    ServiceTimeout."""
+    assert MAX_HOPS + 1 < RECURSIVE_LOOP_LIMIT
 
 
 def test_without_a_lambda_service_nothing_is_handed_off_and_no_time_is_kept_for_it():
