@@ -52,10 +52,10 @@ def run(request: Request, apply: Apply, context: Any) -> tuple[Sent, Applied | N
         """Leave the solution as it is (OnDelete: Retain, or an id that is not a solution's), or
         turn its automatic training off; a solution that is gone has none to turn off. A
         failure says how to get out (the advice is kept whole, the cause is cut if need be)."""
-        if request.turn_off is None:
+        if request.resource is None:
             return request.failure_id
         try:
-            return settle(request.turn_off, None, request.failure_id)
+            return settle(request.desired(), None, request.failure_id)
         except RequestFailed as error:
             if error.cause == "SolutionNotFound":
                 return request.failure_id
