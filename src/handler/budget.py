@@ -12,6 +12,7 @@ Nothing here does I/O, so the invariants between these numbers are unit-tested d
 from __future__ import annotations
 
 import math
+from enum import StrEnum
 from typing import Any, NamedTuple
 
 from waiter import PollPolicy
@@ -38,6 +39,9 @@ CLOUDFORMATION_MARGIN = 5.0
 # Lambda's asynchronous queue, a cold start. A ServiceTimeout within this of the floor fails
 # often, so retrying it is not the advice then.
 NORMAL_LATENCY = 5.0
+# X-Amz-Date has whole seconds: CloudFormation signed the ResponseURL up to this long after the
+# time it shows, so the time counted from it may exceed the time gone by as much.
+SIGNING_TRUNCATION = 1.0
 # Clocks of different hosts (Lambda's, the one that signed the ResponseURL, an earlier
 # invocation's) may differ a little; beyond this, a time "in the future" is not believed.
 CLOCK_SKEW = 60.0
@@ -48,6 +52,18 @@ DEFAULT_SERVICE_TIMEOUT = 3600
 # A chain covers ServiceTimeout (at most 3600 s) in 900 s invocations: about 5. More means a
 # marker that lies (about its start, say), so the chain stops there and answers.
 MAX_HOPS = 8
+# Lambda's recursive loop detection stops a chain of requests after about this many invocations
+# (Lambda developer guide, "Lambda recursive loop detection",
+# https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html); the stopped invocation
+# answers nothing. A chain's MAX_HOPS + 1 invocations stay below it.
+RECURSIVE_LOOP_LIMIT = 16
+# What gives a wait that ran out more time: CloudFormation's deadline ends most; one that the
+# chain's cap ends with that deadline still ahead only gets more in longer invocations.
+RAISE_SERVICE_TIMEOUT = "raise ServiceTimeout"
+RAISE_FUNCTION_TIMEOUT = (
+    f"raise the function's timeout (a wait is carried through at most {MAX_HOPS + 1} "
+    "invocations: this was the last, with ServiceTimeout not yet reached)"
+)
 
 # The wait itself.
 CONFIRM_DELAY = 1.0  # between the two reads that must agree before an UpdateSolution call
@@ -97,29 +113,48 @@ PERSONALIZE_CALL = CallLimits(attempts=1, connect=2.0, read=5.0)  # 7 s at worst
 HAND_OFF_CALL = CallLimits(attempts=1, connect=1.0, read=2.0)
 
 
+class Onward(StrEnum):
+    """What a wait that reaches `wait_until` unsettled does, and why."""
+
+    HAND_OFF = "hand off"  # carries on in a new invocation
+    ANSWER = "answer"  # no successor could make progress before CloudFormation's deadline, or
+    # none can be started (no Lambda service, a refused or late request)
+    CAPPED = "capped"  # the chain has made its MAX_HOPS hand-offs; that deadline allows more
+
+
 class Plan(NamedTuple):
     """One invocation's timetable. Times on the injected clock (seconds since the epoch):
     `first` (when CloudFormation sent the request) and `wait_until` (no Personalize call
-    starts after it). `hand_off`, `hand_off_checking`: when the wait reaches `wait_until` still
-    starting (UpdateSolution not yet called), or checking (called), carry it into a new
-    invocation instead of answering. `refusal`: why no call can be made at all. `late`: the
-    request came too late to update the solution, but in time to read it (a duplicate of one
-    another invocation may still see through): the Reason if the settings are not in force.
-    Real seconds from the start of this invocation: `watchdog_after`."""
+    starts after it). `onward`, `onward_checking`: what the wait does when it reaches
+    `wait_until` still starting (UpdateSolution not yet called), or checking (called).
+    `refusal`: why no call can be made at all. `late`: the request came too late to update the
+    solution, but in time to read it (a duplicate of one another invocation may still see
+    through): the Reason if the settings are not in force. Real seconds from the start of this
+    invocation: `watchdog_after`."""
 
     now: float
     first: float
     wait_until: float
-    hand_off: bool
+    onward: Onward
     refusal: str | None
     watchdog_after: float
-    hand_off_checking: bool = False
+    onward_checking: Onward = Onward.ANSWER
     late: str | None = None
 
-    def may_hand_off(self, updated: bool) -> bool:
-        """Whether a wait that ran out of time hands on, by the phase its successor starts in:
+    def onward_from(self, updated: bool) -> Onward:
+        """What a wait that ran out of time does, by the phase its successor would start in:
         once UpdateSolution was called (`updated`), the successor only checks."""
-        return self.hand_off_checking if updated else self.hand_off
+        return self.onward_checking if updated else self.onward
+
+    def may_hand_off(self, updated: bool) -> bool:
+        """Whether a wait that ran out of time hands on."""
+        return self.onward_from(updated) is Onward.HAND_OFF
+
+    def remedy(self, updated: bool) -> str:
+        """What a person can raise so that a wait that ran out here lasts longer: the function's
+        timeout when the chain's cap ended it, else ServiceTimeout."""
+        capped = self.onward_from(updated) is Onward.CAPPED
+        return RAISE_FUNCTION_TIMEOUT if capped else RAISE_SERVICE_TIMEOUT
 
 
 def start_lead(call: CallLimits = PERSONALIZE_CALL) -> float:
@@ -177,27 +212,29 @@ def plan(
         starts_by=(cloudformation_end - now, invocation_end - now),
     )
 
-    def can_hand_off(successor_lead: float) -> bool:
-        """Only when the next invocation can still start its phase's first call before the
-        last call CloudFormation's deadline allows: past it, it could only answer, and
-        answering now is sooner."""
-        return (
+    def onward(successor_lead: float) -> Onward:
+        """A hand-off only when the next invocation can still start its phase's first call
+        before the last call CloudFormation's deadline allows (past it, it could only answer,
+        and answering now is sooner), and the chain is shorter than its cap."""
+        in_time = (
             hand_off is not None
             and refusal is None
             and late is None
             and max(now, invocation_end) + hand_off.worst_case() + successor_lead
             < cloudformation_end
-            and hops < MAX_HOPS
         )
+        if not in_time:
+            return Onward.ANSWER
+        return Onward.HAND_OFF if hops < MAX_HOPS else Onward.CAPPED
 
     return Plan(
         now=now,
         first=began,
         wait_until=min(cloudformation_end, invocation_end),
-        hand_off=can_hand_off(lead),
+        onward=onward(lead),
         refusal=refusal,
         watchdog_after=max(0.0, remaining - WATCHDOG_LEAD),
-        hand_off_checking=can_hand_off(0.0),
+        onward_checking=onward(0.0),
         late=late,
     )
 
@@ -217,9 +254,10 @@ def _refusal(
     continued one); `left`: this invocation's seconds, less its reserve; `starts_by`: the
     seconds from now to the last call CloudFormation's, and this invocation's, end allow.
 
-    The numbers shown are those compared, rounded the way that keeps the sentence true (time
-    gone up, time left down). Retrying is advised only where a request on time, on a normal
-    day, would have had enough."""
+    The numbers shown never overstate: the time left is the one compared, rounded down; the
+    time gone is what surely went, rounded down (`gone` counts from X-Amz-Date's whole second,
+    up to SIGNING_TRUNCATION before CloudFormation signed). Retrying is advised only where a
+    request on time, on a normal day, would have had enough."""
     needs = "one Personalize call" if lead == 0 else "reading, confirming and updating the solution"
     takes = lead + call_worst
     need = takes + CLOUDFORMATION_MARGIN  # of ServiceTimeout, before a start's update begins
@@ -235,8 +273,9 @@ def _refusal(
                 f"ServiceTimeout {service_timeout} s is too short: {needs} and answering take "
                 f"more than {need:g} s; {advice}"
             ), None
+        surely_gone = math.floor(max(0.0, gone - SIGNING_TRUNCATION))
         late = (
-            f"ServiceTimeout {service_timeout} s, {math.ceil(gone)} s of it gone before the "
+            f"ServiceTimeout {service_timeout} s, at least {surely_gone} s of it gone before the "
             f"function started, left too little time for {needs} (more than {need:g} s)"
         )
         if cloudformation <= 0:  # not even a read may start

@@ -48,21 +48,21 @@ from reconcile import (
 )
 from waiter import Deadline, Pacer, PollPolicy, Retry, TimedOut, wait_for
 
-# What a person can do when the wait runs out, by what it was waiting for.
-THROTTLED = "Personalize kept throttling or failing the calls: retry later, or raise ServiceTimeout"
+# What a person can do when the wait runs out, by what it was waiting for; the plan adds what to
+# raise for a longer wait (Plan.remedy).
+THROTTLED = "Personalize kept throttling or failing the calls: retry later"
 IN_USE = (
     "the solution stayed in use (another update, or a solution version training): retry when "
-    "it is idle, or raise ServiceTimeout"
+    "it is idle"
 )
-NOT_READY = "retry when the solution is ACTIVE, or raise ServiceTimeout"
+NOT_READY = "retry when the solution is ACTIVE"
 REPLACED = (
     "Another update of the solution replaced ours before its outcome could be checked (the "
     "latest is {status}), and the settings asked are not proven in force: retry the stack "
     "operation once no one else updates the solution"
 )
 STILL_UPDATING = (
-    "the update may still finish: check the solution's latestSolutionUpdate before you retry, "
-    "or raise ServiceTimeout"
+    "the update may still finish: check the solution's latestSolutionUpdate before you retry"
 )
 # What a read in the start shows of updates made since CloudFormation sent the request.
 TWIN = "an update identical to this request's, made after CloudFormation sent it (most likely by "
@@ -119,7 +119,7 @@ def require_time(deadline: Deadline, needed: float = 0.0) -> None:
     another try, which the waiter refuses past the deadline. Nothing was changed then, so a
     person may simply retry; budget.plan refuses at once the timeouts too short to ever start."""
     if deadline.remaining() <= needed:
-        advice = "no update was started: retry the stack operation, or raise ServiceTimeout"
+        advice = "no update was started: retry the stack operation"
         raise Retry("enough time left to start the update", advice=advice, incidental=True)
 
 
@@ -199,9 +199,8 @@ class SolutionUpdater:
             state = self._settle(desired, wait, seen, deadline, pacer, started_here=started_here)
         except TimedOut as error:
             waited = self.clock() - plan.first
-            reason = f"Gave up after {waited:.0f} s waiting for {error.waiting_for}"
-            if error.advice:
-                reason = f"{reason}; {error.advice}"
+            advice = ", or ".join(filter(None, (error.advice, plan.remedy(wait.updated))))
+            reason = f"Gave up after {waited:.0f} s waiting for {error.waiting_for}; {advice}"
             if plan.may_hand_off(wait.updated):
                 raise Continue(reason, wait.next_hop(seen[-1] if seen else None)) from None
             raise RequestFailed(reason, "Timeout") from None
@@ -265,7 +264,7 @@ class SolutionUpdater:
             self.patient,
             self.sleep,
             purpose="the solution to be read and, if needed, updated",
-            advice="retry the stack operation, or raise ServiceTimeout",
+            advice="retry the stack operation",
             pacer=pacer,
         )
 

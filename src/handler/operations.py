@@ -16,6 +16,9 @@ from protocol import Request
 
 # The updater bound to this invocation's plan and carried wait: (desired, previous) -> Applied.
 Apply = Callable[[DesiredSettings, Settings | None], Applied]
+# The causes of a failure after which the solution never trains again, so a Delete that turns
+# training off is done: it is gone, or failed to be created, or is being deleted.
+NEVER_TRAINS = frozenset({"SolutionNotFound", "SolutionUnusable"})
 TRAINING_LEFT_ON = (
     "automatic training may still be on: retry the delete, or delete the stack retaining this "
     "resource (--retain-resources {logical_id}) and turn training off by hand"
@@ -50,14 +53,15 @@ def run(request: Request, apply: Apply, context: Any) -> tuple[Sent, Applied | N
     @helper.delete
     def delete(event: Any, context: Any) -> str:
         """Leave the solution as it is (OnDelete: Retain, or an id that is not a solution's), or
-        turn its automatic training off; a solution that is gone has none to turn off. A
-        failure says how to get out (the advice is kept whole, the cause is cut if need be)."""
-        if request.turn_off is None:
+        turn its automatic training off; a solution that never trains again (gone, CREATE FAILED
+        or being deleted) has none to turn off. A failure says how to get out (the advice is
+        kept whole, the cause is cut if need be)."""
+        if request.resource is None:
             return request.failure_id
         try:
-            return settle(request.turn_off, None, request.failure_id)
+            return settle(request.desired(), None, request.failure_id)
         except RequestFailed as error:
-            if error.cause == "SolutionNotFound":
+            if error.cause in NEVER_TRAINS:
                 return request.failure_id
             advice = TRAINING_LEFT_ON.format(logical_id=request.logical_id)
             reason = fitted(str(error), MAX_REASON_BYTES - len(json.dumps(advice)) - 2)

@@ -385,6 +385,14 @@ def parse_properties(properties: object, home: str | None = None) -> ResourceReq
     return request
 
 
+def service_timeout_of(properties: object) -> int:
+    """CloudFormation's ServiceTimeout, read from ResourceProperties alone by the rule
+    parse_properties applies: a Delete's deadline, whatever its other properties. The default
+    (CloudFormation's too) when it is absent or invalid: a Delete is not refused for it."""
+    value = properties.get("ServiceTimeout") if isinstance(properties, Mapping) else None
+    return DEFAULT_SERVICE_TIMEOUT if value is None else _Parser().service_timeout(value)
+
+
 def on_delete_of(properties: object) -> OnDelete:
     """What a Delete is to do, read from its ResourceProperties alone and by the rule
     parse_properties applies. Only OnDelete is read: the other properties' problems are not the

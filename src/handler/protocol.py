@@ -4,7 +4,9 @@ response body. No other module reads the raw event or shapes the response.
 `read_request` checks, in this order, what each later step relies on: a ResponseURL we may answer
 and that has not expired (else nothing can be answered, and nothing is done), the envelope's ids,
 the absence of keys only a forger would add, the carried wait state, and, for Create and Update,
-the properties and that the solution is in the function's own region.
+the properties and that the solution is in the function's own region. A Delete reads OnDelete
+and ServiceTimeout alone (the other properties were checked when the resource was made, perhaps
+by a rule since tightened), and acts on the solution its physical id names.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from properties import (
     OnDelete,
     ResourceRequest,
     Settings,
+    on_delete_of,
     parse_properties,
     region_problem,
+    service_timeout_of,
+    solution_arn_problem,
 )
 from response import ResponseTarget, check_url
 
@@ -37,14 +42,18 @@ MAX_BODY_BYTES = 4096
 # The ids an answer carries, JSON-encoded, at most: with a fitted Reason (FAILED has no Data) or the
 # attributes (SUCCESS has no Reason) and the keys, every body fits; CloudFormation's are shorter.
 MAX_IDS_BYTES = MAX_BODY_BYTES - MAX_REASON_BYTES - 256
+ON_DELETE_UNREAD = (
+    "nothing was done, so automatic training may still be on: delete the stack retaining this "
+    "resource (--retain-resources {logical_id}), and turn training off by hand if it should be"
+)
 
 
 class Request(NamedTuple):
-    """One CloudFormation request, as read from its event. `resource` is the parsed properties
-    (of a Delete too, when they are valid); `previous`, what an Update's old properties asked of
-    the same solution; `turn_off`, what a Delete must apply (OnDelete: DisableAutoTraining);
-    `problem`, when set, is answered FAILED before anything else is done; `carried`, the wait an
-    earlier invocation handed on."""
+    """One CloudFormation request, as read from its event. `resource` is what it asks of a
+    solution: a Create's or Update's parsed properties; a Delete's automatic training off (OnDelete:
+    DisableAutoTraining) for the solution its id names, else None (it does nothing). `previous`,
+    what an Update's old properties asked of the same solution; `problem`, when set, is answered
+    FAILED before anything else is done; `carried`, the wait an earlier invocation handed on."""
 
     kind: str
     stack_id: str
@@ -55,13 +64,13 @@ class Request(NamedTuple):
     old_solution_arn: str | None
     previous: Settings | None
     resource: ResourceRequest | None
-    turn_off: DesiredSettings | None
     carried: Carried | None
     problem: Failure | None
     event: Mapping[str, Any]
 
     def desired(self) -> DesiredSettings:
-        """The settings a Create or Update asks for (read_request refuses one without them)."""
+        """The settings a Create or Update asks for (read_request refuses one without them), or
+        a Delete applies."""
         if self.resource is None:
             raise RuntimeError(f"a {self.kind} request without valid properties was acted on")
         return self.resource.settings
@@ -181,17 +190,27 @@ def _resource(
     return resource, None
 
 
-def _turn_off(
-    kind: str, physical_id: str | None, resource: ResourceRequest | None
-) -> DesiredSettings | None:
-    """What a Delete applies: automatic training off, when its properties ask it (OnDelete:
-    DisableAutoTraining) of the solution the resource manages (its id is that solution's ARN;
-    a failed Create's id is not, and nothing is done for it)."""
-    if kind != "Delete" or resource is None or physical_id != resource.settings.solution_arn:
-        return None
-    if resource.on_delete is not OnDelete.DISABLE_AUTO_TRAINING:
-        return None
-    return DesiredSettings(physical_id, Settings(perform_auto_training=False))
+def _deletion(
+    event: Mapping[str, Any], physical_id: str | None, logical_id: str, home: str | None
+) -> tuple[ResourceRequest | None, Failure | None]:
+    """What a Delete applies, or why it cannot be understood: automatic training off when
+    OnDelete asks it, read alone, of the solution the resource manages. Its id is that
+    solution's ARN; an id that is no solution ARN of the function's region (a failed Create's
+    create-failed-...) made no solution, and nothing is done for it."""
+    solution = physical_id or ""
+    if solution_arn_problem(solution, home) or region_problem(solution, home):
+        return None, None
+    properties = event.get("ResourceProperties")
+    try:
+        on_delete = on_delete_of(properties)
+    except InvalidProperties as error:
+        # It may have asked training off: FAILED, not a silent SUCCESS; retaining lets the stack go.
+        advice = ON_DELETE_UNREAD.format(logical_id=logical_id)
+        return None, failure(f"Invalid properties: {error}; {advice}", "InvalidProperties")
+    if on_delete is not OnDelete.DISABLE_AUTO_TRAINING:
+        return None, None
+    turn_off = DesiredSettings(solution, Settings(perform_auto_training=False))
+    return ResourceRequest(turn_off, service_timeout_of(properties), on_delete), None
 
 
 def read_request(
@@ -220,6 +239,7 @@ def read_request(
         )
     kind = _text(event, "RequestType") or ""
     physical_id = _text(event, "PhysicalResourceId") or None
+    logical_id = _text(event, "LogicalResourceId") or ""
     problem = _envelope_problem(event)
     carried = resource = None
     if problem is None:
@@ -228,21 +248,20 @@ def read_request(
         except ForgedMarker as forged:
             reason = f"The request carries a forged wait marker: {forged}"
             problem = failure(reason, "ForgedRequest")
-    if problem is None:
+    if problem is None and kind == "Delete":
+        resource, problem = _deletion(event, physical_id, logical_id, home)
+    elif problem is None:
         resource, problem = _resource(event, home)
-        if kind == "Delete":  # its properties were checked when the resource was made
-            problem = None
     return Request(
         kind=kind,
         stack_id=_text(event, "StackId") or "",
         request_id=request_id,
-        logical_id=_text(event, "LogicalResourceId") or "",
+        logical_id=logical_id,
         target=target,
         physical_id=physical_id,
         old_solution_arn=_old_solution_arn(event),
         previous=_previous(event, resource, home),
         resource=resource,
-        turn_off=_turn_off(kind, physical_id, resource),
         carried=carried,
         problem=problem,
         event=event,

@@ -61,6 +61,7 @@ class FakeSolutions:
     throttle_next: int = 0  # calls (of either kind) answered with ThrottlingException
     next_failure: str | None = None  # the failureReason of the next update
     exists: bool = True
+    status: str = "ACTIVE"  # the solution's own status (CREATE FAILED, DELETE PENDING, ...)
     updates: list[Update] = field(default_factory=list)
     describes: int = 0
     refused: int = 0
@@ -108,7 +109,7 @@ class FakeSolutions:
                 failure_reason=update.fails_with if status == "CREATE FAILED" else None,
                 shown=update.sent,
             )
-        return SolutionState(ARN, "ACTIVE", _time(START), self.in_force(), latest)
+        return SolutionState(ARN, self.status, _time(START), self.in_force(), latest)
 
     def update(self, arn: str, sent: Settings) -> None:
         self._call(arn)

@@ -5,6 +5,8 @@ extend it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,6 +19,7 @@ from budget import (
     HAND_OFF_CALL,
     MAX_HOPS,
     PERSONALIZE_CALL,
+    RECURSIVE_LOOP_LIMIT,
     WATCHDOG_LEAD,
     CallLimits,
     plan,
@@ -92,17 +95,33 @@ def test_a_start_in_the_future_does_not_extend_the_deadline(left, timeout, ahead
 def test_the_answer_always_comes_before_service_timeout():
     timetable = plan(now=NOW, remaining=900, service_timeout=600)
     assert timetable.wait_until + CALL <= NOW + 600 - CLOUDFORMATION_MARGIN
-    assert not timetable.hand_off
+    assert not timetable.may_hand_off(updated=False)
 
 
-def test_a_chain_stops_at_its_hop_limit():
-    assert plan(now=NOW, remaining=60, service_timeout=3600, first=NOW, hops=MAX_HOPS - 1).hand_off
-    assert not plan(now=NOW, remaining=60, service_timeout=3600, first=NOW, hops=MAX_HOPS).hand_off
+def test_a_chain_stops_at_its_hop_limit_where_only_a_longer_function_timeout_helps():
+    """Stopped by the cap with CloudFormation's deadline far off, a wait is told to raise the
+    function's timeout (a longer ServiceTimeout would change nothing); stopped by that
+    deadline, to raise ServiceTimeout, as every wait that ends there is."""
+    going = plan(now=NOW, remaining=60, service_timeout=3600, first=NOW, hops=MAX_HOPS - 1)
+    assert going.may_hand_off(updated=False)
+    capped = plan(now=NOW, remaining=60, service_timeout=3600, first=NOW, hops=MAX_HOPS)
+    for updated in (False, True):
+        assert not capped.may_hand_off(updated)
+        assert capped.remedy(updated).startswith("raise the function's timeout")
+    due = plan(now=NOW, remaining=60, service_timeout=60, first=NOW, hops=MAX_HOPS)
+    assert due.remedy(updated=True) == "raise ServiceTimeout"
+
+
+def test_the_longest_chain_stays_below_lambda_recursive_loop_detection():
+    """A chain's invocations, MAX_HOPS + 1 at most, must end before Lambda stops the chain on
+    its own: an invocation Lambda stops answers nothing, and CloudFormation would wait out
+    ServiceTimeout."""
+    assert MAX_HOPS + 1 < RECURSIVE_LOOP_LIMIT
 
 
 def test_without_a_lambda_service_nothing_is_handed_off_and_no_time_is_kept_for_it():
     alone = plan(now=NOW, remaining=60, service_timeout=3600, hand_off=None)
-    assert not alone.hand_off
+    assert not alone.may_hand_off(updated=False)
     assert alone.wait_until == NOW + 60 - ANSWER_RESERVE - CALL
 
 
@@ -123,8 +142,8 @@ def test_too_short_a_service_timeout_is_refused_before_any_call():
     ("timeout", "ago", "says"),
     [
         # ServiceTimeout 28 to 32 s: a normal day's latency makes them fail, so retrying won't help
-        (28, 1.5, "28 s, 2 s of it gone before the function started, left too little time for"),
-        (29, 2.5, "29 s, 3 s of it gone"),
+        (28, 1.5, "28 s, at least 0 s of it gone before the function started, left too little"),
+        (29, 2.5, "29 s, at least 1 s of it gone"),
         (32, 6, "raise ServiceTimeout above 32 s"),
     ],
 )
@@ -141,6 +160,18 @@ def test_a_service_timeout_near_the_floor_says_raise_it_with_the_numbers_compare
     assert not late.may_hand_off(updated=True)
 
 
+@pytest.mark.parametrize("sent_after", [0.0, 0.5, 0.999])
+def test_the_time_gone_is_never_overstated_whatever_x_amz_date_cut_off(sent_after):
+    """X-Amz-Date has whole seconds: a request signed at 08:00:00.999 shows 08:00:00. Whatever
+    part of its second the signing time lost, the time said gone is no more than had gone."""
+    signed = NOW - 40  # the whole second X-Amz-Date shows; the function starts at NOW
+    late = plan(now=NOW, remaining=900, service_timeout=60, signed=signed)
+    assert late.late is not None
+    said = re.search(r"([0-9]+) s of it gone", late.late)
+    assert said is not None
+    assert int(said.group(1)) == 39 <= NOW - (signed + sent_after)
+
+
 def test_too_short_an_invocation_is_refused_before_any_call():
     """16 s: 8 s once the answer and the hand-off are kept, less than a start takes. Handing
     that on could not make progress in the next invocation either."""
@@ -148,7 +179,7 @@ def test_too_short_an_invocation_is_refused_before_any_call():
     assert refused.refusal is not None
     assert "The invocation had 8 s left" in refused.refusal
     assert "raise the function's timeout" in refused.refusal
-    assert not refused.hand_off
+    assert not refused.may_hand_off(updated=False)
 
 
 def test_the_time_an_invocation_had_is_rounded_down_and_what_it_needs_up():
@@ -233,13 +264,13 @@ def test_a_marker_cannot_outlast_the_signing_time():
     """A forged marker that restarts the clock cannot extend the deadline the URL dates."""
     forged = plan(now=NOW, remaining=900, service_timeout=600, first=NOW, signed=NOW - 590, hops=1)
     assert forged.first == NOW - 590
-    assert not forged.hand_off
+    assert not forged.may_hand_off(updated=False)
 
 
 def test_a_request_queued_past_its_deadline_is_refused_with_retry_advice():
     late = plan(now=NOW, remaining=900, service_timeout=600, signed=NOW - 590)
     assert late.refusal is not None
-    assert "590 s of it gone before the function started" in late.refusal
+    assert "at least 589 s of it gone before the function started" in late.refusal
     assert late.refusal.endswith("; retry the stack operation")
 
 
@@ -258,4 +289,4 @@ def test_a_continued_request_past_its_deadline_is_not_refused_but_has_no_time():
     late = plan(now=NOW, remaining=900, service_timeout=60, first=NOW - 4000)
     assert late.refusal is None
     assert late.wait_until < NOW
-    assert not late.hand_off
+    assert not late.may_hand_off(updated=False)

@@ -6,14 +6,18 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from budget import WATCHDOG_LEAD
 from continuation import Carried, HandOffUncertain
 from dispatcher import Dispatcher
+from lifecycle import SolutionUpdater
 from localcloud.cloudformation import LambdaContext
 from localcloud.receiver import Receiver
 from outcomes import Applied, Continue
 from protocol import Request
 from telemetry import flush
+from tests.unit.fake_solutions import Clock, FakeSolutions
 
 ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"
 CARRIED = Carried(first=1_800_000_000.0, updated=True, hops=3)
@@ -55,6 +59,25 @@ def test_delete_answers_at_once_without_the_operation():
         [response] = bucket.responses_for("r-delete")
     assert not run.is_alive()
     assert (response.body["Status"], response.body["PhysicalResourceId"]) == ("SUCCESS", ARN)
+
+
+@pytest.mark.parametrize("status", ["CREATE FAILED", "DELETE PENDING", "DELETE IN_PROGRESS"])
+def test_a_solution_that_can_never_train_fails_a_create_and_is_done_for_a_delete(status):
+    """Such a solution cannot be updated, so a Create fails; but it never trains again, so a
+    Delete that would turn its training off has nothing left to do."""
+    solutions = FakeSolutions(Clock(time.time()), status=status)
+    clock = solutions.clock
+    handler = dispatcher(SolutionUpdater(solutions, clock=clock, sleep=clock.sleep).apply)
+    with Receiver() as bucket:
+        handler(request(bucket, "Create", "r-create"), LambdaContext(timeout=30))
+        asked = {"SolutionArn": ARN, "OnDelete": "DisableAutoTraining"}
+        delete = request(bucket, "Delete", "r-delete", PhysicalResourceId=ARN)
+        handler({**delete, "ResourceProperties": asked}, LambdaContext(timeout=30))
+        assert statuses(bucket, "r-create") == [
+            ("FAILED", f"Solution {ARN} is in status {status} and cannot be updated")
+        ]
+        assert statuses(bucket, "r-delete") == [("SUCCESS", "")]
+    assert solutions.updates == []
 
 
 def test_after_the_watchdog_answers_the_wait_is_not_handed_on():

@@ -11,6 +11,7 @@ from properties import (
     parse_properties,
     region_problem,
     schedule_expression,
+    service_timeout_of,
     shown,
 )
 
@@ -339,6 +340,22 @@ def test_a_wrong_on_delete_is_refused_alike_by_both_readers(value, hint):
 def test_a_delete_that_asks_nothing_retains_whatever_else_is_wrong(properties):
     """Only OnDelete is read: a map without it, or no map (which no Create accepted), is Retain."""
     assert on_delete_of(properties) is OnDelete.RETAIN
+
+
+@pytest.mark.parametrize(
+    ("properties", "seconds"),
+    [
+        ({"SolutionArn": "x", "Extra": "1", "ServiceTimeout": "300"}, 300),
+        ({"ServiceTimeout": 60}, 60),
+        ({"ServiceTimeout": "0"}, 3600),
+        ({"ServiceTimeout": "1e3"}, 3600),
+        ({}, 3600),
+        (None, 3600),
+    ],
+)
+def test_service_timeout_is_read_alone_as_parsed_else_the_default(properties, seconds):
+    """A Delete's deadline, whatever else is wrong: never a reason to refuse it."""
+    assert service_timeout_of(properties) == seconds
 
 
 def test_on_delete_is_read_alone_beside_other_problems():

@@ -9,6 +9,7 @@ import pytest
 
 from continuation import CARRY_KEY, Carried
 from outcomes import failure
+from properties import DesiredSettings, Settings
 from protocol import MAX_BODY_BYTES, MAX_IDS_BYTES, NoAnswer, read_request
 
 HOSTS = frozenset({"127.0.0.1"})
@@ -117,6 +118,52 @@ def test_delete_does_not_parse_the_properties():
     request = read(event("Delete", ResourceProperties={"SolutionArn": "???"}))
     assert request.problem is None
     assert request.resource is None
+
+
+def test_a_delete_turns_training_off_on_the_solution_its_id_names_whatever_else_is_asked():
+    """Properties a rule tightened since the Create would refuse: OnDelete and ServiceTimeout
+    are read alone, and the solution is the one the resource's id names."""
+    asked = {
+        "SolutionArn": OTHER,
+        "PerformAutoTraining": "yes",
+        "Color": "red",
+        "ServiceTimeout": "300",
+        "OnDelete": "DisableAutoTraining",
+    }
+    request = read(event("Delete", ResourceProperties=asked))
+    assert request.problem is None
+    assert request.resource is not None
+    assert request.desired() == DesiredSettings(ARN, Settings(perform_auto_training=False))
+    assert request.resource.service_timeout == 300
+
+
+@pytest.mark.parametrize(
+    "physical_id",
+    ["create-failed-req-1", ARN.replace("us-east-1", "eu-west-1"), "custom-id"],
+    ids=["failed-create", "another-region", "not-a-solution-arn"],
+)
+@pytest.mark.parametrize("on_delete", ["DisableAutoTraining", "Never"])
+def test_a_delete_of_an_id_that_is_no_solution_of_this_region_does_nothing(physical_id, on_delete):
+    """No solution of the function's region was made under that id: nothing to turn off, and
+    nothing to refuse (a failed Create's rollback must succeed, whatever it asked)."""
+    properties = {"SolutionArn": ARN, "OnDelete": on_delete}
+    request = read(event("Delete", PhysicalResourceId=physical_id, ResourceProperties=properties))
+    assert (request.problem, request.resource) == (None, None)
+
+
+def test_a_delete_whose_on_delete_cannot_be_read_fails_saying_how_to_go_on():
+    """It may have asked training off: not a silent SUCCESS, and the stack can still go."""
+    properties = {"SolutionArn": ARN, "OnDelete": "disable auto training"}
+    request = read(event("Delete", ResourceProperties=properties))
+    assert request.resource is None
+    assert request.problem is not None
+    assert request.problem.cause == "InvalidProperties"
+    assert request.problem.reason.startswith(
+        "Invalid properties: Property OnDelete: 'disable auto training' is not a valid value "
+        "(did you mean DisableAutoTraining?)"
+    )
+    assert "training may still be on" in request.problem.reason
+    assert "--retain-resources Res" in request.problem.reason
 
 
 def test_a_continued_request_carries_its_wait_and_travels_on_with_the_next_hop():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from budget import HAND_OFF_CALL, plan
+from budget import HAND_OFF_CALL, MAX_HOPS, plan
 from continuation import Carried
 from lifecycle import SolutionUpdater
 from outcomes import Applied, Continue, RequestFailed
@@ -130,3 +130,15 @@ def test_without_a_hand_off_the_wait_fails_when_the_invocation_ends(solutions):
     with pytest.raises(RequestFailed, match="Gave up after") as failed:
         apply(solutions, OFF, remaining=120)
     assert failed.value.cause == "Timeout"
+
+
+def test_a_wait_stopped_by_the_chain_cap_says_to_raise_the_function_timeout(solutions):
+    """The last invocation a chain may have runs out long before ServiceTimeout: raising that
+    would change nothing, a longer function timeout would."""
+    solutions.pending = 300
+    solutions.updates.append(Update(OFF, solutions.clock()))
+    last = Carried(first=solutions.clock(), updated=True, hops=MAX_HOPS)
+    with pytest.raises(RequestFailed, match="Gave up after") as failed:
+        apply(solutions, OFF, remaining=120, carried=last, hand_off=True)
+    assert "raise ServiceTimeout" not in str(failed.value)
+    assert "before you retry, or raise the function's timeout" in str(failed.value)
