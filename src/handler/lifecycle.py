@@ -28,6 +28,7 @@ from port import (
     SolutionGone,
     SolutionState,
     Transient,
+    Uncertain,
 )
 from properties import DesiredSettings, Settings
 from reconcile import (
@@ -61,6 +62,9 @@ STILL_UPDATING = (
     "the update may still finish: check the solution's latestSolutionUpdate before you retry, "
     "or raise ServiceTimeout"
 )
+# Failures after our UpdateSolution that leave nothing of it to take effect: Personalize failed
+# the update (the solution keeps its previous settings), or the solution is gone.
+NOTHING_CHANGED = frozenset({"UpdateFailed", "SolutionNotFound"})
 
 
 class Started(NamedTuple):
@@ -95,6 +99,18 @@ def waiting_terms(call: str) -> Iterator[None]:
         raise RequestFailed(str(error), "SolutionNotFound") from None
     except ServiceRejected as error:
         raise RequestFailed(str(error), "Rejected") from None
+
+
+@contextmanager
+def recorded(sent: list[Settings], asked: Settings) -> Iterator[None]:
+    """Add `asked` to `sent` once UpdateSolution accepted it, or may have (Uncertain: its answer
+    was lost); a refusal adds nothing."""
+    try:
+        yield
+    except Uncertain:
+        sent.append(asked)
+        raise
+    sent.append(asked)
 
 
 def require_time(deadline: Deadline, needed: float = 0.0) -> None:
@@ -134,7 +150,29 @@ class SolutionUpdater:
         """Start an update (unless an earlier invocation did, or none is needed) and wait for it
         until `plan.wait_until`; then hand the wait on if the plan allows, else fail.
         `previous`: what this resource asked of the same solution before (an Update's old
-        properties), which may prove that the latest update was its own."""
+        properties), which may prove that the latest update was its own. A failure says whether
+        an update of this request may change, or have changed, the solution (update_started):
+        one was accepted here or by an earlier invocation, or may have been, and is not known to
+        have left the solution as it was."""
+        sent: list[Settings] = []
+        try:
+            return self._apply(desired, plan, carried, previous, sent)
+        except RequestFailed as error:
+            started = bool(sent) or (carried is not None and carried.updated)
+            if not started or error.cause in NOTHING_CHANGED:
+                raise
+            raise RequestFailed(str(error), error.cause, update_started=True) from None
+
+    def _apply(
+        self,
+        desired: DesiredSettings,
+        plan: Plan,
+        carried: Carried | None,
+        previous: Settings | None,
+        sent: list[Settings],
+    ) -> Applied:
+        """apply's plan, start and settle; `sent` gets each UpdateSolution call that was, or may
+        have been, accepted."""
         if plan.refusal:
             raise RequestFailed(plan.refusal, "Timeout")
         wait = carried or Carried(first=plan.first)
@@ -147,7 +185,7 @@ class SolutionUpdater:
         seen: list[Sighting] = [wait.seen] if wait.seen else []
         try:
             if started_here:
-                started = self._start(desired, previous, deadline, pacer)
+                started = self._start(desired, previous, deadline, pacer, sent)
                 if not started.updated:
                     return self._applied(started.state, started.known, False, plan)
                 wait = wait.after_update(started.baseline)
@@ -203,11 +241,16 @@ class SolutionUpdater:
         return Applied(attributes(state, known), updated, self.clock() - plan.first)
 
     def _start(
-        self, desired: DesiredSettings, previous: Settings | None, deadline: Deadline, pacer: Pacer
+        self,
+        desired: DesiredSettings,
+        previous: Settings | None,
+        deadline: Deadline,
+        pacer: Pacer,
+        sent: list[Settings],
     ) -> Started:
         """Read the solution (waiting while it is busy) and update it unless it is a no-op."""
         return wait_for(
-            lambda: self._try_start(desired, previous, deadline),
+            lambda: self._try_start(desired, previous, deadline, sent),
             deadline,
             self.patient,
             self.sleep,
@@ -268,7 +311,11 @@ class SolutionUpdater:
         return state, known, differences(desired.asked, known)
 
     def _try_start(
-        self, desired: DesiredSettings, previous: Settings | None, deadline: Deadline
+        self,
+        desired: DesiredSettings,
+        previous: Settings | None,
+        deadline: Deadline,
+        sent: list[Settings],
     ) -> Started:
         """One attempt to start: a no-op when the solution is known to have the settings.
 
@@ -276,6 +323,7 @@ class SolutionUpdater:
         `confirm_delay` later: a lagging read can hide the update that already applied them.
         Neither that read nor UpdateSolution starts past the deadline. Every field asked for
         is sent, so that the update's summary shows them all: later reads can then prove them.
+        An UpdateSolution accepted, or whose answer was lost, is added to `sent`.
         """
         state, known, changed = self._needed(desired, previous)
         if changed and self.confirm_delay:
@@ -288,7 +336,7 @@ class SolutionUpdater:
         require_time(deadline)
         logger.info("Updating solution", extra={"changed": property_names(changed)})
         try:
-            with waiting_terms("accept UpdateSolution"):
+            with waiting_terms("accept UpdateSolution"), recorded(sent, desired.asked):
                 self.solutions.update(desired.solution_arn, desired.asked)
         except SolutionBusy as error:
             message = f"the solution to stop being busy ({error})"

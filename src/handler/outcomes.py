@@ -88,10 +88,14 @@ Outcome = Succeeded | Failure | Handover
 
 
 class RequestFailed(Exception):
-    """Raised for FAILED (crhelper's way): the message is the fitted Reason."""
+    """Raised for FAILED (crhelper's way): the message is the fitted Reason. `update_started`:
+    an UpdateSolution of this request was accepted, or may have been (its answer was lost), and
+    its update is not known to have failed, so the solution's settings may have changed or may
+    yet change."""
 
-    def __init__(self, reason: str, cause: str) -> None:
+    def __init__(self, reason: str, cause: str, *, update_started: bool = False) -> None:
         self.failure = failure(reason, cause)
+        self.update_started = update_started
         super().__init__(self.failure.reason)
 
     @property
