@@ -267,9 +267,10 @@ class Dispatcher:
 
     def conclude(self, request: Request, answer: Answer, outcome: Outcome, context: Any) -> None:
         """The one place an outcome becomes the answer: SUCCESS with the id and attributes;
-        FAILED with the Reason (the request's own id: nothing was made); or the wait handed to
-        a new invocation, FAILED if Lambda refused to start it. Metrics and the log line of
-        each outcome are written here too, once (the watchdog's only if it answers)."""
+        FAILED with the Reason (the failure's own id if it names one, else the request's); or
+        the wait handed to a new invocation, FAILED if Lambda refused to start it. Metrics and
+        the log line of each outcome are written here too, once (the watchdog's only if it
+        answers)."""
         if isinstance(outcome, Handover):
             refused = self._hand_on(request, answer, outcome, context)
             if refused is None:
@@ -279,7 +280,7 @@ class Dispatcher:
             if answer.give(SUCCESS, "", outcome.physical_id, outcome.data) and outcome.applied:
                 record(outcome.applied)
             return
-        if answer.give(FAILED, outcome.reason, request.failure_id, {}):
+        if answer.give(FAILED, outcome.reason, outcome.physical_id or request.failure_id, {}):
             logger.warning("Request failed", extra={"reason": outcome.reason})
             count_failure(outcome.cause)
 

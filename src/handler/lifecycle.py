@@ -30,6 +30,7 @@ from port import (
     SolutionGone,
     SolutionState,
     Transient,
+    Uncertain,
 )
 from properties import DesiredSettings, Settings
 from reconcile import (
@@ -78,6 +79,9 @@ CHANGED_SINCE_SENT = (
     "delivery of this request was answered; no update was made, so as not to undo it: if the "
     "stack operation is still in progress, retry it once no one else updates the solution"
 )
+# Failures after our UpdateSolution that leave nothing of it to take effect: Personalize failed
+# the update (the solution keeps its previous settings), or the solution is gone.
+NOTHING_CHANGED = frozenset({"UpdateFailed", "SolutionNotFound"})
 
 
 class Started(NamedTuple):
@@ -112,6 +116,18 @@ def waiting_terms(call: str) -> Iterator[None]:
         raise RequestFailed(str(error), "SolutionNotFound") from None
     except ServiceRejected as error:
         raise RequestFailed(str(error), "Rejected") from None
+
+
+@contextmanager
+def recorded(made: list[Settings], asked: Settings) -> Iterator[None]:
+    """Add `asked` to `made` once UpdateSolution accepted it, or may have (Uncertain: its answer
+    was lost); a refusal adds nothing."""
+    try:
+        yield
+    except Uncertain:
+        made.append(asked)
+        raise
+    made.append(asked)
 
 
 def require_time(deadline: Deadline, needed: float = 0.0) -> None:
@@ -178,7 +194,29 @@ class SolutionUpdater:
         """Start an update (unless an earlier invocation did, or none is needed) and wait for it
         until `plan.wait_until`; then hand the wait on if the plan allows, else fail.
         `previous`: what this resource asked of the same solution before (an Update's old
-        properties), which may prove that the latest update was its own."""
+        properties), which may prove that the latest update was its own. A failure says whether
+        an update of this request may change, or have changed, the solution (update_started):
+        one was accepted here or by an earlier invocation, or may have been, and is not known to
+        have left the solution as it was."""
+        made: list[Settings] = []
+        try:
+            return self._apply(desired, plan, carried, previous, made)
+        except RequestFailed as error:
+            started = bool(made) or (carried is not None and carried.updated)
+            if not started or error.cause in NOTHING_CHANGED:
+                raise
+            raise RequestFailed(str(error), error.cause, update_started=True) from None
+
+    def _apply(
+        self,
+        desired: DesiredSettings,
+        plan: Plan,
+        carried: Carried | None,
+        previous: Settings | None,
+        made: list[Settings],
+    ) -> Applied:
+        """apply's plan, start and settle; `made` gets each UpdateSolution call that was, or may
+        have been, accepted."""
         if plan.refusal:
             raise RequestFailed(plan.refusal, "Timeout")
         wait = carried or Carried(first=plan.first)
@@ -192,7 +230,7 @@ class SolutionUpdater:
         seen: list[Sighting] = [wait.seen] if wait.seen else []
         try:
             if started_here:
-                started = self._start(desired, previous, deadline, pacer, sent)
+                started = self._start(desired, previous, deadline, pacer, sent, made)
                 if not started.updated:
                     return self._applied(started.state, started.known, False, plan)
                 wait = wait.after_update(started.baseline)
@@ -255,11 +293,13 @@ class SolutionUpdater:
         deadline: Deadline,
         pacer: Pacer,
         sent: datetime,
+        made: list[Settings],
     ) -> Started:
         """Read the solution (waiting while it is busy) and update it unless it is a no-op.
-        `sent`: when CloudFormation sent the request."""
+        `sent`: when CloudFormation sent the request; `made` gets each UpdateSolution call that
+        was, or may have been, accepted."""
         return wait_for(
-            lambda: self._try_start(desired, previous, deadline, sent),
+            lambda: self._try_start(desired, previous, deadline, sent, made),
             deadline,
             self.patient,
             self.sleep,
@@ -326,6 +366,7 @@ class SolutionUpdater:
         previous: Settings | None,
         deadline: Deadline,
         sent: datetime,
+        made: list[Settings],
     ) -> Started:
         """One attempt to start: a no-op when the solution is known to have the settings.
 
@@ -334,7 +375,7 @@ class SolutionUpdater:
         Neither that read nor UpdateSolution starts past the deadline. Every field asked for
         is sent, so that the update's summary shows them all: later reads can then prove them.
         No update is made once the solution was updated since CloudFormation `sent` the request
-        (`_since_sent`).
+        (`_since_sent`). An UpdateSolution accepted, or whose answer was lost, is added to `made`.
         """
         state, known, changed = self._needed(desired, previous, sent)
         if changed and self.confirm_delay:
@@ -347,7 +388,7 @@ class SolutionUpdater:
         require_time(deadline)
         logger.info("Updating solution", extra={"changed": property_names(changed)})
         try:
-            with waiting_terms("accept UpdateSolution"):
+            with waiting_terms("accept UpdateSolution"), recorded(made, desired.asked):
                 self.solutions.update(desired.solution_arn, desired.asked)
         except SolutionBusy as error:
             message = f"the solution to stop being busy ({error})"

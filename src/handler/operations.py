@@ -23,6 +23,22 @@ TRAINING_LEFT_ON = (
     "automatic training may still be on: retry the delete, or delete the stack retaining this "
     "resource (--retain-resources {logical_id}) and turn training off by hand"
 )
+UPDATE_LEFT_RUNNING = (
+    "UpdateSolution was called for this Create, and its update may still complete (or have "
+    "completed), so automatic training may be on: the resource's id is the solution ARN, so "
+    "the rollback's Delete applies OnDelete to it (DisableAutoTraining turns training off)"
+)
+
+
+def advised(error: RequestFailed, advice: str, physical_id: str | None = None) -> RequestFailed:
+    """`error` with `advice` after its Reason, the advice kept whole (the cause is cut if need
+    be), answered with `physical_id` if given. protocol bounded the ids with the request's own
+    failure id, so the bytes of another id come off the Reason: the body still fits."""
+    room = MAX_REASON_BYTES - len(json.dumps(advice)) - 2
+    if physical_id is not None:
+        room -= len(json.dumps(physical_id))
+    reason = fitted(str(error), room)
+    return RequestFailed(f"{reason}; {advice}", error.cause, physical_id=physical_id)
 
 
 def run(request: Request, apply: Apply, context: Any) -> tuple[Sent, Applied | None]:
@@ -39,9 +55,16 @@ def run(request: Request, apply: Apply, context: Any) -> tuple[Sent, Applied | N
 
     @helper.create
     def create(event: Any, context: Any) -> str:
-        """Apply the properties; the resource's id is the solution ARN."""
+        """Apply the properties; the resource's id is the solution ARN. A failure after an
+        update was started answers with that id too, saying so: the rollback's Delete then acts
+        on the solution as OnDelete says, where `create-failed-...` would leave it alone."""
         desired = request.desired()
-        return settle(desired, None, desired.solution_arn)
+        try:
+            return settle(desired, None, desired.solution_arn)
+        except RequestFailed as error:
+            if not error.update_started:
+                raise
+            raise advised(error, UPDATE_LEFT_RUNNING, desired.solution_arn) from None
 
     @helper.update
     def update(event: Any, context: Any) -> str:
@@ -63,9 +86,7 @@ def run(request: Request, apply: Apply, context: Any) -> tuple[Sent, Applied | N
         except RequestFailed as error:
             if error.cause in NEVER_TRAINS:
                 return request.failure_id
-            advice = TRAINING_LEFT_ON.format(logical_id=request.logical_id)
-            reason = fitted(str(error), MAX_REASON_BYTES - len(json.dumps(advice)) - 2)
-            raise RequestFailed(f"{reason}; {advice}", error.cause) from None
+            raise advised(error, TRAINING_LEFT_ON.format(logical_id=request.logical_id)) from None
 
     helper(request.envelope(), context)
     assert helper.sent is not None  # every path of crhelper 2.0.12 ends in _send

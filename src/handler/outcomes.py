@@ -2,9 +2,11 @@
 
 - `Succeeded`: SUCCESS with the resource's id and attributes (the settings proven in force, or a
   Delete done);
-- `Failure`: FAILED with a Reason a person can act on and a `cause` for metrics. Made by a
-  refusal before any call (`protocol`), a `RequestFailed` raised by an operation, a hand-off
-  Lambda refused, the watchdog (out of time), or a bug (internal error);
+- `Failure`: FAILED with a Reason a person can act on and a `cause` for metrics, with the
+  request's own id (`protocol`'s failure_id) unless it names another (a Create that started an
+  update: the solution's). Made by a refusal before any call (`protocol`), a `RequestFailed`
+  raised by an operation, a hand-off Lambda refused, the watchdog (out of time), or a bug
+  (internal error);
 - `Handover`: no answer from this invocation: the next one, started with the carried wait, gives
   it (raised as `Continue`);
 - `NoAnswer` (raised by `protocol.read_request`): the event names no ResponseURL we may answer,
@@ -50,16 +52,18 @@ class Succeeded(NamedTuple):
 
 
 class Failure(NamedTuple):
-    """FAILED with `reason`; `cause` names it for metrics (InvalidProperties, UpdateFailed, ...).
-    Build it with `failure()`, which fits the Reason."""
+    """FAILED with `reason`; `cause` names it for metrics (InvalidProperties, UpdateFailed, ...);
+    `physical_id`, the id to answer with when it is not the request's failure id (None). Build
+    it with `failure()`, which fits the Reason."""
 
     reason: str
     cause: str
+    physical_id: str | None = None
 
 
-def failure(reason: str, cause: str) -> Failure:
+def failure(reason: str, cause: str, physical_id: str | None = None) -> Failure:
     """A Failure whose Reason fits the response body."""
-    return Failure(fitted(reason), cause)
+    return Failure(fitted(reason), cause, physical_id)
 
 
 def internal_error(name: str) -> Failure:
@@ -88,10 +92,21 @@ Outcome = Succeeded | Failure | Handover
 
 
 class RequestFailed(Exception):
-    """Raised for FAILED (crhelper's way): the message is the fitted Reason."""
+    """Raised for FAILED (crhelper's way): the message is the fitted Reason. `update_started`:
+    an UpdateSolution of this request was accepted, or may have been (its answer was lost), and
+    its update is not known to have failed, so the solution's settings may have changed or may
+    yet change."""
 
-    def __init__(self, reason: str, cause: str) -> None:
-        self.failure = failure(reason, cause)
+    def __init__(
+        self,
+        reason: str,
+        cause: str,
+        *,
+        physical_id: str | None = None,
+        update_started: bool = False,
+    ) -> None:
+        self.failure = failure(reason, cause, physical_id)
+        self.update_started = update_started
         super().__init__(self.failure.reason)
 
     @property

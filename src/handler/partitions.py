@@ -1,7 +1,8 @@
 """The AWS partitions: each one's id, DNS suffix and region-name pattern, as botocore's
 partitions.json lists them (a unit test compares the two, so a new partition is noticed), and the
 regions botocore knows in each. SolutionArn is checked against them, and so is the host of a
-ResponseURL.
+ResponseURL. The function's own region counts even where botocore predates it, in the partition
+botocore's clients call it in.
 
 The patterns are ASCII on purpose: botocore's `\\w` and `\\d` also match non-ASCII letters and
 digits (and `_`), which no region name holds. The region list is read through botocore's own
@@ -31,13 +32,18 @@ PARTITIONS: dict[str, tuple[str, str]] = {
     "aws-iso-f": ("csp.hci.ic.gov", r"us\-isof\-[a-z]+\-[0-9]+"),
     "aws-us-gov": ("amazonaws.com", r"us\-gov\-[a-z]+\-[0-9]+"),
 }
+# Botocore's partition for a region no partition lists or matches (its aws.partition rule).
+DEFAULT_PARTITION = "aws"
+# A region name of any partition, known or not: lower-case ASCII words joined by hyphens.
+REGION_NAME = r"[a-z0-9]+(?:-[a-z0-9]+)+"
 # An S3 endpoint host of one partition, with or without a region (s3.<region>.<suffix>,
-# s3-<region>.<suffix>, s3.dualstack.<region>.<suffix>, s3.<suffix>).
+# s3-<region>.<suffix>, s3.dualstack.<region>.<suffix>, s3.<suffix>); is_region_of judges the
+# region.
 S3_HOSTS = {
     partition: re.compile(
-        rf"s3(?:[.-](?:dualstack\.)?(?P<region>{region}))?\.{re.escape(dns)}", re.ASCII
+        rf"s3(?:[.-](?:dualstack\.)?(?P<region>{REGION_NAME}))?\.{re.escape(dns)}", re.ASCII
     )
-    for partition, (dns, region) in PARTITIONS.items()
+    for partition, (dns, _) in PARTITIONS.items()
 }
 
 
@@ -81,16 +87,29 @@ def regions() -> dict[str, frozenset[str]]:
     return known_regions()
 
 
+def home_partition(home: str) -> str:
+    """The partition the function's region `home` is in: the one botocore's clients call it in,
+    the function's Personalize client among them (botocore's aws.partition rule: the first that
+    lists it or whose pattern matches it, else aws; it lists no region its pattern misses but
+    pseudo-regions). A region newer than botocore's patterns (a new prefix or shape) is thus in
+    aws, where the function's own calls go."""
+    matching = (p for p, (_, pattern) in PARTITIONS.items() if re.fullmatch(pattern, home))
+    return next(matching, DEFAULT_PARTITION)
+
+
 def is_region_of(partition: str, region: str, home: str | None = None) -> bool:
     """Whether `region` names a region of `partition` that exists: one botocore lists, or the
     function's own (`home`: it exists, since the function runs there, even where botocore
-    predates it). Without botocore's list only the pattern is checked: app's cold start has
-    then failed Create and Update with the reason already. False for an unknown partition."""
+    predates it or none of its patterns matches it), in the partition botocore calls it in.
+    Without botocore's list only the pattern is checked: app's cold start has then failed
+    Create and Update with the reason already. False for an unknown partition."""
     known = PARTITIONS.get(partition)
-    if known is None or re.fullmatch(known[1], region) is None:
+    if known is None:
         return False
-    if region == home:
-        return True
+    if region == home and re.fullmatch(REGION_NAME, region, re.ASCII):
+        return partition == home_partition(home)
+    if re.fullmatch(known[1], region) is None:
+        return False
     try:
         return region in regions().get(partition, frozenset())
     except RegionsUnavailable:

@@ -35,6 +35,12 @@ class Transient(PersonalizeError):
         self.throttled = throttled
 
 
+class Uncertain(Transient):
+    """A fault after the request went out (a 5xx, a dropped connection, a read timeout): worth
+    retrying, but the call may have taken effect (an UpdateSolution may have started its
+    update)."""
+
+
 class ServiceRejected(PersonalizeError):
     """Personalize rejected the request itself (InvalidInputException and the like)."""
 

@@ -3,7 +3,8 @@ solution's effective settings, start an update, classify errors.
 
 It is the only module that speaks to Personalize (continuation.py holds the Lambda client of the
 hand-off). Errors come out as the kinds the wait policy understands: SolutionGone (stop now),
-SolutionBusy/Transient (wait and retry), ServiceRejected (stop now).
+SolutionBusy/Transient (wait and retry; Uncertain where the call may have taken effect),
+ServiceRejected (stop now).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from port import (
     SolutionGone,
     SolutionState,
     Transient,
+    Uncertain,
     UpdateRecord,
 )
 from properties import EventParameter, Settings, schedule_expression
@@ -154,11 +156,16 @@ def _classify(error: Exception, arn: str) -> PersonalizeError:
             return SolutionGone(f"Solution {arn} was not found ({text})")
         if code == "ResourceInUseException":
             return SolutionBusy(text)
-        if code in TRANSIENT_CODES or status >= 500 or status == 429:
-            return Transient(text, throttled=code in THROTTLING_CODES or status == 429)
+        throttled = code in THROTTLING_CODES or status == 429
+        if status >= 500 and not throttled:
+            return Uncertain(text)
+        if code in TRANSIENT_CODES or throttled:
+            return Transient(text, throttled=throttled)
         return ServiceRejected(f"Personalize rejected the request ({text})")
     text = f"{type(error).__name__}: {error}"
-    if isinstance(error, BotoConnectionError | HTTPClientError):  # resets, timeouts, DNS
+    if isinstance(error, HTTPClientError):  # sent, its answer lost: a reset, a read timeout
+        return Uncertain(text)
+    if isinstance(error, BotoConnectionError):  # nothing sent: no connection, DNS
         return Transient(text)
     # No credentials or region, a parameter botocore refuses: waiting will not change it.
     return ServiceRejected(f"Could not call Personalize ({text})")

@@ -30,6 +30,8 @@ class Expect:
     # fault was met and got past, not dodged
     names_solution: bool = False  # the Reason names the SolutionArn asked for
     within: float | None = None  # seconds on the cell's clock it may take: no waiting at all
+    update_started: bool = False  # FAILED after an UpdateSolution that may take effect: a
+    # Create answers with the solution's ARN, saying so
 
 
 @dataclass
@@ -79,10 +81,12 @@ def signed_at(url: str, when: float) -> str:
     return re.sub(r"X-Amz-Date=[0-9TZ]+", f"X-Amz-Date={date}", url)
 
 
-def expected_id(event: Mapping[str, Any], status: str) -> str:
+def expected_id(event: Mapping[str, Any], status: str, update_started: bool = False) -> str:
     """The PhysicalResourceId CloudFormation must get: the solution's ARN once a Create or
-    Update succeeded, otherwise the id it sent (a failed Create's derived from its RequestId)."""
-    if status == "SUCCESS" and event["RequestType"] != "Delete":
+    Update succeeded, or a Create failed after starting an update; otherwise the id it sent (a
+    failed Create's derived from its RequestId)."""
+    kind = event["RequestType"]
+    if (status == "SUCCESS" and kind != "Delete") or (update_started and kind == "Create"):
         return event["ResourceProperties"]["SolutionArn"]
     return event.get("PhysicalResourceId") or f"create-failed-{event.get('RequestId', 'unknown')}"
 
@@ -120,11 +124,15 @@ def check(
     wanted = list(expect.reason)
     if expect.names_solution:
         wanted.append(event["ResourceProperties"]["SolutionArn"])
+    if expect.update_started and event["RequestType"] == "Create":
+        wanted.append("UpdateSolution was called for this Create")
     for response in responses:
         body = response.body
         assert response.raw_size <= MAX_BODY_BYTES
         assert body["Status"] == expect.status, body
-        assert body["PhysicalResourceId"] == expected_id(event, body["Status"])
+        assert body["PhysicalResourceId"] == expected_id(
+            event, body["Status"], expect.update_started
+        )
         sent = tuple(event.get(key, "") for key in ("StackId", "RequestId", "LogicalResourceId"))
         assert (body["StackId"], body["RequestId"], body["LogicalResourceId"]) == sent
         missing = [part for part in wanted if part not in body["Reason"]]

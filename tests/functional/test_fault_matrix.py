@@ -252,12 +252,14 @@ def waited_out_training(scenario: Scenario, reading: Reading) -> Expect:
     return replace(scenario.succeeds(reading), met=met)
 
 
-def fails_if_updating(*reason: str, updates: int = 0) -> Expectation:
-    """FAILED with this Reason for requests that must update; the others succeed."""
+def fails_if_updating(*reason: str, updates: int = 0, started: bool = False) -> Expectation:
+    """FAILED with this Reason for requests that must update, `started` if after an
+    UpdateSolution that may take effect (accepted, or answered 5xx); the others succeed."""
 
     def expect(scenario: Scenario, reading: Reading) -> Expect:
         if scenario.updates_for(reading):
-            return scenario.fails(*reason, updates=updates)
+            failed = scenario.fails(*reason, updates=updates)
+            return replace(failed, update_started=started)
         return scenario.succeeds(reading)
 
     return expect
@@ -527,7 +529,7 @@ FAULTS = [
     Fault(
         "update-5xx-until-the-deadline",
         inject("UpdateSolution", "InternalFailure", 10_000, persistent=True),
-        fails_if_updating("InternalFailure", "retry later, or raise ServiceTimeout"),
+        fails_if_updating("InternalFailure", "retry later, or raise ServiceTimeout", started=True),
     ),
     Fault("in-use-then-clears", training(6.0), waited_out_training),  # past the confirming read
     Fault("in-use-never-clears", training(999, timeout=20.0), refused_while_training),
@@ -580,6 +582,7 @@ FAULTS = [
             "waiting for the solution update to finish (last status CREATE IN_PROGRESS)",
             "check the solution's latestSolutionUpdate before you retry",
             updates=1,
+            started=True,
         ),
     ),
     Fault(

@@ -76,6 +76,30 @@ def test_the_deadline_fails_before_service_timeout_with_a_clear_reason(
     assert exchange.invocations >= 3
 
 
+def test_a_create_that_gave_up_on_its_update_is_rolled_back_on_the_solution(
+    cloud, solution, emulator, world
+):
+    """ServiceTimeout shorter than the update: the Create answers FAILED with the solution's
+    ARN, so CloudFormation's rollback Delete acts on it and, with OnDelete:
+    DisableAutoTraining, waits out the Create's update, then turns training off (with
+    create-failed-<RequestId> it would do nothing, and the update would leave training on)."""
+    properties = {
+        "SolutionArn": solution,
+        "ServiceTimeout": "120",
+        "OnDelete": "DisableAutoTraining",
+        **FIVE,
+    }
+    failed = cloud.deliver(cloud.event("Create", "Long", properties)).response
+    assert (failed["Status"], failed["PhysicalResourceId"]) == ("FAILED", solution), failed
+    assert "UpdateSolution was called for this Create" in failed["Reason"]
+    emulator.timing.update_in_progress = 20.0  # the Delete's own update, within its deadline
+    rollback = cloud.send("Delete", "Long", properties, physical_id=failed["PhysicalResourceId"])
+    assert rollback.response["Status"] == "SUCCESS", rollback.response
+    assert emulator.count("UpdateSolution", "ok") == 2
+    latest = world.personalize.describe_solution(solutionArn=solution)["solution"]
+    assert latest["latestSolutionUpdate"]["performAutoTraining"] is False
+
+
 def test_duplicate_delivery_during_a_long_wait_makes_no_second_update(
     cloud, solution, emulator, receiver, lambda_service
 ):

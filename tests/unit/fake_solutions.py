@@ -3,14 +3,14 @@ the service does under the documented-default reading: an update is CREATE PENDI
 IN_PROGRESS, then ACTIVE (or CREATE FAILED) as the fake clock moves; its summary shows the fields
 it sent; the solution's own fields follow it once ACTIVE; a read may lag an update; UpdateSolution
 is refused with ResourceInUse while an update runs (someone else's too: append it to `updates`);
-and calls can be throttled."""
+calls can be throttled, and an UpdateSolution's answer lost after it took effect."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from port import SolutionBusy, SolutionGone, SolutionState, Transient, UpdateRecord
+from port import SolutionBusy, SolutionGone, SolutionState, Transient, Uncertain, UpdateRecord
 from properties import Settings
 
 ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"
@@ -60,6 +60,7 @@ class FakeSolutions:
     lagging_reads: int = 0  # reads after each update that still show the solution before it
     throttle_next: int = 0  # calls (of either kind) answered with ThrottlingException
     next_failure: str | None = None  # the failureReason of the next update
+    lose_next_answer: bool = False  # the next update is made, but its answer times out
     exists: bool = True
     status: str = "ACTIVE"  # the solution's own status (CREATE FAILED, DELETE PENDING, ...)
     updates: list[Update] = field(default_factory=list)
@@ -120,3 +121,6 @@ class FakeSolutions:
         self.updates.append(Update(sent, self.clock(), self.next_failure))
         self.next_failure = None
         self.lagging_now = self.lagging_reads
+        if self.lose_next_answer:
+            self.lose_next_answer = False
+            raise Uncertain("ReadTimeoutError: Read timeout on endpoint URL")

@@ -10,11 +10,11 @@ import pytest
 
 from budget import WATCHDOG_LEAD
 from continuation import Carried, HandOffUncertain
-from dispatcher import Dispatcher
+from dispatcher import Apply, Dispatcher
 from lifecycle import SolutionUpdater
 from localcloud.cloudformation import LambdaContext
 from localcloud.receiver import Receiver
-from outcomes import Applied, Continue
+from outcomes import Applied, Continue, RequestFailed
 from protocol import Request
 from telemetry import flush
 from tests.unit.fake_solutions import Clock, FakeSolutions
@@ -187,6 +187,25 @@ def test_a_handed_off_wait_carries_the_event_and_the_wait_state():
     assert payload["RequestId"] == "r-on"
     assert payload["PersonalizeSolutionUpdateWait"] == CARRIED.to_json()
     assert function_arn == LambdaContext(timeout=1).invoked_function_arn
+
+
+def test_a_create_that_failed_after_starting_an_update_answers_with_the_solution_arn():
+    """The rollback's Delete then names the solution, and OnDelete applies to it; a Create that
+    failed before any update keeps create-failed-<RequestId>, and its Delete does nothing."""
+
+    def gave_up(started: bool) -> Apply:
+        def apply(settings, plan, carried, previous) -> Applied:
+            raise RequestFailed("Gave up after 50 s", "Timeout", update_started=started)
+
+        return apply
+
+    with Receiver() as bucket:
+        dispatcher(gave_up(True))(request(bucket, "Create", "r-started"), LambdaContext(30))
+        dispatcher(gave_up(False))(request(bucket, "Create", "r-untouched"), LambdaContext(30))
+        [started] = bucket.responses_for("r-started")
+        [untouched] = bucket.responses_for("r-untouched")
+    assert (started.body["Status"], started.body["PhysicalResourceId"]) == ("FAILED", ARN)
+    assert untouched.body["PhysicalResourceId"] == "create-failed-r-untouched"
 
 
 def test_forged_crhelper_poll_events_are_refused_without_running_the_operation():

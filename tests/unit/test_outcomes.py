@@ -18,7 +18,7 @@ def test_a_long_reason_keeps_its_start_and_fits(char):
 
 
 def test_a_short_reason_is_kept_whole():
-    assert failure("no", "X") == ("no", "X")
+    assert failure("no", "X") == ("no", "X", None)
 
 
 def test_a_raised_failure_is_fitted_too():

@@ -9,8 +9,16 @@ from pathlib import Path
 
 import botocore
 import pytest
+from botocore.endpoint_provider import RuleSetStandardLibrary
 
-from partitions import PARTITIONS, RegionsUnavailable, is_region_of, is_s3_endpoint, regions
+from partitions import (
+    PARTITIONS,
+    RegionsUnavailable,
+    home_partition,
+    is_region_of,
+    is_s3_endpoint,
+    regions,
+)
 
 BOTOCORE_FILE = Path(botocore.__file__).parent / "data" / "partitions.json"
 BOTOCORE = json.loads(BOTOCORE_FILE.read_text())
@@ -84,6 +92,27 @@ def test_the_function_own_region_is_one_even_before_botocore_lists_it():
     assert not is_region_of("aws", "ap-we_st-9", home="ap-we_st-9")
 
 
+@pytest.mark.parametrize("home", ["nz-north-1", "ap-south-central-1"])
+def test_the_function_own_region_counts_where_no_pattern_matches_it_in_aws_only(home):
+    """A region newer than botocore's patterns (a new prefix, a new shape): botocore's clients
+    call it in aws, its default partition, and so does the function. Only there, and only the
+    function's own: a neighbour botocore cannot know either is still refused."""
+    assert is_region_of("aws", home, home=home)
+    assert not is_region_of("aws", home)
+    others = PARTITIONS.keys() - {"aws"}
+    assert not any(is_region_of(partition, home, home=home) for partition in others)
+    assert not is_region_of("aws", "nz-south-1", home=home)
+
+
+@pytest.mark.parametrize(
+    "region",
+    ["us-east-1", "us-east-9", "cn-north-1", "us-gov-west-1", "eusc-de-east-1", "nz-north-1"],
+)
+def test_the_function_own_partition_is_the_one_botocore_calls_its_region_in(region):
+    library = RuleSetStandardLibrary(BOTOCORE)
+    assert home_partition(region) == library.aws_partition(region)["name"]
+
+
 @pytest.mark.parametrize(
     ("host", "home", "is_one"),
     [
@@ -94,6 +123,13 @@ def test_the_function_own_region_is_one_even_before_botocore_lists_it():
         ("s3.cn-north-1.amazonaws.com.cn", None, True),
         ("s3.us-east-9.amazonaws.com", None, False),
         ("s3.us-east-9.amazonaws.com", "us-east-9", True),
+        ("s3.nz-north-1.amazonaws.com", "nz-north-1", True),
+        ("s3.dualstack.nz-north-1.amazonaws.com", "nz-north-1", True),
+        ("s3-ap-south-central-1.amazonaws.com", "ap-south-central-1", True),
+        ("s3.nz-north-1.amazonaws.com", None, False),
+        ("s3.nz-south-1.amazonaws.com", "nz-north-1", False),
+        ("s3.nz-north-1.amazonaws.com.cn", "nz-north-1", False),
+        ("s3.nz-north-1.amazonaws.eu", "nz-north-1", False),
         ("s3.us-ea_st-1.amazonaws.com", None, False),
         ("s3.cn-north-1.amazonaws.com", None, False),
     ],

@@ -269,10 +269,17 @@ def test_an_account_of_non_ascii_digits_is_refused():
     assert "not a 12-digit account id" in rejected({"SolutionArn": arn})
 
 
-def test_the_function_own_region_is_accepted_even_where_botocore_does_not_list_it():
-    arn = "arn:aws:personalize:ap-west-9:123456789012:solution/x"
+@pytest.mark.parametrize("home", ["ap-west-9", "nz-north-1", "ap-south-central-1"])
+def test_the_function_own_region_is_accepted_even_where_botocore_does_not_know_it(home):
+    """Unlisted, or of a prefix or shape no pattern of botocore's matches: the function runs
+    there. A region as unknown that is not its own is still refused, and so is its own named in
+    another partition than the one its clients call."""
+    arn = f"arn:aws:personalize:{home}:123456789012:solution/x"
     assert "not a region" in rejected({"SolutionArn": arn})
-    assert parse_properties({"SolutionArn": arn}, home="ap-west-9").settings.solution_arn == arn
+    assert parse_properties({"SolutionArn": arn}, home=home).settings.solution_arn == arn
+    for other in ("arn:aws:personalize:nz-south-1:", f"arn:aws-cn:personalize:{home}:"):
+        with pytest.raises(InvalidProperties, match="not a region of partition"):
+            parse_properties({"SolutionArn": f"{other}123456789012:solution/x"}, home=home)
 
 
 def test_a_solution_in_another_region_is_named_with_both_regions():

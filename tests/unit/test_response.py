@@ -76,18 +76,34 @@ def test_everything_else_is_refused_without_showing_the_query(url):
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "home"),
     [
-        f"https://cloudformation-custom-resource-response-useast9.s3.us-east-9.amazonaws.com/{KEY}?{SIGV4}",
-        f"https://s3-us-east-9.amazonaws.com/cloudformation-custom-resource-response-useast9/{KEY}?{SIGV4}",
+        (
+            f"https://cloudformation-custom-resource-response-useast9.s3.us-east-9.amazonaws.com/{KEY}?{SIGV4}",
+            "us-east-9",
+        ),
+        (
+            f"https://s3-us-east-9.amazonaws.com/cloudformation-custom-resource-response-useast9/{KEY}?{SIGV4}",
+            "us-east-9",
+        ),
+        (
+            f"https://cloudformation-custom-resource-response-nznorth1.s3.nz-north-1.amazonaws.com/{KEY}?{SIGV4}",
+            "nz-north-1",
+        ),
+        (
+            f"https://s3.ap-south-central-1.amazonaws.com/cloudformation-custom-resource-response-apsouthcentral1/{KEY}?{SIGV4}",
+            "ap-south-central-1",
+        ),
     ],
 )
-def test_a_bucket_in_a_region_botocore_does_not_list_is_answered_only_from_that_region(url):
+def test_a_bucket_in_a_region_botocore_does_not_know_is_answered_only_from_that_region(url, home):
     """The same rule as SolutionArn's: a listed region, or the function's own (a region newer
-    than its botocore, where CloudFormation's bucket is the stack's region's, as the function's)."""
-    with pytest.raises(NoAnswer):
-        check_url(url, frozenset(), home="us-east-1")
-    assert check_url(url, frozenset(), home="us-east-9").parts.scheme == "https"
+    than its botocore, even of a prefix or shape its patterns lack, where CloudFormation's bucket
+    is the stack's region's, as the function's)."""
+    for elsewhere in ("us-east-1", "nz-south-1"):
+        with pytest.raises(NoAnswer):
+            check_url(url, frozenset(), home=elsewhere)
+    assert check_url(url, frozenset(), home=home).parts.scheme == "https"
 
 
 def test_listed_hosts_may_use_plain_http():

@@ -10,6 +10,7 @@ from budget import HAND_OFF_CALL, MAX_HOPS, plan
 from continuation import Carried
 from lifecycle import SolutionUpdater
 from outcomes import Applied, Continue, RequestFailed
+from port import Transient
 from properties import DesiredSettings, Settings
 from tests.unit.fake_solutions import ARN, Clock, FakeSolutions, Update
 
@@ -142,3 +143,79 @@ def test_a_wait_stopped_by_the_chain_cap_says_to_raise_the_function_timeout(solu
         apply(solutions, OFF, remaining=120, carried=last, hand_off=True)
     assert "raise ServiceTimeout" not in str(failed.value)
     assert "before you retry, or raise the function's timeout" in str(failed.value)
+
+
+def started_and_still_running(solutions: FakeSolutions) -> None:
+    """Our update outlasts the invocation."""
+    solutions.pending = 300
+
+
+def answer_lost_and_still_running(solutions: FakeSolutions) -> None:
+    """UpdateSolution took effect, but its answer timed out; the update outlasts the invocation."""
+    solutions.pending = 300
+    solutions.lose_next_answer = True
+
+
+def busy_with_another_update(solutions: FakeSolutions) -> None:
+    """Someone else's update outlasts the invocation: ours is never started."""
+    solutions.pending = 300
+    solutions.updates.append(Update(MONTHLY, solutions.clock()))
+
+
+def update_throttled_throughout(solutions: FakeSolutions) -> None:
+    """Every UpdateSolution is throttled: refused, so nothing was started."""
+
+    def throttled(arn: str, sent: Settings) -> None:
+        raise Transient("ThrottlingException: Rate exceeded", throttled=True)
+
+    solutions.update = throttled
+
+
+def failed_by_personalize(solutions: FakeSolutions) -> None:
+    """Our update ends CREATE FAILED, within the invocation: the solution keeps its previous
+    settings."""
+    solutions.pending = 20
+    solutions.next_failure = "Insufficient data"
+
+
+def gone_mid_wait(solutions: FakeSolutions) -> None:
+    """The solution is deleted while our update runs: nothing is left to train."""
+    original = solutions.update
+
+    def update_then_delete(arn: str, sent: Settings) -> None:
+        original(arn, sent)
+        solutions.exists = False
+
+    solutions.update = update_then_delete
+
+
+@pytest.mark.parametrize(
+    ("arrange", "started"),
+    [
+        (started_and_still_running, True),
+        (answer_lost_and_still_running, True),
+        (busy_with_another_update, False),
+        (update_throttled_throughout, False),
+        (failed_by_personalize, False),
+        (gone_mid_wait, False),
+    ],
+)
+def test_a_failure_says_whether_an_update_of_the_request_may_change_the_solution(
+    solutions, arrange, started
+):
+    """Whether the solution's settings may change, or have changed, through this request: an
+    update accepted (or whose acceptance is unknown) that is not known to have failed. A Create
+    answers with the solution's id then (operations)."""
+    arrange(solutions)
+    with pytest.raises(RequestFailed) as failed:
+        apply(solutions, OFF, remaining=120)
+    assert failed.value.update_started is started
+
+
+def test_a_continued_wait_that_fails_says_the_earlier_invocation_started_the_update(solutions):
+    solutions.pending = 300
+    with pytest.raises(Continue) as handed:
+        apply(solutions, OFF, remaining=120, hand_off=True)
+    with pytest.raises(RequestFailed) as failed:
+        apply(solutions, OFF, remaining=120, carried=handed.value.handover.carried)
+    assert (failed.value.cause, failed.value.update_started) == ("Timeout", True)
