@@ -69,17 +69,18 @@ def _unmet(asked: Settings, truth: Settings | None) -> list[str]:
 
 
 def _same_events(asked: tuple[EventParameter, ...], held: tuple[EventParameter, ...]) -> bool:
-    """Whether the events in force are those asked (a sub-field asked is compared as a number;
-    one left out is the service's to choose)."""
-    if sorted(p.event_type or "" for p in asked) != sorted(p.event_type or "" for p in held):
-        return False
-    for item in asked:
-        match = next(p for p in held if p.event_type == item.event_type)
-        for sub in ("event_value_threshold", "weight"):
-            want, have = getattr(item, sub), getattr(match, sub)
-            if want is not None and (have is None or float(want) != float(have)):
-                return False
-    return True
+    """Whether two event parameter lists are the same, up to order: each sub-field compared as
+    a number, and one left out (the service's default) only matching one left out."""
+
+    def key(item: EventParameter) -> tuple[str, float | None, float | None]:
+        threshold, weight = item.event_value_threshold, item.weight
+        return (
+            item.event_type or "",
+            None if threshold is None else float(threshold),
+            None if weight is None else float(weight),
+        )
+
+    return sorted(map(key, asked), key=str) == sorted(map(key, held), key=str)
 
 
 def _arn(request: Sent) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from budget import CONFIRM_DELAY, PATIENT, PROMPT, TWIN_GRACE, Plan
+from budget import CONFIRM_DELAY, PATIENT, PROMPT, SIGNING_TRUNCATION, TWIN_GRACE, Plan
 from continuation import Carried
 from logs import logger
 from outcomes import Applied, Continue, RequestFailed
@@ -222,9 +222,10 @@ class SolutionUpdater:
         wait = carried or Carried(first=plan.first)
         deadline = Deadline(plan.wait_until, self.clock)
         pacer = Pacer(self.patient.cap, self.jitter)
-        sent = datetime.fromtimestamp(plan.first, UTC)  # when CloudFormation sent the request
+        # When CloudFormation surely sent the request: its signing time counts whole seconds.
+        sent = datetime.fromtimestamp(plan.first + SIGNING_TRUNCATION, UTC)
         if plan.late:
-            return self._read_only(desired, previous, plan, sent, deadline, pacer)
+            return self._read_only(desired, previous, plan, deadline, pacer)
         started_here = not wait.updated
         # The first update created after the baseline that a check saw, carried across hops.
         seen: list[Sighting] = [wait.seen] if wait.seen else []
@@ -249,7 +250,6 @@ class SolutionUpdater:
         desired: DesiredSettings,
         previous: Settings | None,
         plan: Plan,
-        sent: datetime,
         deadline: Deadline,
         pacer: Pacer,
     ) -> Applied:
@@ -257,13 +257,12 @@ class SolutionUpdater:
         earlier invocation is still seeing through: never UpdateSolution, only reads until the
         deadline. SUCCESS once the settings asked are proven in force; while an update is in
         flight, or none is, read again (the original may yet make or finish its update);
-        FAILED with `late` when the deadline comes first, or with the reason `_since_sent`
-        gives once the read shows that nothing more will come of this request."""
+        FAILED with `late` when the deadline comes first."""
         late = plan.late or ""
 
         def in_force() -> tuple[SolutionState, Settings]:
             """The state once it proves the settings asked, else Retry."""
-            state, known, changed = self._needed(desired, previous, sent)
+            state, known, changed = self._needed(desired, previous, None)
             if changed:
                 raise Retry("the settings asked to be in force", advice=late)
             return state, known
@@ -339,13 +338,13 @@ class SolutionUpdater:
             return self.solutions.describe(arn)
 
     def _needed(
-        self, desired: DesiredSettings, previous: Settings | None, sent: datetime
+        self, desired: DesiredSettings, previous: Settings | None, sent: datetime | None
     ) -> tuple[SolutionState, Settings, list[str]]:
         """A read of a solution that can be updated now, what it proves of the settings in
         force, and the fields asked for that it does not prove. Retry while it is busy (unless
         it proves them all: an update in progress does not change what is in force now);
-        RequestFailed when it is unusable, or was updated since CloudFormation `sent` the
-        request (see `_since_sent`)."""
+        RequestFailed when it is unusable, or, before an update (`sent` given), was updated
+        since CloudFormation sent the request (see `_since_sent`)."""
         state = self._describe(desired.solution_arn)
         reason = unusable_reason(state)
         if reason:
@@ -353,7 +352,7 @@ class SolutionUpdater:
         requests = (desired.asked, previous) if previous else (desired.asked,)
         known = known_settings(state, requests)
         changed = differences(desired.asked, known)
-        if changed:
+        if changed and sent is not None:
             _since_sent(state, desired.asked, sent, datetime.fromtimestamp(self.clock(), UTC))
         busy = busy_reason(state)
         if busy and changed:
