@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from localcloud.simulation.explore import explore, replay
+from localcloud.simulation.explore import WORKERS, explore, replay
 from localcloud.simulation.history import dumps
 
 KEPT = Path("build/simulation")
@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--histories", type=int, default=2000, help="how many to generate")
     parser.add_argument("--seed", type=int, default=0, help="Hypothesis's seed")
     parser.add_argument("--replay", type=Path, help="play this kept history again, alone")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="processes to share them")
     args = parser.parse_args()
     if args.replay:
         violations = replay(args.replay)
@@ -32,7 +33,7 @@ def main() -> None:
             print(f"violation: {violation.promise}: {violation.detail}")
         print(f"replayed {args.replay}: {len(violations)} violation(s)")
         sys.exit(1 if violations else 0)
-    report = explore(args.histories, args.seed)
+    report = explore(args.histories, args.seed, args.workers)
     rate = report.histories / report.seconds if report.seconds else 0.0
     print(
         f"histories: {report.histories}, promises checked: {report.checks}, "

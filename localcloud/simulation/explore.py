@@ -1,11 +1,14 @@
 """Generate histories with Hypothesis, play each, check every promise; on a violation, shrink to a
-minimal history and keep it as a file that `replay` plays again.
+minimal history and keep it as a file that `replay` plays again. Histories are shared out among
+worker processes, each generating from its own seed derived from the run's, so a seed names the
+same histories however fast the machine is.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import multiprocessing
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +18,8 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from localcloud.simulation.history import History, dumps, histories, loads
 from localcloud.simulation.promises import PROMISES, Violation, check
 from localcloud.simulation.world import environment, play
+
+WORKERS = 2  # the machine's cores: histories are independent
 
 
 @dataclass
@@ -34,12 +39,16 @@ class Broken(AssertionError):
     """A history broke a promise."""
 
 
-def explore(count: int, random_seed: int) -> Report:
-    """Play `count` generated histories from `random_seed` (the same seed, the same histories)."""
+def worker_seed(random_seed: int, worker: int) -> int:
+    """The seed of one worker's share of a run."""
+    return random_seed * 7919 + worker
+
+
+def explore_share(count: int, random_seed: int) -> Report:
+    """Play `count` histories generated from `random_seed`, in this process."""
     environment()
     report = Report()
     digest = hashlib.sha256()
-    started = time.monotonic()
 
     @settings(
         max_examples=count,
@@ -64,9 +73,41 @@ def explore(count: int, random_seed: int) -> Report:
 
     with contextlib.suppress(Broken):
         one()
-    report.digest = digest.hexdigest()[:16]
-    report.seconds = time.monotonic() - started
+    report.digest = digest.hexdigest()
     return report
+
+
+def _share(arguments: tuple[int, int]) -> Report:
+    """explore_share for a pool."""
+    return explore_share(*arguments)
+
+
+def explore(count: int, random_seed: int, workers: int = WORKERS) -> Report:
+    """Play `count` generated histories from `random_seed` (the same seed, the same histories),
+    shared among `workers` processes."""
+    started = time.monotonic()
+    shares = [
+        (
+            count // workers + (1 if worker < count % workers else 0),
+            worker_seed(random_seed, worker),
+        )
+        for worker in range(workers)
+    ]
+    if workers == 1:
+        reports = [explore_share(*shares[0])]
+    else:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            reports = pool.map(_share, shares)
+    total = Report(seconds=time.monotonic() - started)
+    digest = hashlib.sha256()
+    for report in reports:
+        total.histories += report.histories
+        total.checks += report.checks
+        digest.update(report.digest.encode())
+        if report.minimal is not None and total.minimal is None:
+            total.violations, total.minimal = report.violations, report.minimal
+    total.digest = digest.hexdigest()[:16]
+    return total
 
 
 def replay(path: Path) -> list[Violation]:

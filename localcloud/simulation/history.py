@@ -81,6 +81,7 @@ class History:
     """One generated history (see the module's docstring)."""
 
     reading: str = "documented-default"
+    region: str = "us-east-1"  # the function's own: where it runs, and its solutions are
     update_in_progress: float = 30.0
     stale_read: float = 0.3
     solutions: tuple[Initial, ...] = (Initial(), Initial())
@@ -118,102 +119,109 @@ def loads(text: str) -> History:
     )
 
 
-def _update_fields() -> st.SearchStrategy[dict[str, Any]]:
-    """UpdateSolution fields, as another writer sends them (at least one)."""
-    events = {"eventsConfig": {"eventParametersList": [{"eventType": "click", "weight": 0.5}]}}
-    return st.fixed_dictionaries(
-        {},
-        optional={
-            "performAutoTraining": st.booleans(),
-            "performIncrementalUpdate": st.booleans(),
-            "solutionUpdateConfig": st.sampled_from(
-                [
-                    *(
-                        {"autoTrainingConfig": {"schedulingExpression": f"rate({d} days)"}}
-                        for d in DAYS
-                    ),
-                    events,
-                ]
-            ),
-        },
-    ).filter(bool)
-
-
-@st.composite
-def _initial(draw: st.DrawFn) -> Initial:
-    """A solution's state when the history starts."""
-    status = draw(st.sampled_from(["ACTIVE"] * 6 + ["CREATE FAILED", "DELETING", "GONE"]))
-    return Initial(
-        status=status,
-        auto=draw(st.booleans()),
-        incremental=draw(st.booleans()),
-        days=draw(st.none() | st.sampled_from(DAYS)),
-        prior=draw(st.none() | _update_fields()),
-        prior_fails=draw(st.booleans()),
-        training=draw(st.sampled_from([0.0, 0.0, 0.0, 20.0, 400.0])),
-    )
-
-
-def _properties(invalid: bool) -> st.SearchStrategy[dict[str, Any]]:
-    """A template's properties for the resource, as CloudFormation sends them (strings)."""
-    boolean = st.sampled_from(["true", "false"])
-    schedule = st.sampled_from([f"rate({d} days)" for d in DAYS] + ["rate(1 day)"])
-    events = [{"EventType": "click", "Weight": "0.5"}]
-    config = st.fixed_dictionaries(
-        {},
-        optional={
-            "AutoTrainingConfig": st.builds(lambda s: {"SchedulingExpression": s}, schedule),
-            "EventsConfig": st.just({"EventParametersList": events}),
-        },
-    ).filter(bool)
-    properties = st.fixed_dictionaries(
-        {"SolutionArn": st.sampled_from(SOLUTION_NAMES)},
-        optional={
-            "PerformAutoTraining": boolean,
-            "PerformIncrementalUpdate": boolean,
-            "SolutionUpdateConfig": config,
-            "ServiceTimeout": st.sampled_from(SERVICE_TIMEOUTS),
-            "OnDelete": st.sampled_from(["Retain", "DisableAutoTraining"]),
-        },
-    )
-    if not invalid:
-        return properties
-    wrong = st.sampled_from(
-        [
-            {"PerformAutoTraining": "yes"},
-            {
-                "SolutionUpdateConfig": {
-                    "AutoTrainingConfig": {"SchedulingExpression": "rate(45 days)"}
-                }
-            },
-            {"ServiceTimout": "600"},
-            {"SolutionArn": "arn:aws:personalize:eu-west-1:123456789012:solution/x"},
-        ]
-    )
-    return st.builds(lambda p, w: {**p, **w}, properties, wrong)
+# The strategies, built once (building one per draw costs more than the draw).
+_EVENTS = {"eventsConfig": {"eventParametersList": [{"eventType": "click", "weight": 0.5}]}}
+_SCHEDULES = [{"autoTrainingConfig": {"schedulingExpression": f"rate({d} days)"}} for d in DAYS]
+# UpdateSolution fields, as another writer sends them (at least one).
+UPDATE_FIELDS = st.fixed_dictionaries(
+    {},
+    optional={
+        "performAutoTraining": st.booleans(),
+        "performIncrementalUpdate": st.booleans(),
+        "solutionUpdateConfig": st.sampled_from([*_SCHEDULES, _EVENTS]),
+    },
+).filter(bool)
+INITIAL = st.builds(
+    Initial,
+    status=st.sampled_from(["ACTIVE"] * 6 + ["CREATE FAILED", "DELETING", "GONE"]),
+    auto=st.booleans(),
+    incremental=st.booleans(),
+    days=st.none() | st.sampled_from(DAYS),
+    prior=st.none() | UPDATE_FIELDS,
+    prior_fails=st.booleans(),
+    training=st.sampled_from([0.0, 0.0, 0.0, 20.0, 400.0]),
+)
+_BOOLEAN = st.sampled_from(["true", "false"])
+_CONFIG = st.fixed_dictionaries(
+    {},
+    optional={
+        "AutoTrainingConfig": st.sampled_from(
+            [{"SchedulingExpression": f"rate({d} days)"} for d in DAYS]
+            + [{"SchedulingExpression": "rate(1 day)"}]
+        ),
+        "EventsConfig": st.just({"EventParametersList": [{"EventType": "click", "Weight": "0.5"}]}),
+    },
+).filter(bool)
+# A template's properties for the resource, as CloudFormation sends them (strings).
+PROPERTIES = st.fixed_dictionaries(
+    {"SolutionArn": st.sampled_from(SOLUTION_NAMES)},
+    optional={
+        "PerformAutoTraining": _BOOLEAN,
+        "PerformIncrementalUpdate": _BOOLEAN,
+        "SolutionUpdateConfig": _CONFIG,
+        "ServiceTimeout": st.sampled_from(SERVICE_TIMEOUTS),
+        "OnDelete": st.sampled_from(["Retain", "DisableAutoTraining"]),
+    },
+)
+# Properties the function refuses: one mistake each.
+MISTAKES: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
+    [
+        {"PerformAutoTraining": "yes"},
+        {"SolutionUpdateConfig": {"AutoTrainingConfig": {"SchedulingExpression": "rate(45 days)"}}},
+        {"ServiceTimout": "600"},
+        {"SolutionArn": "arn:aws:personalize:eu-west-1:123456789012:solution/x"},
+    ]
+)
+# What a Delete overlays on the last properties: OnDelete, or one the function now refuses.
+DELETE_OVERLAY = st.fixed_dictionaries(
+    {},
+    optional={
+        "OnDelete": st.sampled_from(["Retain", "DisableAutoTraining"]),
+        "Tightened": st.just("a property the function now refuses"),
+    },
+)
+WRITER = st.builds(
+    Writer,
+    anchor=st.sampled_from(["start", "describe", "update"]),
+    index=st.integers(0, 4),
+    gap=st.sampled_from([0.0, 0.05, 0.5, 1.0, 3.0, 40.0]),
+    solution=st.integers(0, 1),
+    fields=UPDATE_FIELDS,
+    fails=st.booleans(),
+)
+HAND_OFF = st.builds(
+    HandOff,
+    fate=st.sampled_from(["queued"] * 5 + ["refused", "uncertain-queued", "uncertain-lost"]),
+    delay=st.sampled_from([0.1, 1.0, 20.0]),
+)
+# Most calls meet no fault: one draw each, None weighted as every fault together.
+_FAULTS = [*ERROR_FAULTS, *NETWORK_FAULTS]
+FAULT = st.sampled_from([None] * len(_FAULTS) + _FAULTS)
+PUT_FAULT = st.sampled_from([None, None, None, "503", "timeout", "reset"])
+# The function's region: one every botocore knows, or one newer than the pinned botocore.
+REGION = st.sampled_from(["us-east-1", "us-east-1", "us-east-1", "nz-north-1"])
+DELAY = st.sampled_from([0.1, 0.1, 2.0, 30.0, 200.0])
+DUPLICATES = st.lists(st.sampled_from([0.5, 5.0, 60.0, 400.0]), max_size=2)
+EXPIRES = st.sampled_from([7200, 7200, 7200, 0])  # 0: expired when delivered
 
 
 @st.composite
 def _step(draw: st.DrawFn, kind: str) -> Step:
-    """One stack operation of `kind`, with its deliveries."""
+    """One stack operation of `kind`, with its deliveries; one Create or Update in ten has a
+    property the function refuses."""
+    overlay: dict[str, Any]
     if kind == "delete":
-        overlay = draw(
-            st.fixed_dictionaries(
-                {},
-                optional={
-                    "OnDelete": st.sampled_from(["Retain", "DisableAutoTraining"]),
-                    "Tightened": st.just("a property the function now refuses"),
-                },
-            )
-        )
+        overlay = draw(DELETE_OVERLAY)
     else:
-        overlay = draw(_properties(invalid=draw(st.integers(0, 9)) == 0))
+        overlay = draw(PROPERTIES)
+        if draw(st.integers(0, 9)) == 0:
+            overlay = {**overlay, **draw(MISTAKES)}
     return Step(
         kind=kind,
         properties=overlay,
-        delay=draw(st.sampled_from([0.1, 0.1, 2.0, 30.0, 200.0])),
-        duplicates=tuple(draw(st.lists(st.sampled_from([0.5, 5.0, 60.0, 400.0]), max_size=2))),
-        expires=draw(st.sampled_from([7200, 7200, 7200, 0])),  # 0: expired when delivered
+        delay=draw(DELAY),
+        duplicates=tuple(draw(DUPLICATES)),
+        expires=draw(EXPIRES),
     )
 
 
@@ -223,48 +231,19 @@ def histories(draw: st.DrawFn) -> History:
     kinds = ["create", *["update"] * draw(st.integers(0, 3))]
     if draw(st.booleans()):
         kinds.append("delete")
-    fault = st.none() | st.sampled_from([*ERROR_FAULTS, *NETWORK_FAULTS])
     return History(
         reading=draw(st.sampled_from(sorted(READINGS))),
-        update_in_progress=draw(st.sampled_from([0.5, 5.0, 30.0, 200.0, 1500.0])),
+        region=draw(REGION),
+        # "Solution updates can take a few minutes"; a read lags by seconds: never the update.
+        update_in_progress=draw(st.sampled_from([5.0, 30.0, 200.0, 1500.0])),
         stale_read=draw(st.sampled_from([0.0, 0.3, 3.0])),
-        solutions=(draw(_initial()), draw(_initial())),
+        solutions=(draw(INITIAL), draw(INITIAL)),
         function_timeout=draw(st.sampled_from(FUNCTION_TIMEOUTS)),
         debug=draw(st.booleans()),
         steps=tuple(draw(_step(kind)) for kind in kinds),
-        writers=tuple(
-            draw(
-                st.lists(
-                    st.builds(
-                        Writer,
-                        anchor=st.sampled_from(["start", "describe", "update"]),
-                        index=st.integers(0, 4),
-                        gap=st.sampled_from([0.0, 0.05, 0.5, 1.0, 3.0, 40.0]),
-                        solution=st.integers(0, 1),
-                        fields=_update_fields(),
-                        fails=st.booleans(),
-                    ),
-                    max_size=3,
-                )
-            )
-        ),
-        faults=tuple(draw(st.lists(fault, max_size=12))),
+        writers=tuple(draw(st.lists(WRITER, max_size=3))),
+        faults=tuple(draw(st.lists(FAULT, max_size=12))),
         failing=tuple(draw(st.lists(st.integers(0, 3), max_size=2, unique=True))),
-        put_faults=tuple(
-            draw(st.lists(st.none() | st.sampled_from(["503", "timeout", "reset"]), max_size=3))
-        ),
-        hand_offs=tuple(
-            draw(
-                st.lists(
-                    st.builds(
-                        HandOff,
-                        fate=st.sampled_from(
-                            ["queued"] * 5 + ["refused", "uncertain-queued", "uncertain-lost"]
-                        ),
-                        delay=st.sampled_from([0.1, 1.0, 20.0]),
-                    ),
-                    max_size=4,
-                )
-            )
-        ),
+        put_faults=tuple(draw(st.lists(PUT_FAULT, max_size=3))),
+        hand_offs=tuple(draw(st.lists(HAND_OFF, max_size=4))),
     )

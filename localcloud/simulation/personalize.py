@@ -23,7 +23,7 @@ from localcloud.emulator.validation import ERROR_STATUS, EmulatorError
 from localcloud.simulation.scheduler import Scheduler
 from properties import EventParameter, Settings
 
-REGION, ACCOUNT = "us-east-1", "123456789012"
+ACCOUNT = "123456789012"
 LATENCY = 0.08  # seconds a call takes when nothing goes wrong
 # What a fault does to one call: its error code (answered after LATENCY, nothing applied), or a
 # network fault: `timeout` (no connection within connect+read: nothing applied), `lost` (applied,
@@ -178,9 +178,9 @@ def update(scope: Scope, params: dict[str, Any], now: float, failure: str | None
         controls.failing_updates.clear()
 
 
-def new_scope(controls: Controls) -> Scope:
-    """An empty account and region of the model under these controls."""
-    return Scope(ACCOUNT, REGION, {}, controls)
+def new_scope(controls: Controls, region: str) -> Scope:
+    """An empty account in `region` of the model under these controls."""
+    return Scope(ACCOUNT, region, {}, controls)
 
 
 def truth(solution: Solution, now: float) -> Settings:

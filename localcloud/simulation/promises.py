@@ -8,9 +8,11 @@ all; `check` runs them.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+from budget import CLOUDFORMATION_MARGIN, RECURSIVE_LOOP_LIMIT
 from localcloud.simulation.personalize import Call
 from localcloud.simulation.stack import ACCESS_KEY, Sent, signature
 from localcloud.simulation.world import Record, Snapshot, snapshot
@@ -42,11 +44,17 @@ class Violation(NamedTuple):
     detail: str
 
 
+def region_of(request: Sent) -> str:
+    """The function's region, where CloudFormation's stack (and so this request) is."""
+    return str(request.event["StackId"]).split(":")[3]
+
+
 def asked_of(request: Sent) -> Settings | None:
     """What a Create or Update asks, by the function's documented property rules; None when the
     properties are not valid (the request must then be refused)."""
     try:
-        return parse_properties(request.event["ResourceProperties"], "us-east-1").settings.asked
+        properties = request.event["ResourceProperties"]
+        return parse_properties(properties, region_of(request)).settings.asked
     except InvalidProperties:
         return None
 
@@ -115,10 +123,12 @@ def _excused(
 
 
 def _successes(record: Record) -> Iterator[tuple[Sent, float, dict[str, Any]]]:
-    """Every accepted SUCCESS answer: its request, time and body."""
+    """Every SUCCESS CloudFormation acted on (the first answer, before the deadline): its
+    request, time and body. A later answer is ignored, so what it says misleads no one."""
     for request in record.cloudformation.requests:
+        decided = request.decided()
         for at, body in request.answers:
-            if body["Status"] == "SUCCESS":
+            if body is decided and body["Status"] == "SUCCESS":
                 yield request, at, body
 
 
@@ -174,28 +184,14 @@ def _wrong_data(data: dict[str, str], truth: Settings | None) -> list[str]:
 
 
 def one_answer(record: Record) -> Iterator[Violation]:
-    """Every request is answered before its deadline; once CloudFormation has given up on it (a
-    FAILED taken, or the deadline passed), nothing more is written for it (a later answer, a
-    duplicate delivery's, is ignored: only a change behind CloudFormation's back matters). None
-    is answered only where none could be: its URL had expired before any delivery (then
-    nothing is answered), or Lambda delivered it after the deadline (an answer would be
+    """Every request is answered before its deadline, and a chain of invocations that answered
+    FAILED writes nothing after it (CloudFormation acts on that answer: rolls back). A duplicate
+    delivery's chain knows nothing of another's answer; that residual risk is documented, not
+    checked. None is answered only where none could be: its URL had expired before any delivery
+    (then nothing is answered), or Lambda delivered it after the deadline (an answer would be
     ignored); either way nothing was written for it."""
     for request in record.cloudformation.requests:
-        decided = request.decided()
-        given_up = request.deadline
-        if decided is not None and decided["Status"] != "SUCCESS":
-            given_up = next(at for at, body in request.answers if body is decided)
-        behind = [
-            c.at
-            for c in record.calls
-            if c.request_id == request.request_id and c.applied and c.at > given_up
-        ]
-        if behind:
-            yield Violation(
-                "one-answer",
-                f"{request.request_id}: UpdateSolution at {behind[0]:.1f}, after CloudFormation "
-                f"gave up on the request at {given_up:.1f}",
-            )
+        yield from _written_after_failing(record, request)
         delivered = [
             i.at for i in record.function.invocations if i.request_id == request.request_id
         ]
@@ -211,7 +207,7 @@ def one_answer(record: Record) -> Iterator[Violation]:
             )
         if expired or late:
             continue
-        if request.decided() is None:
+        if request.decided() is None and not _bucket_failed(record, request):
             times = [round(at - request.signed, 1) for at, _ in request.answers]
             yield Violation(
                 "one-answer",
@@ -220,21 +216,90 @@ def one_answer(record: Record) -> Iterator[Violation]:
             )
 
 
+def _written_after_failing(record: Record, request: Sent) -> Iterator[Violation]:
+    """An UpdateSolution by the chain that answered the request FAILED, after that answer. A
+    chain its sender could not know was queued is excluded: the sender answered FAILED rather
+    than leave CloudFormation waiting (docs/long-waits.md)."""
+    function = record.function
+    for put in record.bucket.puts:
+        if put.body.get("RequestId") != request.request_id or put.body["Status"] != "FAILED":
+            continue
+        chain = function.chains.get(put.sender)
+        behind = [
+            c.at
+            for c in record.calls
+            if c.applied
+            and c.at > put.at
+            and function.chains.get(c.invocation) == chain
+            and c.invocation not in function.unknown_to_sender
+        ]
+        if chain and behind:
+            yield Violation(
+                "one-answer",
+                f"{request.request_id}: UpdateSolution at {behind[0]:.1f} by the chain that "
+                f"answered FAILED at {put.at:.1f}",
+            )
+
+
+def _bucket_failed(record: Record, request: Sent) -> bool:
+    """Whether the response bucket failed a PUT of this request that began with the room the
+    function keeps for its answer (CLOUDFORMATION_MARGIN before the deadline): a late answer
+    is then the bucket's doing, not the function's."""
+    puts = [p for p in record.bucket.puts if p.body.get("RequestId") == request.request_id]
+    failed = any(p.status is None or p.status >= 500 for p in puts)
+    return failed and puts[0].at <= request.deadline - CLOUDFORMATION_MARGIN
+
+
 def failures_explained(record: Record) -> Iterator[Violation]:
     """Every FAILED names its cause (a bug's "Internal error" is a finding); no Reason and no log
     line holds the presigned signature or a credential."""
     secrets = [signature(r.request_id) for r in record.cloudformation.requests]
     secrets += [SECRET, ACCESS_KEY]
     for request in record.cloudformation.requests:
-        for _, body in request.answers:
+        for at, body in request.answers:
             reason = str(body.get("Reason", ""))
             if body["Status"] == "FAILED" and (not reason.strip() or "Internal error" in reason):
                 yield Violation("failed-reason", f"{request.request_id}: Reason {reason!r}")
             if any(secret in reason for secret in secrets):
                 yield Violation("secrecy", f"{request.request_id}: the Reason holds a secret")
+            if body["Status"] == "FAILED":
+                yield from _advice(record, request, at, reason)
     leaked = [secret[:8] for secret in secrets if secret in record.logs]
     if leaked:
         yield Violation("secrecy", f"the logs hold secrets starting {leaked}")
+
+
+GONE = re.compile(r"(?:at least )?(\d+) s of it gone before the function started")
+
+
+def _advice(record: Record, request: Sent, at: float, reason: str) -> Iterator[Violation]:
+    """A FAILED Reason's numbers and advice are true: raising ServiceTimeout is advised only
+    when CloudFormation's deadline was near (within two invocations), and the time said to be
+    gone before the function started never exceeds what was."""
+    timeout = record.history.function_timeout
+    if "raise ServiceTimeout" in reason and request.deadline - at > 2 * timeout:
+        yield Violation(
+            "advice",
+            f"{request.request_id}: advises raising ServiceTimeout with "
+            f"{request.deadline - at:.0f} s of it left: {reason[:160]}",
+        )
+    said = GONE.search(reason)
+    started = [i.at for i in record.function.invocations if i.request_id == request.request_id]
+    if said and started:
+        gone = max(a for a in started if a <= at) - request.sent_at
+        if int(said.group(1)) > gone:
+            yield Violation(
+                "advice", f"{request.request_id}: says {said.group(1)} s gone, {gone:.1f} s were"
+            )
+
+
+def chains_below_loop_detection(record: Record) -> Iterator[Violation]:
+    """No chain of invocations reaches Lambda's recursive-loop detection, which would stop it
+    silently: it counts the invocations one led to the next (a chain that forks, after a
+    hand-off asked twice, counts each branch)."""
+    for name, depth in record.function.depths.items():
+        if depth >= RECURSIVE_LOOP_LIMIT:
+            yield Violation("chain-length", f"{name}: the {depth}th invocation of its chain")
 
 
 def refused_input(record: Record) -> Iterator[Violation]:
@@ -249,29 +314,92 @@ def refused_input(record: Record) -> Iterator[Violation]:
             )
 
 
+def _disables_training(request: Sent) -> bool:
+    """Whether a Delete asks, by its OnDelete, to turn training off."""
+    try:
+        choice = on_delete_of(request.event["ResourceProperties"])
+    except InvalidProperties:
+        return False
+    return request.kind == "Delete" and choice is OnDelete.DISABLE_AUTO_TRAINING
+
+
+def _managed(record: Record, request: Sent, at: float) -> str | None:
+    """The solution a Delete answered at `at` managed: the one its id names, or, for the
+    rollback of a Create that had changed it by then (whatever id it answered), the Create's."""
+    physical = str(request.event.get("PhysicalResourceId", ""))
+    if physical in record.scope.solutions:
+        return physical
+    for create in record.cloudformation.requests:
+        answered = {str(body["PhysicalResourceId"]) for _, body in create.answers}
+        ours = physical in answered or create.request_id in physical
+        if create.kind == "Create" and ours and _changed_solution(record, create, at):
+            return _arn(create)
+    return None
+
+
+def _changed_solution(record: Record, request: Sent, before: float) -> bool:
+    """Whether an UpdateSolution of the request was accepted `before` and did not end CREATE
+    FAILED (Personalize keeps the previous settings then)."""
+    solution = record.scope.solutions.get(_arn(request))
+    if solution is None:
+        return False
+    end = record.scope.controls.clock()
+    made = {
+        c.at
+        for c in record.calls
+        if c.applied and c.request_id == request.request_id and c.at < before
+    }
+    return any(
+        u.created in made and u.status_at(end)[0] != "CREATE FAILED" for u in solution.updates
+    )
+
+
+def _training_off(state: Snapshot) -> bool:
+    """Whether the solution cannot train: training off, or gone, being deleted, never made."""
+    settings = state.settings
+    return state.status in TRAINING_NEVER or (
+        settings is not None and settings.perform_auto_training is False
+    )
+
+
 def training_off_on_delete(record: Record) -> Iterator[Violation]:
-    """A Delete with OnDelete: DisableAutoTraining answered SUCCESS for a solution leaves its
-    training off, or the solution gone, being deleted or never created (it cannot train)."""
+    """A Delete with OnDelete: DisableAutoTraining answered SUCCESS leaves the solution its
+    resource managed unable to train: when it answers, and at the end of the history (an update
+    of ours still in flight must not turn it back on), unless someone wrote since."""
+    end = record.scope.controls.clock()
     for request, at, _body in _successes(record):
-        if request.kind != "Delete":
+        arn = _managed(record, request, at) if _disables_training(request) else None
+        if arn is None:
             continue
-        try:
-            choice = on_delete_of(request.event["ResourceProperties"])
-        except InvalidProperties:
-            continue
-        arn = _arn(request)
-        if choice is not OnDelete.DISABLE_AUTO_TRAINING or arn not in record.scope.solutions:
-            continue
-
-        def off(state: Snapshot) -> bool:
-            return state.status in TRAINING_NEVER or (
-                state.settings is not None and state.settings.perform_auto_training is False
-            )
-
         state = _truth_at(record, arn, at)
-        if not off(state) and not _excused(record, request, arn, at, off):
+        if not _training_off(state) and not _excused(record, request, arn, at, _training_off):
             yield Violation(
                 "delete-training-off", f"{request.request_id}: SUCCESS with training on ({state})"
+            )
+        later = any(c.applied and c.at > at for c in record.calls) or any(
+            w.accepted and w.at > at for w in record.writes
+        )
+        final = snapshot(record.scope, arn, end)
+        if not later and not _training_off(final):
+            yield Violation(
+                "delete-training-off",
+                f"{request.request_id}: SUCCESS, and training ends on on {arn} ({final})",
+            )
+
+
+def delete_not_stuck(record: Record) -> Iterator[Violation]:
+    """A Delete with OnDelete: DisableAutoTraining never fails (leaving the stack DELETE_FAILED)
+    once a read of it showed the solution can never train (being deleted, never made)."""
+    for request in record.cloudformation.requests:
+        decided = request.decided()
+        if decided is None or decided["Status"] != "FAILED" or not _disables_training(request):
+            continue
+        reads = [c for c in record.calls if c.request_id == request.request_id and c.answer]
+        seen = {str((c.answer or {}).get("status")) for c in reads}
+        if seen & set(TRAINING_NEVER):
+            yield Violation(
+                "delete-not-stuck",
+                f"{request.request_id}: FAILED although a read showed the solution {sorted(seen)}",
             )
 
 
@@ -435,6 +563,8 @@ PROMISES: tuple[Callable[[Record], Iterator[Violation]], ...] = (
     failures_explained,
     refused_input,
     training_off_on_delete,
+    delete_not_stuck,
+    chains_below_loop_detection,
     no_second_update,
     no_needless_update,
     no_escape,

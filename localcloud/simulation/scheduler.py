@@ -89,7 +89,8 @@ class Scheduler:
         unless cancelled first; it belongs to the invocation that started it (its deadline)."""
         owner = self.current()
         deadline, tag = (owner.deadline, owner.tag) if owner else (None, "")
-        return self.spawn(self._now + seconds, action, "timer", deadline, tag)
+        name = f"{owner.name}:timer" if owner else "timer"
+        return self.spawn(self._now + seconds, action, name, deadline, tag)
 
     def wake(self, process: Process) -> None:
         """End `process`'s pause now (an awaited event came): it runs next at this time."""

@@ -19,28 +19,22 @@ from urllib.parse import quote
 
 from localcloud.simulation.history import Step
 from localcloud.simulation.lambda_model import FUNCTION_ARN, Lambda
-from localcloud.simulation.personalize import ACCOUNT, REGION
+from localcloud.simulation.personalize import ACCOUNT
 from localcloud.simulation.scheduler import Process, Scheduler
 
-STACK_ID = (
-    f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/sim/5e2c1a40-0000-4000-8000-000000000001"
-)
 LOGICAL_ID = "AutoTraining"
-BUCKET_HOST = (
-    f"cloudformation-custom-resource-response-{REGION.replace('-', '')}.s3.{REGION}.amazonaws.com"
-)
 ACCESS_KEY = "AKIASIMULATEDKEY0001"
 GAP = 1.0  # seconds CloudFormation takes between one request's answer and the next request
 DEFAULT_TIMEOUT = 3600
 FOLLOW_UP = Step(kind="follow-up", properties={})  # a rollback's or cleanup's deliveries
 
 
-def solution_arn(name: str) -> str:
-    """The ARN a history's solution name stands for (a full ARN is kept as it is)."""
+def solution_arn(name: str, region: str) -> str:
+    """The ARN a history's solution name stands for in `region` (a full ARN is kept)."""
     return (
         name
         if name.startswith("arn:")
-        else f"arn:aws:personalize:{REGION}:{ACCOUNT}:solution/{name}"
+        else f"arn:aws:personalize:{region}:{ACCOUNT}:solution/{name}"
     )
 
 
@@ -55,6 +49,7 @@ class Sent:
 
     kind: str
     event: dict[str, Any]
+    sent_at: float  # when CloudFormation sent it (its URL's X-Amz-Date has whole seconds)
     signed: float
     deadline: float
     expires: float
@@ -80,21 +75,29 @@ def _service_timeout(properties: dict[str, Any]) -> int:
     return value if 1 <= value <= DEFAULT_TIMEOUT else DEFAULT_TIMEOUT
 
 
-def _resource_properties(overlay: dict[str, Any]) -> dict[str, Any]:
+def _resource_properties(overlay: dict[str, Any], region: str) -> dict[str, Any]:
     """A history step's properties as CloudFormation sends them: the ServiceToken, the ARN."""
     properties = {"ServiceToken": FUNCTION_ARN, **overlay}
     if isinstance(properties.get("SolutionArn"), str):
-        properties["SolutionArn"] = solution_arn(properties["SolutionArn"])
+        properties["SolutionArn"] = solution_arn(properties["SolutionArn"], region)
     return properties
 
 
 class CloudFormation:
     """Runs the stack's steps as one process; `answer` is the response bucket's hook."""
 
-    def __init__(self, scheduler: Scheduler, function: Lambda, steps: tuple[Step, ...]) -> None:
+    def __init__(
+        self, scheduler: Scheduler, function: Lambda, steps: tuple[Step, ...], region: str
+    ) -> None:
         self._scheduler = scheduler
         self._function = function
         self._steps = steps
+        self._region = region
+        self.stack_id = f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/sim/5e2c1a40-0001"
+        self._host = (
+            f"cloudformation-custom-resource-response-{region.replace('-', '')}"
+            f".s3.{region}.amazonaws.com"
+        )
         self.requests: list[Sent] = []
         self._process: Process | None = None
 
@@ -117,7 +120,7 @@ class CloudFormation:
     def _life(self) -> None:
         """Create, then each Update, then Delete, with rollbacks and cleanups."""
         create, *rest = self._steps
-        current = _resource_properties(create.properties)
+        current = _resource_properties(create.properties, self._region)
         status, physical = self._request("Create", current, None, None, create)
         if status != "SUCCESS":
             fallback = f"{LOGICAL_ID}-no-id"  # CloudFormation never learnt an id
@@ -127,7 +130,7 @@ class CloudFormation:
             if step.kind == "delete":
                 self._request("Delete", {**current, **step.properties}, None, physical, step)
                 return
-            new = _resource_properties(step.properties)
+            new = _resource_properties(step.properties, self._region)
             status, answered = self._request("Update", new, current, physical, step)
             if status != "SUCCESS":
                 back, _ = self._request("Update", current, new, physical, FOLLOW_UP, "rollback")
@@ -155,16 +158,16 @@ class CloudFormation:
         date = datetime.fromtimestamp(signed, UTC)
         query = (
             "X-Amz-Algorithm=AWS4-HMAC-SHA256"
-            f"&X-Amz-Credential={ACCESS_KEY}%2F{date:%Y%m%d}%2F{REGION}%2Fs3%2Faws4_request"
+            f"&X-Amz-Credential={ACCESS_KEY}%2F{date:%Y%m%d}%2F{self._region}%2Fs3%2Faws4_request"
             f"&X-Amz-Date={date:%Y%m%dT%H%M%SZ}&X-Amz-Expires={step.expires}"
             f"&X-Amz-SignedHeaders=host&X-Amz-Signature={signature(request_id)}"
         )
-        path = quote(f"{STACK_ID}|{LOGICAL_ID}|{request_id}", safe="")
+        path = quote(f"{self.stack_id}|{LOGICAL_ID}|{request_id}", safe="")
         event: dict[str, Any] = {
             "RequestType": kind,
             "ServiceToken": FUNCTION_ARN,
-            "ResponseURL": f"https://{BUCKET_HOST}/{path}?{query}",
-            "StackId": STACK_ID,
+            "ResponseURL": f"https://{self._host}/{path}?{query}",
+            "StackId": self.stack_id,
             "RequestId": request_id,
             "LogicalResourceId": LOGICAL_ID,
             "ResourceType": "Custom::PersonalizeSolutionUpdate",
@@ -177,6 +180,7 @@ class CloudFormation:
         sent = Sent(
             kind=kind,
             event=event,
+            sent_at=now,
             signed=signed,
             deadline=signed + _service_timeout(properties),
             expires=signed + step.expires,

@@ -18,7 +18,14 @@ from localcloud.emulator.operations import Scope, create_solution
 from localcloud.emulator.validation import EmulatorError
 from localcloud.simulation.history import SOLUTION_NAMES, History, Initial, Writer
 from localcloud.simulation.lambda_model import Bucket, Lambda
-from localcloud.simulation.personalize import Call, SimPersonalize, new_scope, truth, update
+from localcloud.simulation.personalize import (
+    ACCOUNT,
+    Call,
+    SimPersonalize,
+    new_scope,
+    truth,
+    update,
+)
 from localcloud.simulation.scheduler import Scheduler
 from localcloud.simulation.stack import CloudFormation, solution_arn
 from logs import logger
@@ -84,13 +91,13 @@ def _seed(scope: Scope, name: str, initial: Initial) -> None:
     """Create solution `name` as the history finds it."""
     if initial.status == "GONE":
         return
-    arn = solution_arn(name)
+    arn = solution_arn(name, scope.region)
     config: dict[str, Any] = {}
     if initial.days:
         config["autoTrainingConfig"] = {"schedulingExpression": f"rate({initial.days} days)"}
     params = {
         "name": name,
-        "datasetGroupArn": f"arn:aws:personalize:us-east-1:123456789012:dataset-group/{name}",
+        "datasetGroupArn": f"arn:aws:personalize:{scope.region}:{ACCOUNT}:dataset-group/{name}",
         "performAutoTraining": initial.auto,
         "performIncrementalUpdate": initial.incremental,
         **({"solutionConfig": config} if config else {}),
@@ -112,7 +119,7 @@ def _seed(scope: Scope, name: str, initial: Initial) -> None:
 
 def _writer(scheduler: Scheduler, scope: Scope, writer: Writer, writes: list[Write]) -> None:
     """Another writer's UpdateSolution, now; refused (in use, gone) means it is not made."""
-    arn = solution_arn(SOLUTION_NAMES[writer.solution])
+    arn = solution_arn(SOLUTION_NAMES[writer.solution], scope.region)
     now = scheduler.now()
     failure = "another writer's update failed" if writer.fails else None
     try:
@@ -138,7 +145,7 @@ def play(history: History) -> Record:
         ),
         reading=READINGS[history.reading],
     )
-    scope = new_scope(controls)
+    scope = new_scope(controls, history.region)
     for name, initial in zip(SOLUTION_NAMES, history.solutions, strict=True):
         _seed(scope, name, initial)
 
@@ -149,14 +156,14 @@ def play(history: History) -> Record:
 
     client = SimPersonalize(scheduler, scope, list(history.faults), set(history.failing), caller)
     function = Lambda(scheduler, history.function_timeout, list(history.hand_offs))
-    stack = CloudFormation(scheduler, function, history.steps)
+    stack = CloudFormation(scheduler, function, history.steps, history.region)
     bucket = Bucket(scheduler, list(history.put_faults), stack.expiry, stack.answer)
     record = Record(history, stack, client.calls, [], function, bucket, scope)
 
     def note(at: float) -> None:
         """Keep the model's truth of both solutions at `at`."""
         for name in SOLUTION_NAMES:
-            arn = solution_arn(name)
+            arn = solution_arn(name, history.region)
             record.snapshots[(at, arn)] = snapshot(scope, arn, at)
 
     counts: dict[str, int] = {}

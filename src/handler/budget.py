@@ -152,9 +152,13 @@ class Plan(NamedTuple):
 
     def remedy(self, updated: bool) -> str:
         """What a person can raise so that a wait that ran out here lasts longer: the function's
-        timeout when the chain's cap ended it, else ServiceTimeout."""
-        capped = self.onward_from(updated) is Onward.CAPPED
-        return RAISE_FUNCTION_TIMEOUT if capped else RAISE_SERVICE_TIMEOUT
+        timeout when the chain's cap ended it, ServiceTimeout when its deadline did; nothing
+        when the wait is handed on (its Reason is given only if Lambda refuses that, and no
+        timeout is then to blame)."""
+        onward = self.onward_from(updated)
+        if onward is Onward.HAND_OFF:
+            return ""
+        return RAISE_FUNCTION_TIMEOUT if onward is Onward.CAPPED else RAISE_SERVICE_TIMEOUT
 
 
 def start_lead(call: CallLimits = PERSONALIZE_CALL) -> float:

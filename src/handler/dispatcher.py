@@ -298,5 +298,11 @@ class Dispatcher:
                 logger.info("Handed the wait to a new invocation", extra=handover.carried.to_json())
         except Exception as error:  # noqa: BLE001 - any refusal becomes a FAILED answer
             reason = f"{handover.reason}; could not continue in a new invocation ({error})"
+            started = handover.update_started or handover.carried.updated
+            if request.kind == "Create" and started and request.resource:
+                # as operations.create answers a Create whose update may still complete
+                refused = RequestFailed(reason, "HandOffFailed")
+                arn = request.resource.settings.solution_arn
+                return operations.advised(refused, operations.UPDATE_LEFT_RUNNING, arn).failure
             return failure(reason, "HandOffFailed")
         return None

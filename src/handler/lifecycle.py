@@ -206,6 +206,11 @@ class SolutionUpdater:
             if not started or error.cause in NOTHING_CHANGED:
                 raise
             raise RequestFailed(str(error), error.cause, update_started=True) from None
+        except Continue as handed:
+            if not made:
+                raise
+            reason, onward = handed.handover.reason, handed.handover.carried
+            raise Continue(reason, onward, update_started=True) from None
 
     def _apply(
         self,
@@ -338,13 +343,18 @@ class SolutionUpdater:
             return self.solutions.describe(arn)
 
     def _needed(
-        self, desired: DesiredSettings, previous: Settings | None, sent: datetime | None
+        self,
+        desired: DesiredSettings,
+        previous: Settings | None,
+        sent: datetime | None,
+        made: list[Settings] | None = None,
     ) -> tuple[SolutionState, Settings, list[str]]:
         """A read of a solution that can be updated now, what it proves of the settings in
         force, and the fields asked for that it does not prove. Retry while it is busy (unless
         it proves them all: an update in progress does not change what is in force now);
         RequestFailed when it is unusable, or, before an update (`sent` given), was updated
-        since CloudFormation sent the request (see `_since_sent`)."""
+        since CloudFormation sent the request (see `_since_sent`). A twin of the request that
+        did not fail is added to `made`: the request's update may change the solution."""
         state = self._describe(desired.solution_arn)
         reason = unusable_reason(state)
         if reason:
@@ -353,6 +363,9 @@ class SolutionUpdater:
         known = known_settings(state, requests)
         changed = differences(desired.asked, known)
         if changed and sent is not None:
+            twin = twin_update(state, desired.asked, sent)
+            if twin and twin.status != CREATE_FAILED and made is not None and not made:
+                made.append(desired.asked)
             _since_sent(state, desired.asked, sent, datetime.fromtimestamp(self.clock(), UTC))
         busy = busy_reason(state)
         if busy and changed:
@@ -376,11 +389,11 @@ class SolutionUpdater:
         No update is made once the solution was updated since CloudFormation `sent` the request
         (`_since_sent`). An UpdateSolution accepted, or whose answer was lost, is added to `made`.
         """
-        state, known, changed = self._needed(desired, previous, sent)
+        state, known, changed = self._needed(desired, previous, sent, made)
         if changed and self.confirm_delay:
             require_time(deadline, needed=self.confirm_delay)
             self.sleep(self.confirm_delay)
-            state, known, changed = self._needed(desired, previous, sent)
+            state, known, changed = self._needed(desired, previous, sent, made)
         if not changed:
             logger.info("Solution already has the requested settings; no update made")
             return Started(state, known)

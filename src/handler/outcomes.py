@@ -73,10 +73,12 @@ def internal_error(name: str) -> Failure:
 
 class Handover(NamedTuple):
     """The wait goes on in a new invocation with `carried`; `reason` is the Reason to fail with
-    if Lambda refuses to start it."""
+    if Lambda refuses to start it; `update_started`: an update of the request was accepted, or
+    may have been, or a twin of it runs (so a Create's failure names the solution)."""
 
     reason: str
     carried: Carried
+    update_started: bool = False
 
 
 class Applied(NamedTuple):
@@ -118,8 +120,8 @@ class RequestFailed(Exception):
 class Continue(Exception):
     """Raised when this invocation's time is nearly up and CloudFormation's is not."""
 
-    def __init__(self, reason: str, carried: Carried) -> None:
-        self.handover = Handover(fitted(reason), carried)
+    def __init__(self, reason: str, carried: Carried, *, update_started: bool = False) -> None:
+        self.handover = Handover(fitted(reason), carried, update_started)
         super().__init__(self.handover.reason)
 
 
