@@ -44,8 +44,9 @@ def worker_seed(random_seed: int, worker: int) -> int:
     return random_seed * 7919 + worker
 
 
-def explore_share(count: int, random_seed: int) -> Report:
-    """Play `count` histories generated from `random_seed`, in this process."""
+def explore_share(count: int, random_seed: int, shrink: bool = True) -> Report:
+    """Play `count` histories generated from `random_seed`, in this process; on a violation,
+    shrink it to a minimal history unless told not to (then the first one found is kept)."""
     environment()
     report = Report()
     digest = hashlib.sha256()
@@ -55,7 +56,7 @@ def explore_share(count: int, random_seed: int) -> Report:
         database=None,
         deadline=None,
         derandomize=False,
-        phases=(Phase.generate, Phase.shrink),
+        phases=(Phase.generate, Phase.shrink) if shrink else (Phase.generate,),
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False,
     )
@@ -77,12 +78,12 @@ def explore_share(count: int, random_seed: int) -> Report:
     return report
 
 
-def _share(arguments: tuple[int, int]) -> Report:
+def _share(arguments: tuple[int, int, bool]) -> Report:
     """explore_share for a pool."""
     return explore_share(*arguments)
 
 
-def explore(count: int, random_seed: int, workers: int = WORKERS) -> Report:
+def explore(count: int, random_seed: int, workers: int = WORKERS, shrink: bool = True) -> Report:
     """Play `count` generated histories from `random_seed` (the same seed, the same histories),
     shared among `workers` processes."""
     started = time.monotonic()
@@ -90,6 +91,7 @@ def explore(count: int, random_seed: int, workers: int = WORKERS) -> Report:
         (
             count // workers + (1 if worker < count % workers else 0),
             worker_seed(random_seed, worker),
+            shrink,
         )
         for worker in range(workers)
     ]

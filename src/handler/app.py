@@ -18,7 +18,7 @@ from lifecycle import SolutionUpdater
 from logs import SERVICE_NAME, logger
 from outcomes import Applied, RequestFailed
 from partitions import regions
-from properties import DesiredSettings, Settings
+from properties import DesiredSettings
 from response import allowed_hosts, put
 from solution import Boto3Solutions, bounded_client
 
@@ -32,9 +32,7 @@ def startup_failed(reason: str) -> Apply:
     """Stands in for SolutionUpdater.apply when the cold start failed: Create and Update fail
     with the reason, while Delete, which needs no client, still succeeds (so the stack can go)."""
 
-    def apply(
-        desired: DesiredSettings, plan: Plan, carried: Carried | None, previous: Settings | None
-    ) -> Applied:
+    def apply(desired: DesiredSettings, plan: Plan, carried: Carried | None) -> Applied:
         """Fail with the start-up reason."""
         raise RequestFailed(reason, "StartupFailed")
 

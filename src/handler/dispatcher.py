@@ -43,13 +43,13 @@ from outcomes import (
     failure,
     internal_error,
 )
-from properties import DesiredSettings, Settings
+from properties import DesiredSettings
 from protocol import FAILED, SUCCESS, Request, read_request
 from response import ResponseTarget, deliver, put
 from telemetry import count_failure, flush, record
 
-# SolutionUpdater.apply: (desired, plan, carried, previous) -> Applied.
-Apply = Callable[[DesiredSettings, Plan, Carried | None, Settings | None], Applied]
+# SolutionUpdater.apply: (desired, plan, carried) -> Applied.
+Apply = Callable[[DesiredSettings, Plan, Carried | None], Applied]
 HandOff = Callable[[Mapping[str, Any], str], None]  # the next invocation's event, the function ARN
 Send = Callable[[ResponseTarget, bytes, float], int]  # one PUT: the target, the body, its timeout
 
@@ -255,9 +255,9 @@ class Dispatcher:
         if request.problem:
             return request.problem
 
-        def apply(desired: DesiredSettings, previous: Settings | None) -> Applied:
+        def apply(desired: DesiredSettings) -> Applied:
             """The updater, for this invocation's timetable and carried wait."""
-            return self._apply(desired, timetable, request.carried, previous)
+            return self._apply(desired, timetable, request.carried)
 
         try:
             return outcome_of(*operations.run(request, apply, context))

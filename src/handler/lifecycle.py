@@ -189,18 +189,16 @@ class SolutionUpdater:
         desired: DesiredSettings,
         plan: Plan,
         carried: Carried | None,
-        previous: Settings | None = None,
     ) -> Applied:
         """Start an update (unless an earlier invocation did, or none is needed) and wait for it
-        until `plan.wait_until`; then hand the wait on if the plan allows, else fail.
-        `previous`: what this resource asked of the same solution before (an Update's old
-        properties), which may prove that the latest update was its own. A failure says whether
-        an update of this request may change, or have changed, the solution (update_started):
-        one was accepted here or by an earlier invocation, or may have been, and is not known to
-        have left the solution as it was."""
+        until `plan.wait_until`; then hand the wait on if the plan allows, else fail. A failure
+        (or a hand-off) says whether an update of this request may change, or have changed, the
+        solution (update_started): one was accepted here or by an earlier invocation, or may
+        have been, or a twin of it runs, and it is not known to have left the solution as it
+        was."""
         made: list[Settings] = []
         try:
-            return self._apply(desired, plan, carried, previous, made)
+            return self._apply(desired, plan, carried, made)
         except RequestFailed as error:
             started = bool(made) or (carried is not None and carried.updated)
             if not started or error.cause in NOTHING_CHANGED:
@@ -217,7 +215,6 @@ class SolutionUpdater:
         desired: DesiredSettings,
         plan: Plan,
         carried: Carried | None,
-        previous: Settings | None,
         made: list[Settings],
     ) -> Applied:
         """apply's plan, start and settle; `made` gets each UpdateSolution call that was, or may
@@ -230,13 +227,13 @@ class SolutionUpdater:
         # When CloudFormation surely sent the request: its signing time counts whole seconds.
         sent = datetime.fromtimestamp(plan.first + SIGNING_TRUNCATION, UTC)
         if plan.late:
-            return self._read_only(desired, previous, plan, deadline, pacer)
+            return self._read_only(desired, plan, deadline, pacer)
         started_here = not wait.updated
         # The first update created after the baseline that a check saw, carried across hops.
         seen: list[Sighting] = [wait.seen] if wait.seen else []
         try:
             if started_here:
-                started = self._start(desired, previous, deadline, pacer, sent, made)
+                started = self._start(desired, deadline, pacer, sent, made)
                 if not started.updated:
                     return self._applied(started.state, started.known, False, plan)
                 wait = wait.after_update(started.baseline)
@@ -253,7 +250,6 @@ class SolutionUpdater:
     def _read_only(
         self,
         desired: DesiredSettings,
-        previous: Settings | None,
         plan: Plan,
         deadline: Deadline,
         pacer: Pacer,
@@ -267,7 +263,7 @@ class SolutionUpdater:
 
         def in_force() -> tuple[SolutionState, Settings]:
             """The state once it proves the settings asked, else Retry."""
-            state, known, changed = self._needed(desired, previous, None)
+            state, known, changed = self._needed(desired, None)
             if changed:
                 raise Retry("the settings asked to be in force", advice=late)
             return state, known
@@ -293,7 +289,6 @@ class SolutionUpdater:
     def _start(
         self,
         desired: DesiredSettings,
-        previous: Settings | None,
         deadline: Deadline,
         pacer: Pacer,
         sent: datetime,
@@ -303,7 +298,7 @@ class SolutionUpdater:
         `sent`: when CloudFormation sent the request; `made` gets each UpdateSolution call that
         was, or may have been, accepted."""
         return wait_for(
-            lambda: self._try_start(desired, previous, deadline, sent, made),
+            lambda: self._try_start(desired, deadline, sent, made),
             deadline,
             self.patient,
             self.sleep,
@@ -345,7 +340,6 @@ class SolutionUpdater:
     def _needed(
         self,
         desired: DesiredSettings,
-        previous: Settings | None,
         sent: datetime | None,
         made: list[Settings] | None = None,
     ) -> tuple[SolutionState, Settings, list[str]]:
@@ -359,8 +353,7 @@ class SolutionUpdater:
         reason = unusable_reason(state)
         if reason:
             raise RequestFailed(reason, "SolutionUnusable")
-        requests = (desired.asked, previous) if previous else (desired.asked,)
-        known = known_settings(state, requests)
+        known = known_settings(state)
         changed = differences(desired.asked, known)
         if changed and sent is not None:
             twin = twin_update(state, desired.asked, sent)
@@ -375,7 +368,6 @@ class SolutionUpdater:
     def _try_start(
         self,
         desired: DesiredSettings,
-        previous: Settings | None,
         deadline: Deadline,
         sent: datetime,
         made: list[Settings],
@@ -389,11 +381,11 @@ class SolutionUpdater:
         No update is made once the solution was updated since CloudFormation `sent` the request
         (`_since_sent`). An UpdateSolution accepted, or whose answer was lost, is added to `made`.
         """
-        state, known, changed = self._needed(desired, previous, sent, made)
+        state, known, changed = self._needed(desired, sent, made)
         if changed and self.confirm_delay:
             require_time(deadline, needed=self.confirm_delay)
             self.sleep(self.confirm_delay)
-            state, known, changed = self._needed(desired, previous, sent, made)
+            state, known, changed = self._needed(desired, sent, made)
         if not changed:
             logger.info("Solution already has the requested settings; no update made")
             return Started(state, known)

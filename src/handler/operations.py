@@ -11,11 +11,11 @@ from typing import Any
 
 from crhelper_resource import QuietResource, Sent
 from outcomes import MAX_REASON_BYTES, Applied, RequestFailed, fitted
-from properties import DesiredSettings, Settings
+from properties import DesiredSettings
 from protocol import Request
 
-# The updater bound to this invocation's plan and carried wait: (desired, previous) -> Applied.
-Apply = Callable[[DesiredSettings, Settings | None], Applied]
+# The updater bound to this invocation's plan and carried wait: desired -> Applied.
+Apply = Callable[[DesiredSettings], Applied]
 # The causes of a failure after which the solution never trains again, so a Delete that turns
 # training off is done: it is gone, or failed to be created, or is being deleted.
 NEVER_TRAINS = frozenset({"SolutionNotFound", "SolutionUnusable"})
@@ -47,9 +47,9 @@ def run(request: Request, apply: Apply, context: Any) -> tuple[Sent, Applied | N
     helper = QuietResource()
     applied: list[Applied] = []
 
-    def settle(desired: DesiredSettings, previous: Settings | None, physical_id: str) -> str:
+    def settle(desired: DesiredSettings, physical_id: str) -> str:
         """Apply `desired`, publish its attributes, and answer with `physical_id`."""
-        applied.append(apply(desired, previous))
+        applied.append(apply(desired))
         helper.Data.update(applied[-1].data)
         return physical_id
 
@@ -60,7 +60,7 @@ def run(request: Request, apply: Apply, context: Any) -> tuple[Sent, Applied | N
         on the solution as OnDelete says, where `create-failed-...` would leave it alone."""
         desired = request.desired()
         try:
-            return settle(desired, None, desired.solution_arn)
+            return settle(desired, desired.solution_arn)
         except RequestFailed as error:
             if not error.update_started:
                 raise
@@ -71,7 +71,7 @@ def run(request: Request, apply: Apply, context: Any) -> tuple[Sent, Applied | N
         """Apply the new properties (the old ones may prove that the latest update was this
         resource's); the id is kept unless SolutionArn changed, which makes it a replacement."""
         desired = request.desired()
-        return settle(desired, request.previous, request.success_id(desired.solution_arn))
+        return settle(desired, request.success_id(desired.solution_arn))
 
     @helper.delete
     def delete(event: Any, context: Any) -> str:
@@ -82,7 +82,7 @@ def run(request: Request, apply: Apply, context: Any) -> tuple[Sent, Applied | N
         if request.resource is None:
             return request.failure_id
         try:
-            return settle(request.desired(), None, request.failure_id)
+            return settle(request.desired(), request.failure_id)
         except RequestFailed as error:
             if error.cause in NEVER_TRAINS:
                 return request.failure_id

@@ -51,9 +51,9 @@ ON_DELETE_UNREAD = (
 class Request(NamedTuple):
     """One CloudFormation request, as read from its event. `resource` is what it asks of a
     solution: a Create's or Update's parsed properties; a Delete's automatic training off (OnDelete:
-    DisableAutoTraining) for the solution its id names, else None (it does nothing). `previous`,
-    what an Update's old properties asked of the same solution; `problem`, when set, is answered
-    FAILED before anything else is done; `carried`, the wait an earlier invocation handed on."""
+    DisableAutoTraining) for the solution its id names, else None (it does nothing); `problem`,
+    when set, is answered FAILED before anything else is done; `carried`, the wait an earlier
+    invocation handed on."""
 
     kind: str
     stack_id: str
@@ -62,7 +62,6 @@ class Request(NamedTuple):
     target: ResponseTarget
     physical_id: str | None
     old_solution_arn: str | None
-    previous: Settings | None
     resource: ResourceRequest | None
     carried: Carried | None
     problem: Failure | None
@@ -164,18 +163,6 @@ def _old_solution_arn(event: Mapping[str, Any]) -> str | None:
     return _text(old, "SolutionArn") if isinstance(old, Mapping) else None
 
 
-def _previous(
-    event: Mapping[str, Any], resource: ResourceRequest | None, home: str | None
-) -> Settings | None:
-    """What OldResourceProperties asked of the solution the request names, if they were valid."""
-    if resource is None or _old_solution_arn(event) != resource.settings.solution_arn:
-        return None
-    try:
-        return parse_properties(event.get("OldResourceProperties"), home).settings.asked
-    except InvalidProperties:
-        return None
-
-
 def _resource(
     event: Mapping[str, Any], home: str | None
 ) -> tuple[ResourceRequest | None, Failure | None]:
@@ -260,7 +247,6 @@ def read_request(
         target=target,
         physical_id=physical_id,
         old_solution_arn=_old_solution_arn(event),
-        previous=_previous(event, resource, home),
         resource=resource,
         carried=carried,
         problem=problem,

@@ -148,7 +148,7 @@ def _overlay(base: Settings, top: Settings) -> Settings:
     return base._replace(**dict(_fields(top)))
 
 
-def known_settings(state: SolutionState, requests: Sequence[Settings]) -> Settings:
+def known_settings(state: SolutionState) -> Settings:
     """What can be proven of the settings in force (None: unknown).
 
     - Never updated: the solution's own fields are its creation settings under every reading,
@@ -194,7 +194,7 @@ def _defaulted(top: Settings) -> Settings:
 def settled_settings(state: SolutionState, asked: Settings) -> Settings:
     """What is known once our update settled: all that was asked (what we sent is in force, the
     rest was already), and what the read proves of the other fields."""
-    return _overlay(known_settings(state, ()), asked)
+    return _overlay(known_settings(state), asked)
 
 
 def _first[T](value: T | None, default: T) -> T:
@@ -294,7 +294,7 @@ def progress_of(
     status = f"{update.status} of another update, created {update.created.isoformat()}"
     if update.status not in (ACTIVE, CREATE_FAILED):
         return Progress(Phase.PENDING, status, seen=seen)
-    if update.status == ACTIVE and not differences(sent, known_settings(state, (sent,))):
+    if update.status == ACTIVE and not differences(sent, known_settings(state)):
         return Progress(Phase.SUCCEEDED, update.status, seen=seen)
     return Progress(Phase.REPLACED, status, seen=seen)
 

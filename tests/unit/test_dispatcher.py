@@ -36,7 +36,7 @@ def request(bucket: Receiver, request_type: str, request_id: str, **fields) -> d
     }
 
 
-def unreachable(settings, plan, carried, previous) -> Applied:
+def unreachable(settings, plan, carried) -> Applied:
     raise AssertionError("the operation must not run")
 
 
@@ -86,7 +86,7 @@ def test_after_the_watchdog_answers_the_wait_is_not_handed_on():
     handed_off: list[object] = []
     with Receiver() as bucket:
 
-        def overrunning(settings, plan, carried, previous) -> Applied:
+        def overrunning(settings, plan, carried) -> Applied:
             deadline = time.monotonic() + 10
             while not bucket.responses_for("r-race") and time.monotonic() < deadline:
                 time.sleep(0.05)  # stuck in a call while the watchdog answers
@@ -103,7 +103,7 @@ def test_after_the_watchdog_answers_the_wait_is_not_handed_on():
 def test_an_unexpected_error_still_gets_a_reason_a_person_can_act_on(capsys):
     """crhelper would answer with str(error), empty for KeyError('') and cryptic for most."""
 
-    def broken(settings, plan, carried, previous) -> Applied:
+    def broken(settings, plan, carried) -> Applied:
         raise KeyError("")
 
     with Receiver() as bucket:
@@ -194,7 +194,7 @@ def test_a_create_that_failed_after_starting_an_update_answers_with_the_solution
     failed before any update keeps create-failed-<RequestId>, and its Delete does nothing."""
 
     def gave_up(started: bool) -> Apply:
-        def apply(settings, plan, carried, previous) -> Applied:
+        def apply(settings, plan, carried) -> Applied:
             raise RequestFailed("Gave up after 50 s", "Timeout", update_started=started)
 
         return apply

@@ -40,7 +40,7 @@ def failed(kind: str, error: RequestFailed) -> Failure:
     """The failure a `kind` request answers when the updater raises `error`."""
     request = read_request(event(kind), HOSTS, NOW, "us-east-1")
 
-    def apply(desired: object, previous: object) -> Applied:
+    def apply(desired: object) -> Applied:
         raise error
 
     sent, _ = operations.run(request, apply, LambdaContext(timeout=30))

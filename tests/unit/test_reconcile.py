@@ -61,8 +61,8 @@ def asks(**fields) -> Settings:
     return Settings(**fields)
 
 
-def needed(state, asked: Settings, *requests: Settings) -> list[str]:
-    return differences(asked, known_settings(state, (asked, *requests)))
+def needed(state, asked: Settings) -> list[str]:
+    return differences(asked, known_settings(state))
 
 
 def test_a_never_updated_solution_shows_its_creation_settings_with_documented_defaults():
@@ -162,14 +162,16 @@ FOLLOWING = {  # the solution's own fields after an update they moved with
 }
 
 
-def test_our_own_request_is_proven_by_a_field_it_sets_that_no_reading_fills_in():
-    """A repeated delivery, or an Update changing only ServiceTimeout: free, as long as the
-    summary is that of the request and shows one value that is not a default, and the solution's
-    own fields, moved with that update, agree on the rest."""
+def test_own_fields_that_moved_with_the_latest_update_prove_what_they_show():
+    """A repeated delivery, or an Update changing only ServiceTimeout: free once the solution's
+    own fields moved with the latest update, whoever's it was and whatever it sent, defaults
+    only included (a summary that shows only defaults proves nothing by itself)."""
     asked = asks(perform_auto_training=True, schedule_days=5)
     state = solution(update(days=5, performAutoTraining=True), **FOLLOWING)
     assert needed(state, asked) == []
-    assert needed(state, asks(perform_auto_training=True), asked) == []  # the old properties'
+    defaults_only = solution(update(performAutoTraining=True), **FOLLOWING)
+    assert needed(defaults_only, asks(perform_auto_training=True)) == []
+    assert needed(defaults_only, asks(perform_auto_training=True, schedule_days=5)) == []
 
 
 def test_a_partial_outside_update_filled_in_is_not_taken_for_our_request():
@@ -368,7 +370,7 @@ def test_attributes_report_what_is_known_and_say_unknown_for_the_rest():
         "LastUpdatedDateTime": "2026-11-01T00:03:00+00:00",
     }
     never = solution(performIncrementalUpdate=False)
-    assert attributes(never, known_settings(never, ())) == {
+    assert attributes(never, known_settings(never)) == {
         **data,
         "PerformAutoTraining": "true",
         "SchedulingExpression": "rate(7 days)",
