@@ -193,6 +193,16 @@ cdk-synth: $(STAMP) $(CONSTRUCT_STAMP)
 	cd $(CDK_DIR) && time CDK_OUTDIR=cdk.out $(CURDIR)/$(CONSTRUCT_VENV)/bin/python app.py
 	$(BIN)/cfn-lint $(CDK_DIR)/cdk.out/*.template.json
 
+.PHONY: simulate
+## simulate: HISTORIES generated histories (default 2000) from SEED (default 0), the function in-process
+## against the models of Personalize, CloudFormation and Lambda on a virtual clock, every promise
+## checked after each (docs/simulation.md); REPLAY=<file> plays one kept history again
+HISTORIES ?= 2000
+SEED ?= 0
+simulate: $(STAMP)
+	PYTHONPATH=src/handler:. $(BIN)/python -m localcloud.simulation \
+		$(if $(REPLAY),--replay $(REPLAY),--histories $(HISTORIES) --seed $(SEED))
+
 .PHONY: test-readings
 READING_SUITES := tests/functional/test_lifecycle.py tests/functional/test_long_waits.py \
 	tests/functional/test_fault_matrix.py tests/functional/test_malformed_inputs.py \
