@@ -57,7 +57,7 @@ class Step:
 class Writer:
     """Someone else's UpdateSolution (`fields`) on solution `solution`, `gap` seconds after the
     `index`-th call of kind `anchor` the function makes (`start`: after the history starts),
-    ending CREATE FAILED if `fails`."""
+    ending CREATE FAILED if `fails`; or, with `deletes`, their DeleteSolution."""
 
     anchor: str
     index: int
@@ -65,6 +65,7 @@ class Writer:
     solution: int
     fields: dict[str, Any]
     fails: bool = False
+    deletes: bool = False
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ WRITER = st.builds(
     solution=st.integers(0, 1),
     fields=UPDATE_FIELDS,
     fails=st.booleans(),
+    deletes=st.sampled_from([False] * 5 + [True]),
 )
 HAND_OFF = st.builds(
     HandOff,

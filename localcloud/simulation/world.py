@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from continuation import SelfInvoker
 from localcloud.emulator.faults import Controls
 from localcloud.emulator.model import READINGS, Solution, Timing, Training
-from localcloud.emulator.operations import Scope, create_solution
+from localcloud.emulator.operations import Scope, create_solution, delete_solution
 from localcloud.emulator.validation import EmulatorError
 from localcloud.simulation.history import SOLUTION_NAMES, History, Initial, Writer
 from localcloud.simulation.lambda_model import Bucket, Lambda
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient
 
 START = 1_800_000_000.0  # the virtual time a history starts at
+DELETION = 600.0  # seconds a deleted solution stays DELETE PENDING
 HORIZON = 6 * 3600.0  # every process has ended by then (ServiceTimeout and a chain's longest)
 
 
@@ -123,7 +124,10 @@ def _writer(scheduler: Scheduler, scope: Scope, writer: Writer, writes: list[Wri
     now = scheduler.now()
     failure = "another writer's update failed" if writer.fails else None
     try:
-        update(scope, {"solutionArn": arn, **writer.fields}, now, failure)
+        if writer.deletes:
+            delete_solution(scope, {"solutionArn": arn}, now)
+        else:
+            update(scope, {"solutionArn": arn, **writer.fields}, now, failure)
     except EmulatorError:
         writes.append(Write(now, arn, False))
         return
@@ -135,13 +139,12 @@ def play(history: History) -> Record:
     import app  # the function's wiring; imported here, once its environment is set
 
     scheduler = Scheduler(START)
-    deleting = any(s.status == "DELETING" for s in history.solutions)
     controls = Controls(
         clock=scheduler.now,
         timing=Timing(
             update_in_progress=history.update_in_progress,
             stale_read=history.stale_read,
-            delete_pending=1e6 if deleting else 0.0,
+            delete_pending=DELETION,  # a deleted solution is DELETE PENDING, then gone
         ),
         reading=READINGS[history.reading],
     )

@@ -227,7 +227,7 @@ class SolutionUpdater:
         # When CloudFormation surely sent the request: its signing time counts whole seconds.
         sent = datetime.fromtimestamp(plan.first + SIGNING_TRUNCATION, UTC)
         if plan.late:
-            return self._read_only(desired, plan, deadline, pacer)
+            return self._read_only(desired, plan, deadline, pacer, sent, made)
         started_here = not wait.updated
         # The first update created after the baseline that a check saw, carried across hops.
         seen: list[Sighting] = [wait.seen] if wait.seen else []
@@ -253,17 +253,20 @@ class SolutionUpdater:
         plan: Plan,
         deadline: Deadline,
         pacer: Pacer,
+        sent: datetime,
+        made: list[Settings],
     ) -> Applied:
         """A request too late to update the solution, often a duplicate delivery of one an
         earlier invocation is still seeing through: never UpdateSolution, only reads until the
         deadline. SUCCESS once the settings asked are proven in force; while an update is in
         flight, or none is, read again (the original may yet make or finish its update);
-        FAILED with `late` when the deadline comes first."""
+        FAILED with `late` when the deadline comes first. A twin seen (the original's update)
+        goes to `made`, as in a start."""
         late = plan.late or ""
 
         def in_force() -> tuple[SolutionState, Settings]:
             """The state once it proves the settings asked, else Retry."""
-            state, known, changed = self._needed(desired, None)
+            state, known, changed = self._needed(desired, sent, made, judge=False)
             if changed:
                 raise Retry("the settings asked to be in force", advice=late)
             return state, known
@@ -340,14 +343,16 @@ class SolutionUpdater:
     def _needed(
         self,
         desired: DesiredSettings,
-        sent: datetime | None,
-        made: list[Settings] | None = None,
+        sent: datetime,
+        made: list[Settings],
+        *,
+        judge: bool = True,
     ) -> tuple[SolutionState, Settings, list[str]]:
         """A read of a solution that can be updated now, what it proves of the settings in
         force, and the fields asked for that it does not prove. Retry while it is busy (unless
         it proves them all: an update in progress does not change what is in force now);
-        RequestFailed when it is unusable, or, before an update (`sent` given), was updated
-        since CloudFormation sent the request (see `_since_sent`). A twin of the request that
+        RequestFailed when it is unusable, or, when `judge`d before an update, was updated
+        since CloudFormation `sent` the request (see `_since_sent`). A twin of the request that
         did not fail is added to `made`: the request's update may change the solution."""
         state = self._describe(desired.solution_arn)
         reason = unusable_reason(state)
@@ -355,10 +360,10 @@ class SolutionUpdater:
             raise RequestFailed(reason, "SolutionUnusable")
         known = known_settings(state)
         changed = differences(desired.asked, known)
-        if changed and sent is not None:
-            twin = twin_update(state, desired.asked, sent)
-            if twin and twin.status != CREATE_FAILED and made is not None and not made:
-                made.append(desired.asked)
+        twin = twin_update(state, desired.asked, sent)
+        if twin and twin.status != CREATE_FAILED and not made:
+            made.append(desired.asked)
+        if changed and judge:
             _since_sent(state, desired.asked, sent, datetime.fromtimestamp(self.clock(), UTC))
         busy = busy_reason(state)
         if busy and changed:
