@@ -46,6 +46,6 @@ def test_a_planted_false_success_is_found(monkeypatch):
 
 def test_a_planted_needless_update_is_found(monkeypatch):
     """Nothing a read shows taken as proof: an update even where the settings are proven."""
-    monkeypatch.setattr(lifecycle, "known_settings", lambda state, requests: Settings())
+    monkeypatch.setattr(lifecycle, "known_settings", lambda state: Settings())
     report = explore(300, 1, workers=1, shrink=False)
     assert "no-needless-update" in {v.promise for v in report.violations}
