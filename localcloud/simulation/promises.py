@@ -61,19 +61,20 @@ def asked_of(request: Sent) -> Settings | None:
 
 def _unmet(asked: Settings, truth: Settings | None) -> list[str]:
     """The asked fields the truth does not hold (all of them if the solution is gone)."""
+    fields = [name for name, value in asked._asdict().items() if value is not None]
     if truth is None:
-        return [name for name, value in asked._asdict().items() if value is not None]
-    unmet = []
-    for name, value in asked._asdict().items():
-        if value is None:
-            continue
-        held = getattr(truth, name)
-        if name == "event_parameters":
-            if not _same_events(value, held):
-                unmet.append(name)
-        elif held != value:
-            unmet.append(name)
-    return unmet
+        return fields
+    same: dict[str, Callable[[Any, Any], bool]] = {"event_parameters": _same_events}
+    return [
+        name
+        for name in fields
+        if not same.get(name, _equal_values)(getattr(asked, name), getattr(truth, name))
+    ]
+
+
+def _equal_values(asked: Any, held: Any) -> bool:
+    """Plain equality of a setting's values."""
+    return bool(asked == held)
 
 
 def _same_events(asked: tuple[EventParameter, ...], held: tuple[EventParameter, ...]) -> bool:

@@ -13,27 +13,16 @@ from localcloud.cloudformation import LambdaContext
 from outcomes import Applied, Failure, RequestFailed
 from properties import MAX_ARN_LENGTH
 from protocol import FAILED, MAX_BODY_BYTES, MAX_IDS_BYTES, read_request
+from tests.unit.test_protocol import ARN, HOSTS, NOW
+from tests.unit.test_protocol import event as request_event
 
-HOSTS = frozenset({"127.0.0.1"})
-ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"
-NOW = 1_800_000_000.0
 GAVE_UP = "Gave up after 50 s waiting for the solution update to finish"
 
 
 def event(kind: str = "Create", **fields) -> dict:
-    """A well-formed request of `kind`, with fields overriding or added."""
-    base = {
-        "RequestType": kind,
-        "ResponseURL": "http://127.0.0.1:8085/r?X-Amz-Signature=s",
-        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
-        "RequestId": "req-1",
-        "LogicalResourceId": "Res",
-        "ResourceProperties": {"SolutionArn": ARN, "OnDelete": "DisableAutoTraining"},
-    }
-    if kind != "Create":
-        base["PhysicalResourceId"] = ARN
-        base["OldResourceProperties"] = base["ResourceProperties"]
-    return {**base, **fields}
+    """test_protocol's well-formed request, its properties asking training off on Delete."""
+    properties = {"SolutionArn": ARN, "OnDelete": "DisableAutoTraining"}
+    return request_event(kind, ResourceProperties=properties, **fields)
 
 
 def failed(kind: str, error: RequestFailed) -> Failure:
