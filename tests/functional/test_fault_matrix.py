@@ -117,10 +117,15 @@ class Scenario:
 
     def succeeds(self, reading: Reading, stale: bool = False, deliveries: int = 1) -> Expect:
         """What the request does, delivered `deliveries` times, when nothing goes wrong (or
-        reads are stale); each delivery after the first asks again."""
-        again = asking_again_costs(reading) if self.fillable else 0
-        updates = self.updates_for(reading, stale) + (deliveries - 1) * again
-        return Expect(updates=updates, personalize=self.reads)
+        reads are stale). A later delivery never updates again: where the reading leaves the
+        first's update of a fillable value unproven, it fails saying so (after the first has
+        answered) rather than pay for a second training run."""
+        unproven = deliveries > 1 and self.fillable and asking_again_costs(reading) > 0
+        return Expect(
+            updates=self.updates_for(reading, stale),
+            personalize=self.reads,
+            later_status="FAILED" if unproven else None,
+        )
 
     def fails(self, *reason: str, updates: int = 0) -> Expect:
         """A FAILED answer whose Reason says all of `reason` (a Delete's, what to do about the

@@ -108,9 +108,11 @@ def test_duplicate_delivery_during_a_long_wait_makes_no_second_update(
     assert len(lambda_service.queued) == 1
     duplicate = cloud.deliver(event)  # Lambda delivers it again; both chains are played
     assert lambda_service.queued == []
-    assert emulator.count("UpdateSolution", "ok") == 1 + asking_again_costs(emulator.reading)
-    statuses = {r.body["Status"] for r in receiver.responses_for(event["RequestId"])}
-    assert statuses == {"SUCCESS"}
+    assert emulator.count("UpdateSolution", "ok") == 1
+    statuses = [r.body["Status"] for r in receiver.responses_for(event["RequestId"])]
+    # Where the reading leaves the first chain's update unproven, the second fails saying so.
+    later = "FAILED" if asking_again_costs(emulator.reading) else "SUCCESS"
+    assert statuses == ["SUCCESS", later]
     assert duplicate.invocations >= 2
 
 
