@@ -46,6 +46,15 @@ def solutions() -> FakeSolutions:
     return FakeSolutions(Clock())
 
 
+def test_a_request_that_asks_nothing_succeeds_at_once_while_an_update_runs(solutions):
+    """Nothing asked is in force whatever someone else's update does: no wait for it."""
+    solutions.pending = 300
+    solutions.updates.append(Update(MONTHLY, solutions.clock()))
+    started = solutions.clock()
+    applied = apply(solutions, Settings())
+    assert (applied.updated, solutions.clock() - started, solutions.describes) == (False, 0.0, 1)
+
+
 def test_settings_in_force_make_no_update(solutions):
     solutions.updates.append(Update(MONTHLY, solutions.clock() - 3600))
     applied = apply(solutions, MONTHLY)
