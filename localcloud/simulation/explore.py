@@ -98,7 +98,8 @@ def explore(count: int, random_seed: int, workers: int = WORKERS, shrink: bool =
     if workers == 1:
         reports = [explore_share(*shares[0])]
     else:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        # spawn, not fork: the caller (pytest) may have threads, and a fork copies their locks
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
             reports = pool.map(_share, shares)
     total = Report(seconds=time.monotonic() - started)
     digest = hashlib.sha256()
