@@ -160,14 +160,21 @@ def play(history: History) -> Record:
     client = SimPersonalize(scheduler, scope, list(history.faults), set(history.failing), caller)
     function = Lambda(scheduler, history.function_timeout, list(history.hand_offs))
     stack = CloudFormation(scheduler, function, history.steps, history.region)
-    bucket = Bucket(scheduler, list(history.put_faults), stack.expiry, stack.answer)
-    record = Record(history, stack, client.calls, [], function, bucket, scope)
+    snapshots: dict[tuple[float, str], Snapshot] = {}
 
     def note(at: float) -> None:
         """Keep the model's truth of both solutions at `at`."""
         for name in SOLUTION_NAMES:
             arn = solution_arn(name, history.region)
-            record.snapshots[(at, arn)] = snapshot(scope, arn, at)
+            snapshots[(at, arn)] = snapshot(scope, arn, at)
+
+    def answered(body: dict[str, Any]) -> None:
+        """An answer S3 took: the truth then, and CloudFormation goes on."""
+        note(scheduler.now())
+        stack.answer(body)
+
+    bucket = Bucket(scheduler, list(history.put_faults), stack.expiry, answered)
+    record = Record(history, stack, client.calls, [], function, bucket, scope, snapshots=snapshots)
 
     counts: dict[str, int] = {}
 
@@ -186,13 +193,6 @@ def play(history: History) -> Record:
                 )
 
     client.listeners.append(on_call)
-    original_answer = stack.answer
-
-    def answered(body: dict[str, Any]) -> None:
-        note(scheduler.now())
-        original_answer(body)
-
-    bucket._on_answer = answered
     for writer in history.writers:
         if writer.anchor == "start":
             scheduler.spawn(

@@ -299,10 +299,6 @@ class Dispatcher:
         except Exception as error:  # noqa: BLE001 - any refusal becomes a FAILED answer
             reason = f"{handover.reason}; could not continue in a new invocation ({error})"
             started = handover.update_started or handover.carried.updated
-            if request.kind == "Create" and started and request.resource:
-                # as operations.create answers a Create whose update may still complete
-                refused = RequestFailed(reason, "HandOffFailed")
-                arn = request.resource.settings.solution_arn
-                return operations.advised(refused, operations.UPDATE_LEFT_RUNNING, arn).failure
-            return failure(reason, "HandOffFailed")
+            refused = RequestFailed(reason, "HandOffFailed", update_started=started)
+            return operations.naming_the_solution(request, refused).failure
         return None

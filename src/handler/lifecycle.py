@@ -31,6 +31,7 @@ from port import (
     SolutionState,
     Transient,
     Uncertain,
+    UpdateRecord,
 )
 from properties import DesiredSettings, Settings
 from reconcile import (
@@ -139,7 +140,9 @@ def require_time(deadline: Deadline, needed: float = 0.0) -> None:
         raise Retry("enough time left to start the update", advice=advice, incidental=True)
 
 
-def _since_sent(state: SolutionState, asked: Settings, sent: datetime, now: datetime) -> None:
+def _since_sent(
+    state: SolutionState, twin: UpdateRecord | None, sent: datetime, now: datetime
+) -> None:
     """Refuse to update a solution whose latest update was made after CloudFormation sent the
     request, unless that update is this request's twin still in progress (then the caller waits
     for it). A twin (it fits the request: an earlier delivery's, or this invocation's own whose
@@ -152,7 +155,6 @@ def _since_sent(state: SolutionState, asked: Settings, sent: datetime, now: date
     latest = state.latest_update
     if latest is None or latest.created <= sent:
         return
-    twin = twin_update(state, asked, sent)
     if twin is None:
         created = latest.created.isoformat(timespec="seconds")
         reason = CHANGED_SINCE_SENT.format(created=created, status=latest.status)
@@ -364,7 +366,7 @@ class SolutionUpdater:
         if twin and twin.status != CREATE_FAILED and not made:
             made.append(desired.asked)
         if changed and judge:
-            _since_sent(state, desired.asked, sent, datetime.fromtimestamp(self.clock(), UTC))
+            _since_sent(state, twin, sent, datetime.fromtimestamp(self.clock(), UTC))
         busy = busy_reason(state)
         if busy and changed:
             raise Retry(busy, advice=IN_USE if state.status == "ACTIVE" else NOT_READY)

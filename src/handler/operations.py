@@ -41,6 +41,15 @@ def advised(error: RequestFailed, advice: str, physical_id: str | None = None) -
     return RequestFailed(f"{reason}; {advice}", error.cause, physical_id=physical_id)
 
 
+def naming_the_solution(request: Request, error: RequestFailed) -> RequestFailed:
+    """A Create's failure after its update started (or may have), answered with the solution's
+    ARN and saying so, so that the rollback's Delete acts on it as OnDelete says, where
+    `create-failed-...` would leave it alone; any other failure as it is."""
+    if request.kind != "Create" or not error.update_started or request.resource is None:
+        return error
+    return advised(error, UPDATE_LEFT_RUNNING, request.resource.settings.solution_arn)
+
+
 def run(request: Request, apply: Apply, context: Any) -> tuple[Sent, Applied | None]:
     """What crhelper would answer `request` (with what was applied, if anything): its create,
     update or delete below, chosen by the request type."""
@@ -62,14 +71,12 @@ def run(request: Request, apply: Apply, context: Any) -> tuple[Sent, Applied | N
         try:
             return settle(desired, desired.solution_arn)
         except RequestFailed as error:
-            if not error.update_started:
-                raise
-            raise advised(error, UPDATE_LEFT_RUNNING, desired.solution_arn) from None
+            raise naming_the_solution(request, error) from None
 
     @helper.update
     def update(event: Any, context: Any) -> str:
-        """Apply the new properties (the old ones may prove that the latest update was this
-        resource's); the id is kept unless SolutionArn changed, which makes it a replacement."""
+        """Apply the new properties; the id is kept unless SolutionArn changed, which makes it a
+        replacement."""
         desired = request.desired()
         return settle(desired, request.success_id(desired.solution_arn))
 
