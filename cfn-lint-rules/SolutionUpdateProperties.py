@@ -1,7 +1,7 @@
 """cfn-lint rule E9101: what the function would refuse in a Custom::PersonalizeSolutionUpdate's
 literal properties, found before deploy (`cfn-lint --append-rules cfn-lint-rules/ <template>`).
 
-The rules and messages are the function's own: its properties parser (src/handler/properties.py)
+The rules and messages are the function's own: its properties parser (src/handler/solution_rules/properties.py)
 judges the properties as CloudFormation would deliver them. Values an intrinsic function gives
 (Ref, Fn::GetAtt, Fn::Sub, ...) are known only at deploy and left to the function.
 """

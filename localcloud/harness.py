@@ -14,8 +14,8 @@ def handler_on_clock(clock: SimulatedClock, client: Any = None, **options: Any) 
     """app.build() with an injected client (by default one with 1 s timeouts) and the updater on
     the simulated clock; options go to the SolutionUpdater (confirm_delay, prompt, patient)."""
     import app
-    from budget import PERSONALIZE_CALL
     from solution import bounded_client
+    from solution_rules.limits import PERSONALIZE_CALL
 
     limits = PERSONALIZE_CALL._replace(connect=1.0, read=1.0)
     return app.build(

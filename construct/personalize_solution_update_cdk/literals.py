@@ -16,8 +16,13 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 
-# The handler's modules that properties.py imports, itself included (flat names, as in Lambda).
-PARSER_MODULES = ("properties", "budget", "waiter", "partitions")
+# The rule set's modules, the package included.
+PARSER_MODULES = (
+    "solution_rules",
+    "solution_rules.properties",
+    "solution_rules.limits",
+    "solution_rules.partitions",
+)
 
 
 def load_parser(code: Path) -> ModuleType:
@@ -29,7 +34,7 @@ def load_parser(code: Path) -> ModuleType:
     sys.path.insert(0, str(code))
     sys.dont_write_bytecode = True
     try:
-        return importlib.import_module("properties")
+        return importlib.import_module("solution_rules.properties")
     finally:
         sys.path[:], sys.dont_write_bytecode = saved_path, saved_bytecode
         for name in PARSER_MODULES:

@@ -259,5 +259,5 @@ def test_importing_the_construct_leaves_the_functions_modules_out_of_the_apps() 
     assert "properties" not in sys.modules
     assert "budget" not in sys.modules
     assert str(CODE) not in sys.path
-    assert Path(CODE, "properties.py").is_file()
+    assert Path(CODE, "solution_rules", "properties.py").is_file()
     assert not list(Path(CODE).glob("__pycache__/properties*"))

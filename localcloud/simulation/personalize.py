@@ -21,7 +21,7 @@ from localcloud.emulator.model import Solution
 from localcloud.emulator.operations import Scope, describe_solution, update_solution
 from localcloud.emulator.validation import ERROR_STATUS, EmulatorError
 from localcloud.simulation.scheduler import Scheduler
-from properties import EventParameter, Settings
+from solution_rules.properties import EventParameter, Settings
 
 ACCOUNT = "123456789012"
 LATENCY = 0.08  # seconds a call takes when nothing goes wrong

@@ -12,11 +12,12 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
-from budget import CLOUDFORMATION_MARGIN, RECURSIVE_LOOP_LIMIT
+from budget import RECURSIVE_LOOP_LIMIT
 from localcloud.simulation.personalize import Call
 from localcloud.simulation.stack import ACCESS_KEY, Sent, signature
 from localcloud.simulation.world import Record, Snapshot, snapshot
-from properties import (
+from solution_rules.limits import CLOUDFORMATION_MARGIN
+from solution_rules.properties import (
     EventParameter,
     InvalidProperties,
     OnDelete,

@@ -29,7 +29,7 @@ from localcloud.simulation.personalize import (
 from localcloud.simulation.scheduler import Scheduler
 from localcloud.simulation.stack import CloudFormation, solution_arn
 from logs import logger
-from properties import Settings
+from solution_rules.properties import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient

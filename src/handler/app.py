@@ -11,16 +11,17 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from budget import PERSONALIZE_CALL, CallLimits, Plan
+from budget import Plan
 from continuation import Carried, SelfInvoker, hands_off
 from dispatcher import Apply, Dispatcher, HandOff, Send, Timer, thread_timer
 from lifecycle import SolutionUpdater
 from logs import SERVICE_NAME, logger
 from outcomes import Applied, RequestFailed
-from partitions import regions
-from properties import DesiredSettings
 from response import allowed_hosts, put
 from solution import Boto3Solutions, bounded_client
+from solution_rules.limits import PERSONALIZE_CALL, CallLimits
+from solution_rules.partitions import regions
+from solution_rules.properties import DesiredSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient

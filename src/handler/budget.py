@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from solution_rules.limits import (
+    CLOUDFORMATION_MARGIN,
+    PERSONALIZE_CALL,
+    CallLimits,
+    start_lead,
+)
 from waiter import PollPolicy
-
-# Per-call bounds, in botocore's standard retry mode.
-MAX_BACKOFF = 20.0  # standard mode's cap on the pause before a retry
-RETRY_AFTER_ALLOWANCE = 5.0  # botocore honours an x-amz-retry-after header of up to 5 s more
 
 # After the wait: the answer and, when the wait goes on elsewhere, the hand-off.
 ANSWER_RESERVE = 5.0  # seconds kept at the end of an invocation for the PUT to CloudFormation
@@ -33,8 +35,6 @@ PUT_FIRST_PAUSE = 0.25  # doubled after each failed attempt
 # Less than ANSWER_RESERVE: the wait's own deadline passes first, so no call starts after it.
 WATCHDOG_LEAD = 3.0
 
-# CloudFormation's ServiceTimeout clock starts before the first invocation does.
-CLOUDFORMATION_MARGIN = 5.0
 # What a request loses on a normal day before the function starts: X-Amz-Date's whole seconds,
 # Lambda's asynchronous queue, a cold start. A ServiceTimeout within this of the floor fails
 # often, so retrying it is not the advice then.
@@ -48,7 +48,6 @@ CLOCK_SKEW = 60.0
 # A wait marker's start can be at most this old: ServiceTimeout's longest (3600 s) plus Lambda's
 # longest queue time for an asynchronous event (6 h). Older is a forgery.
 MAX_MARKER_AGE = 3600.0 + 6 * 3600.0
-DEFAULT_SERVICE_TIMEOUT = 3600
 # A chain covers ServiceTimeout (at most 3600 s) in 900 s invocations: about 5. More means a
 # marker that lies (about its start, say), so the chain stops there and answers.
 MAX_HOPS = 8
@@ -66,7 +65,6 @@ RAISE_FUNCTION_TIMEOUT = (
 )
 
 # The wait itself.
-CONFIRM_DELAY = 1.0  # between the two reads that must agree before an UpdateSolution call
 # Every 2 s from the UpdateSolution call: the largest interval that keeps the promise to answer
 # within 2 s of settling, so the fewest DescribeSolution calls that keep it.
 PROMPT = PollPolicy(first=2.0, factor=1.0, cap=2.0)
@@ -79,35 +77,6 @@ TWIN_GRACE = 60.0
 PATIENT = PollPolicy(first=2.0, factor=1.5, cap=30.0)
 
 
-class CallLimits(NamedTuple):
-    """How one AWS call is bounded: attempts, and the connect and read timeout of each."""
-
-    attempts: int
-    connect: float
-    read: float
-
-    def worst_case(self) -> float:
-        """The most the call can take against a server that stops answering: every attempt
-        connecting and reading to its timeout, plus the backoff before each retry n (up to
-        2^(n-1) s, at most 20, plus an x-amz-retry-after allowance). A server that trickles
-        bytes can take longer (read timeouts are per socket read); the watchdog answers then."""
-        backoff = sum(
-            min(MAX_BACKOFF, 2.0**n) + RETRY_AFTER_ALLOWANCE for n in range(self.attempts - 1)
-        )
-        return self.attempts * (self.connect + self.read) + backoff
-
-    def botocore_options(self) -> dict[str, Any]:
-        """The botocore Config arguments that impose these limits. `total_max_attempts`, not
-        `max_attempts`: the latter counts retries, not attempts."""
-        return {
-            "retries": {"mode": "standard", "total_max_attempts": self.attempts},
-            "connect_timeout": self.connect,
-            "read_timeout": self.read,
-        }
-
-
-# Short per-call bounds: the waiter retries across calls and watches the deadline between them.
-PERSONALIZE_CALL = CallLimits(attempts=1, connect=2.0, read=5.0)  # 7 s at worst
 # One attempt per Invoke, botocore never retrying on its own: after a lost 202, Answer.hand_off
 # decides whether to ask again (a second chain is then a duplicate delivery).
 HAND_OFF_CALL = CallLimits(attempts=1, connect=1.0, read=2.0)
@@ -159,12 +128,6 @@ class Plan(NamedTuple):
         if onward is Onward.HAND_OFF:
             return ""
         return RAISE_FUNCTION_TIMEOUT if onward is Onward.CAPPED else RAISE_SERVICE_TIMEOUT
-
-
-def start_lead(call: CallLimits = PERSONALIZE_CALL) -> float:
-    """Seconds from the first read of a start to the moment its UpdateSolution call may begin:
-    the read, the confirm delay and the confirming read (lifecycle's "update needed" proof)."""
-    return 2 * call.worst_case() + CONFIRM_DELAY
 
 
 def signing_anchor(signed: float | None, now: float) -> float | None:

@@ -16,17 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 import operations
-from budget import (
-    ANSWER_MIN,
-    DEFAULT_SERVICE_TIMEOUT,
-    HAND_OFF_ATTEMPTS,
-    HAND_OFF_CALL,
-    PERSONALIZE_CALL,
-    PUT_MARGIN,
-    CallLimits,
-    Plan,
-    plan,
-)
+from budget import ANSWER_MIN, HAND_OFF_ATTEMPTS, HAND_OFF_CALL, PUT_MARGIN, Plan, plan
 from continuation import Carried, HandOffUncertain
 from crhelper_resource import Sent
 from logs import logger
@@ -43,9 +33,10 @@ from outcomes import (
     failure,
     internal_error,
 )
-from properties import DesiredSettings
 from protocol import FAILED, SUCCESS, Request, read_request
 from response import ResponseTarget, deliver, put
+from solution_rules.limits import DEFAULT_SERVICE_TIMEOUT, PERSONALIZE_CALL, CallLimits
+from solution_rules.properties import DesiredSettings
 from telemetry import count_failure, flush, record
 
 # SolutionUpdater.apply: (desired, plan, carried) -> Applied.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from budget import CONFIRM_DELAY, PATIENT, PROMPT, SIGNING_TRUNCATION, TWIN_GRACE, Plan
+from budget import PATIENT, PROMPT, SIGNING_TRUNCATION, TWIN_GRACE, Plan
 from continuation import Carried
 from logs import logger
 from outcomes import Applied, Continue, RequestFailed
@@ -33,7 +33,6 @@ from port import (
     Uncertain,
     UpdateRecord,
 )
-from properties import DesiredSettings, Settings
 from reconcile import (
     UNSHOWABLE,
     Phase,
@@ -48,6 +47,8 @@ from reconcile import (
     twin_update,
     unusable_reason,
 )
+from solution_rules.limits import CONFIRM_DELAY
+from solution_rules.properties import DesiredSettings, Settings
 from waiter import Deadline, Pacer, PollPolicy, Retry, TimedOut, wait_for
 
 # What a person can do when the wait runs out, by what it was waiting for; the plan adds what to

@@ -11,8 +11,8 @@ from typing import Any
 
 from crhelper_resource import QuietResource, Sent
 from outcomes import MAX_REASON_BYTES, Applied, RequestFailed, fitted
-from properties import DesiredSettings
 from protocol import Request
+from solution_rules.properties import DesiredSettings
 
 # The updater bound to this invocation's plan and carried wait: desired -> Applied.
 Apply = Callable[[DesiredSettings], Applied]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
-from properties import Settings
+from solution_rules.properties import Settings
 
 ACTIVE = "ACTIVE"
 CREATE_FAILED = "CREATE FAILED"

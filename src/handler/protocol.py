@@ -18,7 +18,8 @@ from typing import Any, NamedTuple
 
 from continuation import CARRY_KEY, Carried, ForgedMarker, read_marker
 from outcomes import MAX_REASON_BYTES, Failure, NoAnswer, failure
-from properties import (
+from response import ResponseTarget, check_url
+from solution_rules.properties import (
     DesiredSettings,
     InvalidProperties,
     OnDelete,
@@ -30,7 +31,6 @@ from properties import (
     service_timeout_of,
     solution_arn_problem,
 )
-from response import ResponseTarget, check_url
 
 SUCCESS = "SUCCESS"
 FAILED = "FAILED"

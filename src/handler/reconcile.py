@@ -20,7 +20,7 @@ from enum import Enum
 from typing import Any, NamedTuple
 
 from port import ACTIVE, CREATE_FAILED, SolutionState, UpdateRecord
-from properties import SETTING_NAMES, EventParameter, Settings, schedule_expression
+from solution_rules.properties import SETTING_NAMES, EventParameter, Settings, schedule_expression
 
 SOLUTION_UNUSABLE = (CREATE_FAILED, "DELETE PENDING", "DELETE IN_PROGRESS")
 UNKNOWN = "unknown"  # an attribute whose value nothing proves

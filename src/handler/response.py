@@ -17,7 +17,7 @@ from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from budget import PUT_ATTEMPT_TIMEOUT, PUT_ATTEMPTS, PUT_FIRST_PAUSE
 from outcomes import NoAnswer
-from partitions import is_s3_endpoint
+from solution_rules.partitions import is_s3_endpoint
 
 _BUCKET = r"cloudformation-custom-resource-response-[a-z0-9]+"
 VIRTUAL_HOSTED = re.compile(rf"{_BUCKET}\.(?P<endpoint>.+)")

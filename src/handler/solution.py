@@ -18,7 +18,6 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from budget import CallLimits
 from logs import logger
 from port import (
     PersonalizeError,
@@ -30,7 +29,8 @@ from port import (
     Uncertain,
     UpdateRecord,
 )
-from properties import EventParameter, Settings, schedule_expression
+from solution_rules.limits import CallLimits
+from solution_rules.properties import EventParameter, Settings, schedule_expression
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outcomes import failure
-from properties import InvalidProperties, label, parse_properties
+from solution_rules.properties import InvalidProperties, label, parse_properties
 
 EXAMPLES = 150
 leaf = st.one_of(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from budget import ANSWER_RESERVE, HAND_OFF_CALL, PERSONALIZE_CALL, start_lead
+from budget import ANSWER_RESERVE, HAND_OFF_CALL
 from localcloud.emulator import Timing, controls
 from localcloud.expected import EXPECTED, expected_for, problem
 from localcloud.function_config import HANDLER_DIR, FunctionConfig, lambda_environment
@@ -29,6 +29,7 @@ from localcloud.invoke import LocalCloud, Result, run
 from localcloud.receiver import SECRET_MARKERS
 from localcloud.rie import LocalFunction
 from localcloud.seed import seed_solutions
+from solution_rules.limits import PERSONALIZE_CALL, start_lead
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"

@@ -11,7 +11,7 @@ import pytest
 import lifecycle
 from localcloud.simulation.explore import explore, replay
 from localcloud.simulation.history import dumps
-from properties import Settings
+from solution_rules.properties import Settings
 
 SEED = 2026
 HISTORIES = 2000

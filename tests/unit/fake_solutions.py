@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from port import SolutionBusy, SolutionGone, SolutionState, Transient, Uncertain, UpdateRecord
-from properties import Settings
+from solution_rules.properties import Settings
 
 ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"
 START = 1_800_000_000.0

@@ -14,16 +14,18 @@ from hypothesis import strategies as st
 from budget import (
     ANSWER_RESERVE,
     CLOCK_SKEW,
-    CLOUDFORMATION_MARGIN,
-    CONFIRM_DELAY,
     HAND_OFF_CALL,
     MAX_HOPS,
-    PERSONALIZE_CALL,
     RECURSIVE_LOOP_LIMIT,
     WATCHDOG_LEAD,
-    CallLimits,
     plan,
     signing_anchor,
+)
+from solution_rules.limits import (
+    CLOUDFORMATION_MARGIN,
+    CONFIRM_DELAY,
+    PERSONALIZE_CALL,
+    CallLimits,
     start_lead,
 )
 

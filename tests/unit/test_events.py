@@ -14,8 +14,8 @@ from aws_lambda_powertools.utilities.parser.models import (
 )
 from cfnlint.decode import decode
 
-import properties
 from localcloud import seed
+from solution_rules import properties
 from tests.presets import api_schedule
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,8 +13,8 @@ import pytest
 from cfnlint.api import lint_file
 from cfnlint.decode import decode
 
-import properties
 from localcloud.cloudformation import as_cloudformation_sends
+from solution_rules import properties
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from properties import (
+from solution_rules.properties import (
     TOP_LEVEL,
     InvalidProperties,
     OnDelete,

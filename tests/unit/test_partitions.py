@@ -11,7 +11,7 @@ import botocore
 import pytest
 from botocore.endpoint_provider import RuleSetStandardLibrary
 
-from partitions import (
+from solution_rules.partitions import (
     PARTITIONS,
     RegionsUnavailable,
     home_partition,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from properties import (
+from solution_rules.properties import (
     InvalidProperties,
     OnDelete,
     on_delete_of,

@@ -9,7 +9,6 @@ import boto3
 import pytest
 
 from port import ServiceRejected
-from properties import EventParameter, Settings, schedule_expression
 from reconcile import (
     Phase,
     attributes,
@@ -21,6 +20,7 @@ from reconcile import (
     unusable_reason,
 )
 from solution import Boto3Solutions, read_state, update_request
+from solution_rules.properties import EventParameter, Settings, schedule_expression
 
 ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

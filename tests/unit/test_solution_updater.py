@@ -11,7 +11,7 @@ from continuation import Carried
 from lifecycle import SolutionUpdater
 from outcomes import Applied, Continue, RequestFailed
 from port import Transient
-from properties import DesiredSettings, Settings
+from solution_rules.properties import DesiredSettings, Settings
 from tests.unit.fake_solutions import ARN, Clock, FakeSolutions, Update
 
 OFF = Settings(perform_auto_training=False)

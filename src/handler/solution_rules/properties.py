@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import NamedTuple
 
-from budget import DEFAULT_SERVICE_TIMEOUT
-from partitions import PARTITIONS, is_region_of
+from .limits import DEFAULT_SERVICE_TIMEOUT
+from .partitions import PARTITIONS, is_region_of
 
 # ASCII only, here and below: \d and \w would also match other scripts' digits and letters.
 ACCOUNT_PATTERN = re.compile(r"[0-9]{12}")
