@@ -147,7 +147,7 @@ $(CONSTRUCT_WHEEL): $(CONSTRUCT_BUILD_VENV)/.installed construct/pyproject.toml 
 		construct/README.md $(wildcard construct/personalize_solution_update_cdk/*.py) \
 		$(wildcard src/handler/*.py) src/handler/requirements.txt
 	rm -rf $(CONSTRUCT_STAGE) && mkdir -p $(CONSTRUCT_STAGE) dist
-	cp -r construct/pyproject.toml construct/README.md construct/personalize_solution_update_cdk \
+	cp -rL construct/pyproject.toml construct/README.md construct/personalize_solution_update_cdk \
 		$(CONSTRUCT_STAGE)/
 	cp -r src/handler $(CONSTRUCT_CODE)
 	find $(CONSTRUCT_STAGE) -name __pycache__ -prune -exec rm -rf {} +

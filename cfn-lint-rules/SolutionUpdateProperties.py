@@ -1,39 +1,26 @@
 """cfn-lint rule E9101: what the function would refuse in a Custom::PersonalizeSolutionUpdate's
 literal properties, found before deploy (`cfn-lint --append-rules cfn-lint-rules/ <template>`).
 
-The rules and messages are the function's own: its properties parser (src/handler/solution_rules/properties.py)
-judges the properties as CloudFormation would deliver them. Values an intrinsic function gives
+The rules and messages are the function's own: its rule set (src/handler/solution_rules) judges
+the properties as CloudFormation would deliver them. Values an intrinsic function gives
 (Ref, Fn::GetAtt, Fn::Sub, ...) are known only at deploy and left to the function.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch  # type: ignore[import-untyped]
 
 ROOT = Path(__file__).resolve().parents[1]
-HANDLER = ROOT / "src" / "handler"
-LITERALS = ROOT / "construct" / "personalize_solution_update_cdk" / "literals.py"
+sys.path.insert(0, str(ROOT / "src" / "handler"))  # the rule set, from the clone
+
+from solution_rules.literals import literal_problems, problem_path  # noqa: E402
+
 RESOURCE_TYPE = "Custom::PersonalizeSolutionUpdate"
-
-
-def _import_literals() -> ModuleType:
-    """The construct's literals module, by file: its package needs aws_cdk, this does not."""
-    spec = importlib.util.spec_from_file_location("personalize_solution_update_literals", LITERALS)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {LITERALS}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-literals = _import_literals()
-PARSER = literals.load_parser(HANDLER)
 
 
 def is_intrinsic(value: object) -> bool:
@@ -57,17 +44,21 @@ class SolutionUpdateProperties(CloudFormationLintRule):  # type: ignore[misc]
 
     def match(self, cfn: Any) -> list[RuleMatch]:
         """One match per problem, at the property it names (or the resource's Properties)."""
-        return list(self._matches(cfn.get_resources([RESOURCE_TYPE])))
+        return list(self._matches(cfn.get_resources([RESOURCE_TYPE]), list(cfn.regions)))
 
-    def _matches(self, resources: Mapping[str, Any]) -> Iterator[RuleMatch]:
+    def _matches(self, resources: Mapping[str, Any], regions: list[str]) -> Iterator[RuleMatch]:
         for name, resource in resources.items():
             properties = resource.get("Properties", {})
             where = ["Resources", name, "Properties"]
             if is_intrinsic(properties) or not isinstance(properties, Mapping):
                 continue
-            for problem in literals.literal_problems(PARSER, properties, is_intrinsic):
-                path = literals.problem_path(problem)
-                yield RuleMatch(where + path if _has(properties, path) else where, problem)
+            for region in regions:
+                for problem in literal_problems(properties, is_intrinsic, region):
+                    if problem.kind != "region" and region != regions[0]:
+                        continue  # the same in every region linted: reported once
+                    path = problem_path(problem)
+                    at = where + path if _has(properties, path) else where
+                    yield RuleMatch(at, problem.text)
 
 
 def _has(value: Any, path: list[str | int]) -> bool:

@@ -1,9 +1,10 @@
 """`PersonalizeSolutionUpdate`: one Custom::PersonalizeSolutionUpdate resource, answered by the
 stack's provider function (or by the shared SAM application's, given its service token).
 
-Literal values are checked at synth by the function's own parser, imported from the code this
-package deploys, so a value the function would refuse fails `cdk synth` with the function's
-message. Tokens (values known only at deploy) are passed through for the function to check.
+Literal values are checked at synth by the function's own rule set (solution_rules, the same
+modules the function deploys), so a value the function would refuse fails `cdk synth` with the
+function's message, all problems at once, a SolutionArn of another region than the stack's
+among them. Tokens (values known only at deploy) are passed through for the function to check.
 """
 
 from __future__ import annotations
@@ -11,14 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import CustomResource, Duration, Fn, Token
+from aws_cdk import CustomResource, Duration, Fn, Stack, Token
 from constructs import Construct
 
-from personalize_solution_update_cdk.literals import literal_problems, load_parser
-from personalize_solution_update_cdk.provider import CODE, SolutionUpdateProvider
+from personalize_solution_update_cdk.provider import SolutionUpdateProvider
+from personalize_solution_update_cdk.solution_rules.literals import literal_problems
+from personalize_solution_update_cdk.solution_rules.properties import (
+    SCHEDULE_FORM,
+)
+from personalize_solution_update_cdk.solution_rules.properties import (
+    schedule_expression as rate_expression,
+)
 
 RESOURCE_TYPE = "Custom::PersonalizeSolutionUpdate"
-PARSER = load_parser(CODE)
 
 
 @dataclass(frozen=True)
@@ -49,10 +55,9 @@ def schedule_expression(schedule: Duration) -> str:
     if days != int(days):
         raise ValueError(
             f"schedule {schedule.to_human_string()} is not a whole number of days; expected "
-            f"{PARSER.SCHEDULE_FORM}"
+            f"{SCHEDULE_FORM}"
         )
-    expression: str = PARSER.schedule_expression(int(days))
-    return expression
+    return rate_expression(int(days))
 
 
 class PersonalizeSolutionUpdate(Construct):
@@ -109,9 +114,11 @@ class PersonalizeSolutionUpdate(Construct):
         checked: dict[str, object] = dict(properties)
         if service_timeout is not None:
             checked["ServiceTimeout"] = seconds(service_timeout)
-        problems = literal_problems(PARSER, checked, Token.is_unresolved)
+        region = Stack.of(self).region
+        home = None if Token.is_unresolved(region) else region
+        problems = literal_problems(checked, Token.is_unresolved, home)
         if problems:
-            raise ValueError(f"{self.node.path}: " + "; ".join(problems))
+            raise ValueError(f"{self.node.path}: " + "; ".join(p.text for p in problems))
 
         provider = None if service_token is not None else SolutionUpdateProvider.of(self)
         #: The stack's provider function, or None when the resource uses a given service_token.

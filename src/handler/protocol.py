@@ -170,10 +170,9 @@ def _resource(
     try:
         resource = parse_properties(event.get("ResourceProperties"), home)
     except InvalidProperties as error:
+        if all(problem.kind == "region" for problem in error.found):  # the template is right
+            return None, failure(str(error), "WrongRegion")
         return None, failure(f"Invalid properties: {error}", "InvalidProperties")
-    elsewhere = region_problem(resource.settings.solution_arn, home)
-    if elsewhere:
-        return None, failure(elsewhere, "WrongRegion")
     return resource, None
 
 

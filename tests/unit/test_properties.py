@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from budget import plan
+from solution_rules.limits import MIN_SERVICE_TIMEOUT
 from solution_rules.properties import (
     InvalidProperties,
     OnDelete,
@@ -148,13 +150,50 @@ def test_a_schedule_of_thousands_of_digits_is_out_of_range_not_an_internal_error
     assert "is out of range" in reason
 
 
-def test_unknown_properties_list_the_known_ones():
-    reason = rejected({"SolutionArn": ARN, "AutoTraining": "true"})
-    assert "Property AutoTraining: is not a known property" in reason
+def test_an_unknown_property_near_none_lists_the_known_ones():
+    reason = rejected({"SolutionArn": ARN, "Colour": "true"})
+    assert reason == (
+        "Property Colour: is not a known property; expected one of ServiceToken, ServiceTimeout, "
+        "SolutionArn, PerformAutoTraining, PerformIncrementalUpdate, SolutionUpdateConfig, OnDelete"
+    )
     assert "Property '': is not a known property" in rejected({"SolutionArn": ARN, "": "x"})
     assert len(rejected({"SolutionArn": ARN, "k" * 5000: "x"})) < 400
-    assert "PerformAutoTraining" in reason
-    assert "ServiceTimeout" in reason
+
+
+@pytest.mark.parametrize(
+    ("properties", "reason"),
+    [
+        (
+            {"SolutionArn": ARN, "PerformAutoTrainig": "true"},
+            "Property PerformAutoTrainig: is not a known property (did you mean "
+            "PerformAutoTraining?); expected PerformAutoTraining",
+        ),
+        (
+            {
+                "SolutionArn": ARN,
+                "SolutionUpdateConfig": {
+                    "AutoTrainingConfig": {"SchedulingExpresion": "rate(7 days)"}
+                },
+            },
+            "Property SolutionUpdateConfig.AutoTrainingConfig.SchedulingExpresion: is not a known "
+            "property (did you mean SchedulingExpression?); expected SchedulingExpression",
+        ),
+    ],
+)
+def test_a_misspelt_property_gets_the_name_it_meant(properties, reason):
+    assert rejected(properties) == reason
+
+
+def test_a_case_mistake_gets_one_line_per_name():
+    reason = rejected({"solutionArn": ARN, "performAutoTraining": "true"})
+    assert reason.split("; expected ") == [
+        "Property solutionArn: is not a known property (names are case-sensitive: did you mean "
+        "SolutionArn?)",
+        "SolutionArn; Property performAutoTraining: is not a known property (names are "
+        "case-sensitive: did you mean PerformAutoTraining?)",
+        "PerformAutoTraining; Property SolutionArn: is required",
+        "arn:<partition>:personalize:<region>:<12-digit account>:solution/<name>",
+    ]
 
 
 def test_every_problem_is_reported_at_once():
@@ -204,10 +243,13 @@ def test_bad_event_parameters(entry, named):
     assert named in reason
 
 
-def test_at_most_ten_event_parameters():
+def test_the_event_parameters_limit_is_stated_as_a_limit():
     events = {"EventParametersList": [{"EventType": f"e{i}"} for i in range(11)]}
     reason = rejected({"SolutionArn": ARN, "SolutionUpdateConfig": {"EventsConfig": events}})
-    assert "EventParametersList" in reason
+    assert reason == (
+        "Property SolutionUpdateConfig.EventsConfig.EventParametersList: has 11 entries, over the "
+        "limit of 10; expected at most 10 entries"
+    )
 
 
 @pytest.mark.parametrize(("value", "seconds"), [("600", 600), (60, 60), ("3600", 3600)])
@@ -219,6 +261,28 @@ def test_service_timeout(value, seconds):
 @pytest.mark.parametrize("value", ["0", "3601", "ten", "-5", "1.5", True])
 def test_bad_service_timeout(value):
     assert "Property ServiceTimeout" in rejected({"SolutionArn": ARN, "ServiceTimeout": value})
+
+
+def test_a_service_timeout_too_short_to_serve_is_refused_at_the_budgets_own_floor():
+    """The floor is the budget's: the longest ServiceTimeout its plan refuses at once."""
+    assert plan(now=0.0, remaining=900.0, service_timeout=MIN_SERVICE_TIMEOUT - 1).refusal
+    assert not plan(now=0.0, remaining=900.0, service_timeout=MIN_SERVICE_TIMEOUT).refusal
+    assert parse_properties({"SolutionArn": ARN, "ServiceTimeout": "28"}).service_timeout == 28
+    assert rejected({"SolutionArn": ARN, "ServiceTimeout": "27"}) == (
+        "Property ServiceTimeout: '27' is too short: reading, confirming and updating the "
+        "solution and answering take more than 27 s; expected a whole number of seconds from 28 "
+        "to 3600"
+    )
+
+
+def test_a_solution_of_another_region_is_reported_with_the_other_problems():
+    arn = "arn:aws:personalize:eu-west-1:123456789012:solution/x"
+    with pytest.raises(InvalidProperties) as caught:
+        parse_properties({"SolutionArn": arn, "PerformAutoTraining": "maybe"}, home="us-east-1")
+    assert [(p.name, p.kind) for p in caught.value.found] == [
+        ("SolutionArn", "region"),
+        ("PerformAutoTraining", "value"),
+    ]
 
 
 def test_long_values_are_shortened_in_reasons():

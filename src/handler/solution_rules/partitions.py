@@ -5,21 +5,23 @@ ResponseURL. The function's own region counts even where botocore predates it, i
 botocore's clients call it in.
 
 The patterns are ASCII on purpose: botocore's `\\w` and `\\d` also match non-ASCII letters and
-digits (and `_`), which no region name holds. The region list is read through botocore's own
-loader, as its clients read it (AWS_DATA_PATH, a .json.gz), once and only when first needed:
-app's cold-start guard asks first, so a file that cannot be loaded fails Create and Update with a
-Reason instead of failing the import.
+digits (and `_`), which no region name holds. The region list is read once, when first needed:
+from `regions.json` beside this module where a package built it from botocore's data (the
+construct's and the cfn-lint rules' wheels, which need no botocore), else through botocore's own
+loader, as its clients read it (AWS_DATA_PATH, a .json.gz). In the function, app's cold-start
+guard asks first, so a file that cannot be loaded fails Create and Update with a Reason instead
+of failing the import.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
-
-import botocore.loaders
 
 # id: (DNS suffix, region-name pattern)
 PARTITIONS: dict[str, tuple[str, str]] = {
@@ -51,8 +53,18 @@ class RegionsUnavailable(Exception):
     """botocore's partitions data could not be loaded (a broken or trimmed botocore)."""
 
 
+# Written by a package's build (tools/regions.py), never by hand; the function ships without it.
+PACKAGED_REGIONS = Path(__file__).with_name("regions.json")
+
+
 def botocore_partitions() -> Mapping[str, Any]:
-    """partitions.json as botocore's clients load it (botocore/client.py does the same)."""
+    """partitions.json as packaged beside this module, else as botocore's clients load it
+    (botocore/client.py does the same). botocore is imported only here, when first needed."""
+    if PACKAGED_REGIONS.is_file():
+        packaged: Mapping[str, Any] = json.loads(PACKAGED_REGIONS.read_text(encoding="utf-8"))
+        return packaged
+    import botocore.loaders  # only where no packaged list exists
+
     loader = botocore.loaders.create_loader(os.environ.get("AWS_DATA_PATH"))  # as a session
     data: Mapping[str, Any] = loader.load_data("partitions")
     return data

@@ -2,19 +2,23 @@
 
 CloudFormation delivers every scalar as a string, so parsing is strict and every rejection names
 the property, what is wrong with the value, and the form that would be accepted. Nothing here
-talks to AWS: a request that fails here never reaches Personalize.
+talks to AWS: a request that fails here never reaches Personalize. Python 3.9+ (the rule set's
+floor, cfn-lint's), hence `str, Enum` and TypeVar rather than their newer spellings.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Callable, Mapping
-from enum import StrEnum
-from typing import NamedTuple
+from enum import Enum
+from typing import NamedTuple, TypeVar
 
-from .limits import DEFAULT_SERVICE_TIMEOUT
+from .limits import DEFAULT_SERVICE_TIMEOUT, MIN_SERVICE_TIMEOUT, start_floor
 from .partitions import PARTITIONS, is_region_of
+
+T = TypeVar("T")
 
 # ASCII only, here and below: \d and \w would also match other scripts' digits and letters.
 ACCOUNT_PATTERN = re.compile(r"[0-9]{12}")
@@ -39,22 +43,41 @@ SOLUTION_ARN_FORM = "arn:<partition>:personalize:<region>:<12-digit account>:sol
 BOOLEAN_FORM = "true or false"
 
 
-class OnDelete(StrEnum):
+class OnDelete(str, Enum):
     """What a Delete of the resource does to the solution's automatic training."""
 
     RETAIN = "Retain"  # the default: the solution keeps the settings it has
     DISABLE_AUTO_TRAINING = "DisableAutoTraining"  # turn automatic training off
 
+    def __str__(self) -> str:
+        """The value, as in a template (a StrEnum's str, on every Python)."""
+        return str(self.value)
 
-ON_DELETE_FORM = " or ".join(OnDelete)
+    def __format__(self, spec: str) -> str:
+        """The value, in f-strings too."""
+        return format(str(self.value), spec)
+
+
+ON_DELETE_FORM = " or ".join(choice.value for choice in OnDelete)
+
+
+class Problem(NamedTuple):
+    """One thing the function refuses: the property it is about (`A.B`, `A[0]`), the text shown,
+    and whether it is the name that is wrong (wrong whatever its value, even one known only at
+    deploy) or, for `region`, the SolutionArn's region against the function's own."""
+
+    name: str
+    text: str
+    kind: str = "value"  # "value", "name", "missing" (a required one) or "region"
 
 
 class InvalidProperties(ValueError):
     """The properties cannot be acted on; the message lists every problem found."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    def __init__(self, found: list[Problem]) -> None:
+        super().__init__("; ".join(problem.text for problem in found))
+        self.found = found
+        self.problems = [problem.text for problem in found]
 
 
 class EventParameter(NamedTuple):
@@ -178,32 +201,51 @@ def on_delete_suggestion(value: str) -> OnDelete | None:
     """The OnDelete value that another case or spacing of it meant (`disable auto training`:
     DisableAutoTraining), or None."""
     folded = re.sub(r"[\s_-]+", "", value).lower()
-    return next((choice for choice in OnDelete if choice.lower() == folded), None)
+    return next((choice for choice in OnDelete if choice.value.lower() == folded), None)
+
+
+def name_suggestion(key: str, known: tuple[str, ...]) -> str | None:
+    """The known name a wrong one most likely meant: the same in another case, else a close
+    spelling (`SchedulingExpresion`: SchedulingExpression); None when nothing is close."""
+    same = [name for name in known if name.lower() == key.lower()]
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+    return next(iter(same or close), None)
 
 
 class _Parser:
     """Collects every problem in one pass so that a user fixes the template once, not N times."""
 
     def __init__(self, home: str | None = None) -> None:
-        self.problems: list[str] = []
+        self.found: list[Problem] = []
         self.home = home
 
-    def fail(self, name: str, problem: str, accepted: str) -> None:
+    def fail(self, name: str, problem: str, accepted: str, kind: str = "value") -> None:
         """Record one problem, in the form every Reason uses: what is wrong, what would do."""
-        self.problems.append(f"Property {name}: {problem}; expected {accepted}")
+        self.found.append(Problem(name, f"Property {name}: {problem}; expected {accepted}", kind))
 
     def mapping(self, name: str, value: object, known: tuple[str, ...]) -> Mapping[str, object]:
-        """Check that value is a map holding only known keys; return it (empty if unusable)."""
+        """Check that value is a map holding only known keys; return it (empty if unusable). A
+        wrong name close to a known one gets that one alone as the suggestion."""
         if not isinstance(value, Mapping):
             self.fail(name, f"{shown(value)} is not a map", f"a map with keys {', '.join(known)}")
             return {}
         for key in value:
-            if key not in known:
-                where = f"{name}.{label(key)}" if name != "ResourceProperties" else label(key)
-                self.fail(where, "is not a known property", f"one of {', '.join(known)}")
+            if key in known:
+                continue
+            where = f"{name}.{label(key)}" if name != "ResourceProperties" else label(key)
+            meant = name_suggestion(key, known) if isinstance(key, str) else None
+            if meant is None:
+                self.fail(where, "is not a known property", f"one of {', '.join(known)}", "name")
+            elif meant.lower() == str(key).lower():
+                problem = (
+                    f"is not a known property (names are case-sensitive: did you mean {meant}?)"
+                )
+                self.fail(where, problem, meant, "name")
+            else:
+                self.fail(where, f"is not a known property (did you mean {meant}?)", meant, "name")
         return value
 
-    def update_config[T](
+    def update_config(
         self,
         config: Mapping[str, object],
         section: str,
@@ -255,10 +297,15 @@ class _Parser:
 
     def solution_arn(self, value: object) -> None:
         """A solution ARN, checked part by part so that the Reason says which part is wrong:
-        a dataset group's ARN or a stray space would otherwise only fail as "not found"."""
+        a dataset group's ARN or a stray space would otherwise only fail as "not found". A valid
+        one of another region than the function's is refused too: its client calls only its own."""
         problem = solution_arn_problem(value, self.home)
         if problem:
             self.fail("SolutionArn", f"{shown(value)} {problem}", SOLUTION_ARN_FORM)
+            return
+        elsewhere = region_problem(str(value), self.home)
+        if elsewhere:
+            self.found.append(Problem("SolutionArn", elsewhere, "region"))
 
     def schedule(self, name: str, value: object) -> int | None:
         """The days of a rate(N day[s]) expression, within Personalize's limit."""
@@ -287,20 +334,34 @@ class _Parser:
         self.fail("OnDelete", f"{shown(value)} is not a valid value{hint}", ON_DELETE_FORM)
         return OnDelete.RETAIN
 
-    def service_timeout(self, value: object) -> int:
-        """CloudFormation's ServiceTimeout in whole seconds (1 to 3600); the default if invalid."""
-        accepted = "a whole number of seconds from 1 to 3600"
+    def service_timeout(self, value: object, floor: int = 1) -> int:
+        """CloudFormation's ServiceTimeout in whole seconds (`floor` to 3600); the default if
+        invalid. A Create or Update has MIN_SERVICE_TIMEOUT as its floor: less cannot be served."""
+        accepted = f"a whole number of seconds from {floor} to {DEFAULT_SERVICE_TIMEOUT}"
         text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
         if not re.fullmatch(r"[1-9][0-9]{0,3}", text) or int(text) > DEFAULT_SERVICE_TIMEOUT:
             self.fail("ServiceTimeout", f"{shown(value)} is not valid", accepted)
+            return DEFAULT_SERVICE_TIMEOUT
+        if int(text) < floor:
+            needs = f"updating the solution and answering take more than {start_floor():g} s"
+            self.fail(
+                "ServiceTimeout",
+                f"{shown(value)} is too short: reading, confirming and {needs}",
+                accepted,
+            )
             return DEFAULT_SERVICE_TIMEOUT
         return int(text)
 
     def event_parameters(self, name: str, value: object) -> tuple[EventParameter, ...] | None:
         """EventsConfig.EventParameterList: at most 10 maps of EventType, threshold and weight."""
         known = ("EventType", "EventValueThreshold", "Weight")
-        if not isinstance(value, list) or len(value) > MAX_EVENT_PARAMETERS:
-            self.fail(name, f"{shown(value)} is not a list of at most 10 maps", "a list of maps")
+        limit = f"a list of at most {MAX_EVENT_PARAMETERS} maps"
+        if not isinstance(value, list):
+            self.fail(name, f"{shown(value)} is not a list", limit)
+            return None
+        if len(value) > MAX_EVENT_PARAMETERS:
+            over = f"has {len(value)} entries, over the limit of {MAX_EVENT_PARAMETERS}"
+            self.fail(name, over, f"at most {MAX_EVENT_PARAMETERS} entries")
             return None
         entries = []
         for index, item in enumerate(value):
@@ -338,14 +399,15 @@ UPDATE_CONFIG = ("AutoTrainingConfig", "EventsConfig")
 
 
 def parse_properties(properties: object, home: str | None = None) -> ResourceRequest:
-    """Validate ResourceProperties; raise InvalidProperties naming every offending property.
-    `home`: the function's own region (the one its client calls), a region the ARN may name even
-    where the function's botocore predates it."""
+    """Validate ResourceProperties; raise InvalidProperties naming every offending property,
+    a SolutionArn of a region other than `home` among them. `home`: the function's own region
+    (the one its client calls; None: not checked), a region the ARN may name even where the
+    function's botocore predates it."""
     parser = _Parser(home)
     props = parser.mapping("ResourceProperties", properties, TOP_LEVEL)
     arn = props.get("SolutionArn")
     if arn is None:
-        parser.fail("SolutionArn", "is required", SOLUTION_ARN_FORM)
+        parser.fail("SolutionArn", "is required", SOLUTION_ARN_FORM, "missing")
     else:
         parser.solution_arn(arn)
     auto = props.get("PerformAutoTraining")
@@ -377,11 +439,11 @@ def parse_properties(properties: object, home: str | None = None) -> ResourceReq
         ),
         service_timeout=DEFAULT_SERVICE_TIMEOUT
         if timeout is None
-        else parser.service_timeout(timeout),
+        else parser.service_timeout(timeout, MIN_SERVICE_TIMEOUT),
         on_delete=parser.on_delete(props.get("OnDelete")),
     )
-    if parser.problems:
-        raise InvalidProperties(parser.problems)
+    if parser.found:
+        raise InvalidProperties(parser.found)
     return request
 
 
@@ -402,6 +464,6 @@ def on_delete_of(properties: object) -> OnDelete:
     parser = _Parser()
     value = properties.get("OnDelete") if isinstance(properties, Mapping) else None
     choice = parser.on_delete(value)
-    if parser.problems:
-        raise InvalidProperties(parser.problems)
+    if parser.found:
+        raise InvalidProperties(parser.found)
     return choice
