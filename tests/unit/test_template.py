@@ -11,7 +11,10 @@ from cfnlint.decode import decode
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 ROOT = Path(__file__).resolve().parents[2]
-SOLUTIONS_HERE = "arn:${AWS::Partition}:personalize:${AWS::Region}:${AWS::AccountId}:solution/*"
+SOLUTIONS_HERE = (
+    "arn:${AWS::Partition}:personalize:${AWS::Region}:${AWS::AccountId}:"
+    "solution/${ManagedSolutions}"
+)
 STACK_UUID = {"StackUuid": {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}}
 THIS_FUNCTION = [
     "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:psu-${StackUuid}",
@@ -148,3 +151,23 @@ def test_sam_validate_lints_with_the_cfn_lint_that_make_templates_runs():
         for name in ("requirements-dev.txt", "requirements-sam.txt")
     ]
     assert pins[0] == pins[1]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "accepted"),
+    [
+        ("*", True),
+        ("team-a-*", True),
+        ("recs_v?", True),
+        ("a/b", False),
+        ("", False),
+        ("arn:aws:personalize:*", False),
+        ("x" * 64, False),
+    ],
+)
+def test_managed_solutions_narrow_the_role_to_a_name_pattern(template, pattern, accepted):
+    """The default is every solution of the account and region; a pattern names only solutions
+    (no path, no ARN: it ends the role's solution/ resource)."""
+    parameter = template["Parameters"]["ManagedSolutions"]
+    assert parameter["Default"] == "*"
+    assert bool(re.fullmatch(parameter["AllowedPattern"], pattern)) is accepted
