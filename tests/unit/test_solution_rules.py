@@ -40,7 +40,7 @@ def test_it_imports_and_judges_on_python_3_9_without_botocore(tmp_path):
         "import sys; sys.path.insert(0, sys.argv[1])\n"
         "from vendored.rules.literals import literal_problems\n"
         "found = literal_problems({'SolutionArn': 'arn:aws:personalize:eu-west-1:123456789012:"
-        "solution/s', 'PerformAutoTrainig': {'Fn::If': []}},\n"
+        "solution/s', 'PerformAutoTrainig': {'Fn::If': []}, 'OnDelete': 'Retain'},\n"
         "    lambda v: isinstance(v, dict) and 'Fn::If' in v, 'us-east-1')\n"
         "print(sys.version_info[:2], 'botocore' in sys.modules, [p.kind for p in found])\n"
     )

@@ -58,7 +58,8 @@ class OnDelete(str, Enum):
         return format(str(self.value), spec)
 
 
-ON_DELETE_FORM = " or ".join(choice.value for choice in OnDelete)
+ON_DELETE_VALUES = tuple(choice.value for choice in OnDelete)  # `in OnDelete` needs 3.12
+ON_DELETE_FORM = " or ".join(ON_DELETE_VALUES)
 
 
 class Problem(NamedTuple):
@@ -327,7 +328,7 @@ class _Parser:
         value getting a suggestion; Retain when it is absent or invalid."""
         if value is None:
             return OnDelete.RETAIN
-        if isinstance(value, str) and value in OnDelete:
+        if isinstance(value, str) and value in ON_DELETE_VALUES:
             return OnDelete(value)
         meant = on_delete_suggestion(value) if isinstance(value, str) else None
         hint = f" (did you mean {meant}?)" if meant else ""
