@@ -46,7 +46,7 @@ unit-and-functional: $(STAMP)
 
 # cfn-lint with the rules shipped for YAML users: what the function would refuse is flagged too.
 templates: $(STAMP)
-	$(BIN)/cfn-lint --append-rules cfn-lint-rules -- template.yaml examples/*.yaml
+	PYTHONPATH=lint-rules $(BIN)/cfn-lint -a cfn_lint_personalize_solution_update.rules -- template.yaml examples/*.yaml
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam validate --lint --template template.yaml
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam validate --lint --template examples/nested-application.yaml
 
