@@ -46,7 +46,7 @@ unit-and-functional: $(STAMP)
 
 # cfn-lint with the rules shipped for YAML users: what the function would refuse is flagged too.
 templates: $(STAMP)
-	$(BIN)/cfn-lint --append-rules cfn-lint-rules -- template.yaml examples/*.yaml
+	PYTHONPATH=lint-rules $(BIN)/cfn-lint -a cfn_lint_personalize_solution_update.rules -- template.yaml examples/*.yaml
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam validate --lint --template template.yaml
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam validate --lint --template examples/nested-application.yaml
 
@@ -192,6 +192,34 @@ cdk-synth: $(STAMP) $(CONSTRUCT_STAMP)
 	rm -rf $(CDK_DIR)/cdk.out
 	cd $(CDK_DIR) && time CDK_OUTDIR=cdk.out $(CURDIR)/$(CONSTRUCT_VENV)/bin/python app.py
 	$(BIN)/cfn-lint $(CDK_DIR)/cdk.out/*.template.json
+
+# The cfn-lint rules (lint-rules/) as a wheel that needs cfn-lint alone: the rules, and the
+# function's rule set copied from their symlink to it (cp -rL) with the region list of the locked
+# botocore beside it (tools/regions.py). flit_core builds it, in the construct's build venv.
+# make templates runs the same rules from lint-rules/ itself.
+LINT_RULES_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' lint-rules/pyproject.toml)
+LINT_RULES_WHEEL := dist/cfn_lint_personalize_solution_update-$(LINT_RULES_VERSION)-py3-none-any.whl
+LINT_RULES_STAGE := build/lint-rules
+LINT_RULES_PACKAGE := $(LINT_RULES_STAGE)/cfn_lint_personalize_solution_update
+
+.PHONY: lint-rules
+## lint-rules: build the cfn-lint rules' wheel into dist/ (then, anywhere:
+## cfn-lint template.yaml -a cfn_lint_personalize_solution_update.rules)
+lint-rules: $(LINT_RULES_WHEEL)
+
+$(LINT_RULES_WHEEL): lint-rules/pyproject.toml lint-rules/README.md \
+		$(shell find lint-rules/cfn_lint_personalize_solution_update -name '*.py') \
+		$(wildcard src/handler/solution_rules/*.py) \
+		src/handler/requirements.txt tools/regions.py | $(STAMP) $(CONSTRUCT_BUILD_VENV)/.installed
+	rm -rf $(LINT_RULES_STAGE) && mkdir -p $(LINT_RULES_STAGE) dist
+	cp -rL lint-rules/pyproject.toml lint-rules/README.md lint-rules/cfn_lint_personalize_solution_update \
+		$(LINT_RULES_STAGE)/
+	find $(LINT_RULES_STAGE) -name __pycache__ -prune -exec rm -rf {} +
+	$(BIN)/python tools/regions.py $(LINT_RULES_PACKAGE)/solution_rules
+	rm -f dist/cfn_lint_personalize_solution_update-*.whl
+	cd $(LINT_RULES_STAGE) && $(CURDIR)/$(CONSTRUCT_BUILD_VENV)/bin/python -c \
+		'import flit_core.buildapi as api; print("dist/" + api.build_wheel("$(CURDIR)/dist"))'
+	@ls -l $@ | awk '{printf "wheel %s: %.0f kB\n", $$9, $$5 / 1e3}'
 
 .PHONY: simulate
 ## simulate: HISTORIES generated histories (default 2000) from SEED (default 0), the function in-process
