@@ -120,20 +120,7 @@ def test_it_is_installed_on_python_3_10_without_botocore(user):
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize(
-    "template",
-    [
-        pytest.param(
-            "good.yaml",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="solution_rules.properties, _Parser.on_delete: `value in OnDelete` raises "
-                "TypeError for a str before Python 3.12, so a template with OnDelete gets E0002",
-            ),
-        ),
-        "good.json",
-    ],
-)
+@pytest.mark.parametrize("template", ["good.yaml", "good.json"])
 def test_installed_it_finds_nothing_in_a_good_template(printed, template):
     assert printed[template] == []
 
