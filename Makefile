@@ -28,9 +28,28 @@ $(STAMP): requirements-dev.txt requirements-sam.txt src/handler/requirements.txt
 	ln -sf ../sam/bin/sam $(BIN)/sam
 	touch $(STAMP)
 
-## demo: play a whole stack life through the real handler against the local cloud
-demo: $(STAMP)
-	PYTHONPATH=src/handler $(BIN)/python -m localcloud.demo $(DEMO_ARGS)
+DEMO_VENV := .venv-demo
+DEMO_STAMP := $(DEMO_VENV)/.installed
+DEMO_UV := $(DEMO_VENV)/bin/uv pip install --quiet --python $(DEMO_VENV)/bin/python
+.PHONY: demo-venv
+
+## demo: play a whole stack life through the real handler against the local cloud, in .venv-demo
+demo: $(DEMO_STAMP)
+	PYTHONPATH=src/handler $(DEMO_VENV)/bin/python -m localcloud.demo $(DEMO_ARGS)
+
+## demo-venv: only what the demo runs: the function's lock, hash-checked, then requirements-demo.txt
+## constrained to the lock's versions (uv takes the hashed lock as constraints), installed with the
+## uv that requirements-dev.txt pins; none of the development tools, so a fresh clone demos in
+## seconds. Made afresh when one of those files changes.
+demo-venv: $(DEMO_STAMP)
+
+$(DEMO_STAMP): src/handler/requirements.txt requirements-demo.txt requirements-dev.txt
+	@echo "Making $(DEMO_VENV): src/handler/requirements.txt, then requirements-demo.txt"
+	@rm -rf $(DEMO_VENV) && $(PYTHON) -m venv $(DEMO_VENV)
+	@$(DEMO_VENV)/bin/python -m pip install --quiet $$(grep -o '^uv==[^ ]*' requirements-dev.txt)
+	@$(DEMO_UV) --require-hashes -r src/handler/requirements.txt
+	@$(DEMO_UV) -r requirements-demo.txt -c src/handler/requirements.txt
+	@touch $(DEMO_STAMP)
 
 ## test: everything CI runs (the construct is built and the CDK example synthesized with it first,
 ## so the tests compare it and run its function)
@@ -88,7 +107,7 @@ $(BENCH_STAMP): src/handler/requirements.txt
 	touch $(BENCH_STAMP)
 
 clean:
-	rm -rf $(VENV) $(CONSTRUCT_VENV) $(CONSTRUCT_BUILD_VENV) build dist $(CDK_DIR)/cdk.out .bench .aws-sam .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) $(DEMO_VENV) $(CONSTRUCT_VENV) $(CONSTRUCT_BUILD_VENV) build dist $(CDK_DIR)/cdk.out .bench .aws-sam .pytest_cache .ruff_cache .mypy_cache
 
 .PHONY: lock release
 
