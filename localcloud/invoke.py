@@ -1,24 +1,28 @@
 """`make invoke EVENT=events/<file>.json`: one CloudFormation request through the function as Lambda
 runs it, without Docker, and the answer CloudFormation would get.
 
-Starts, all on 127.0.0.1: the Personalize emulator, seeded with the solutions the event names
-in the function's region, each with a recipe (`--recipe`; localcloud.seed); the response bucket
-stand-in; the Lambda Invoke stand-in (for the hand-off of a long wait); and the function under
-AWS's runtime interface emulator and Lambda's Python runtime client (localcloud.rie), with the
-settings template.yaml gives it (localcloud.function_config). The event's ResponseURL is replaced
-by a presigned-looking URL on the local bucket (never printed). Prints the function's log
-(stderr) and the answer (stdout); stops everything; exits 1 unless exactly one answer arrived
-(for a file of events/, the one localcloud.expected says).
+Starts, all on 127.0.0.1: the Personalize emulator; the response bucket stand-in; the Lambda Invoke
+stand-in (for the hand-off of a long wait); and the function under AWS's runtime interface emulator
+and Lambda's Python runtime client, with the settings template.yaml gives it. The emulator is
+seeded with the solutions the event names, in the state that request expects, each with a recipe
+(--recipe). An ARN that names no solution the emulator could hold (not a solution ARN, another
+region than the function's, another account) is not seeded: the output says why, under the
+function's answer to it. The event's ResponseURL is replaced by a presigned-looking URL on the
+local bucket (never printed). Prints the function's log (stderr) and the answer (stdout), then
+stops everything. Exits 1 unless exactly one answer arrived (for a file of events/, the answer
+docs/local-development.md lists), and 2 for a file that is not a CloudFormation request.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
+import textwrap
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,14 +35,16 @@ from localcloud.function_config import HANDLER_DIR, FunctionConfig
 from localcloud.lambda_service import LambdaService
 from localcloud.receiver import Receiver
 from localcloud.rie import Invocation, LocalFunction
-from localcloud.seed import DEFAULT_RECIPE, read_events, seed_solutions
+from localcloud.seed import DEFAULT_RECIPE, seed_solutions, solutions_named, why_not_seeded
+
+REQUIRED = ("RequestType", "RequestId")  # what every request carries, and what invoke reads
 
 
 @dataclass
 class Result:
     """What one request came to: the answers the bucket received, the invocations it took, the
-    Personalize calls answered (by operation), the function's output, and the seconds from
-    delivery to the end of the last invocation."""
+    Personalize calls answered (by operation), the function's output, the seconds from delivery
+    to the end of the last invocation, and why the ARNs not seeded were not."""
 
     event: dict[str, Any] = field(repr=False)  # its ResponseURL is a secret
     answers: list[dict[str, Any]]
@@ -46,6 +52,7 @@ class Result:
     calls: Counter[str]
     output: list[str] = field(repr=False)
     seconds: float
+    unseeded: dict[str, str] = field(default_factory=dict)
 
 
 class LocalCloud:
@@ -110,10 +117,33 @@ class LocalCloud:
 
 def run(event: Mapping[str, Any], recipe: str = DEFAULT_RECIPE, **options: Any) -> Result:
     """Deliver the event in a fresh local cloud, seeded with the solutions it names, each with
-    `recipe` (so what the recipe does not support is refused as Personalize would)."""
+    `recipe` (so what the recipe does not support is refused as Personalize would); the result
+    says why an ARN it names was not seeded."""
+    unseeded = {
+        arn: reason
+        for arn in solutions_named(event)
+        if (reason := why_not_seeded(arn, REGION)) is not None
+    }
     with LocalCloud(**options) as cloud:
         seed_solutions(cloud.emulator.url, [event], region=REGION, recipe=recipe)
-        return cloud.deliver(event)
+        return replace(cloud.deliver(event), unseeded=unseeded)
+
+
+def read_event(path: Path) -> dict[str, Any]:
+    """The CloudFormation request in the file. ValueError, with a one-line message, if it holds
+    none: unreadable, not JSON, or not a map with the fields every request carries (REQUIRED)."""
+    try:
+        event = json.loads(path.read_text())
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror}") from None
+    except ValueError as error:
+        raise ValueError(f"{path} is not a CloudFormation request: not JSON ({error})") from None
+    if not isinstance(event, dict) or any(key not in event for key in REQUIRED):
+        raise ValueError(
+            f"{path} is not a CloudFormation request: a JSON object with {' and '.join(REQUIRED)},"
+            " as events/create.json is"
+        )
+    return event
 
 
 def describe(result: Result) -> str:
@@ -121,7 +151,7 @@ def describe(result: Result) -> str:
     event = result.event
     count = len(result.invocations)
     lines = [
-        f"{event['RequestType']} {event['LogicalResourceId']}: {len(result.answers)} answer(s) "
+        f"{event['RequestType']} {event.get('LogicalResourceId')}: {len(result.answers)} answer(s) "
         f"in {result.seconds:.1f} s, {count} invocation{'s' if count != 1 else ''}"
     ]
     for answer in result.answers:
@@ -137,12 +167,21 @@ def describe(result: Result) -> str:
             lines.append(f"  invocation {invocation.outcome}: {json.dumps(invocation.body)}")
     calls = ", ".join(f"{name} x{count}" for name, count in sorted(result.calls.items()))
     lines.append(f"  Personalize calls   {calls or '(none)'}")
+    for arn, reason in result.unseeded.items():
+        lines.append(f"  Not seeded          {arn}")
+        lines.extend(
+            textwrap.wrap(reason, 100, initial_indent=" " * 22, subsequent_indent=" " * 22)
+        )
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     """Command line: one event file, optional parameter overrides and artifact directory."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m localcloud.invoke",
+        description=__doc__,
+        formatter_class=functools.partial(argparse.RawDescriptionHelpFormatter, width=100),
+    )
     parser.add_argument(
         "event", type=Path, help="a CloudFormation request, e.g. events/create.json"
     )
@@ -163,10 +202,13 @@ def main() -> None:
     parser.add_argument(
         "--recipe",
         default=DEFAULT_RECIPE,
-        help="the seeded solutions' recipe, e.g. aws-semantic-similarity (default: %(default)s)",
+        help="the seeded solutions' recipe (default: %(default)s)",
     )
-    args = parser.parse_args()
-    (event,) = read_events([args.event])
+    args = parser.parse_args(argv)
+    try:
+        event = read_event(args.event)
+    except ValueError as refused:
+        parser.exit(2, f"{parser.prog}: {refused}\n")
     try:
         result = run(
             event,

@@ -13,11 +13,16 @@ It gets a recipe, so the emulator refuses what Personalize would refuse of it (i
 only with aws-semantic-similarity, an events configuration only with the v2 recipes): by default
 aws-user-personalization-v2, the recipe of the solutions whose automatic training this resource
 manages most (it takes an events configuration, not incremental updates); `recipe` chooses another.
+
+An ARN that names no solution the emulator could hold is not seeded (`why_not_seeded` says why), so
+that the function's own answer to it can be seen: not a solution ARN, another region than the
+function's, another account than the emulator's.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -27,7 +32,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from localcloud.emulator.server import ACCOUNT_ID
+from localcloud.emulator.validation import EmulatorError, check_name
+
 DATASET_GROUP = "arn:{partition}:personalize:{region}:{account}:dataset-group/seeded"
+SOLUTION_ARN = re.compile(
+    r"arn:[a-z\d-]+:personalize:(?P<region>[^:]*):(?P<account>\d{12}):solution/(?P<name>.*)"
+)
 RECIPE_ARN = "arn:{partition}:personalize:::recipe/{name}"
 DEFAULT_RECIPE = "aws-user-personalization-v2"
 READY_WITHIN = 10.0  # seconds for a seeded solution to become ACTIVE
@@ -71,17 +82,45 @@ def solutions_named(event: Mapping[str, Any]) -> dict[str, Mapping[str, Any] | N
     old = event.get("OldResourceProperties") or {}
     request_type = event.get("RequestType")
     named: dict[str, Mapping[str, Any] | None] = {}
-    if request_type == "Update" and "SolutionArn" in old:
+    if request_type == "Update" and isinstance(old.get("SolutionArn"), str):
         named[old["SolutionArn"]] = old
-    if "SolutionArn" in new:
+    if isinstance(new.get("SolutionArn"), str):
         named.setdefault(new["SolutionArn"], new if request_type == "Delete" else None)
     return named
 
 
-def in_region(arn: object, region: str | None) -> bool:
-    """Whether `arn` is an ARN in `region` (any region when None)."""
-    parts = arn.split(":") if isinstance(arn, str) else []
-    return len(parts) >= 6 and (region is None or parts[3] == region)
+def why_not_seeded(arn: str, region: str | None = None) -> str | None:
+    """Why no solution is seeded for `arn`, or None when one is. The emulator holds solutions of
+    account ACCOUNT_ID only; with `region` (the function's), only those in it: the function
+    refuses any other region before calling Personalize."""
+    match = SOLUTION_ARN.fullmatch(arn)
+    if match is None or not is_solution_name(match["name"]):
+        return (
+            "not a solution ARN, so there is no solution to seed: the function checks"
+            " SolutionArn before it calls Personalize"
+        )
+    if region is not None and match["region"] != region:
+        return (
+            f"in {match['region']}, not the function's region {region}: the function refuses it"
+            " before it calls Personalize"
+        )
+    if match["account"] != ACCOUNT_ID:
+        return (
+            f"of account {match['account']}, not the emulator's {ACCOUNT_ID}: the emulator finds"
+            " no such solution (ResourceNotFoundException); deployed, the call is refused"
+            " (AccessDeniedException), as the function's role reaches its own account's"
+            " solutions only"
+        )
+    return None
+
+
+def is_solution_name(name: str) -> bool:
+    """Whether the emulator's CreateSolution takes this name, as Personalize's does."""
+    try:
+        check_name(name)
+    except EmulatorError:
+        return False
+    return True
 
 
 def seed_solutions(
@@ -91,13 +130,12 @@ def seed_solutions(
     recipe: str = DEFAULT_RECIPE,
 ) -> list[str]:
     """Create the solutions the events name, each once (as the first event naming it needs it),
-    with `recipe`, and wait until they are ACTIVE; returns their ARNs. With `region` (the
-    function's), only those in it: the function refuses any other before calling Personalize,
-    so seeding one could only fail (a region the emulator cannot serve) and hide that answer."""
+    with `recipe`, and wait until they are ACTIVE; returns their ARNs. Those `why_not_seeded`
+    has a reason for are left out: seeding one could only fail, and hide the function's answer."""
     wanted: dict[str, Mapping[str, Any] | None] = {}
     for event in events:
         for arn, properties in solutions_named(event).items():
-            if in_region(arn, region):
+            if why_not_seeded(arn, region) is None:
                 wanted.setdefault(arn, properties)
     for arn, properties in wanted.items():
         create_active(endpoint_url, arn, creation_settings(properties), recipe)
@@ -131,7 +169,7 @@ def create_active(
         message = refused.response["Error"].get("Message", "")
         raise ValueError(f"seeding {arn} with recipe {recipe} was refused: {message}") from None
     if created != arn:
-        raise ValueError(f"the emulator created {created}, not {arn}: use account 123456789012")
+        raise ValueError(f"the emulator created {created}, not {arn}: use account {ACCOUNT_ID}")
     wait_active(client, arn)
 
 
