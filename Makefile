@@ -128,9 +128,10 @@ release: $(STAMP)
 ## invoke: one event through the function as Lambda runs it (AWS's runtime interface emulator from
 ## the SAM CLI wheel and Lambda's Python runtime client, no Docker), against a Personalize emulator
 ## seeded for it: make invoke EVENT=events/create.json [INVOKE_ARGS="--parameter-overrides
-## LogLevel=DEBUG" or "--task-root .aws-sam/build/SolutionUpdateFunction"]
+## LogLevel=DEBUG" or "--task-root .aws-sam/build/SolutionUpdateFunction"]; INVOKE_ARGS=--help
+## prints every option
 invoke: $(STAMP)
-	@test -n "$(EVENT)" || { echo "usage: make invoke EVENT=events/<file>.json [INVOKE_ARGS=...]" >&2; exit 2; }
+	@test -n "$(EVENT)$(INVOKE_ARGS)" || { echo "usage: make invoke EVENT=events/<file>.json [INVOKE_ARGS=...]; INVOKE_ARGS=--help: all options" >&2; exit 2; }
 	$(BIN)/python -m localcloud.invoke $(EVENT) $(INVOKE_ARGS)
 
 # The CDK construct library (construct/): a wheel that carries the function's code, so synth needs
