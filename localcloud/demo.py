@@ -21,7 +21,7 @@ import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
@@ -294,7 +294,9 @@ def local_cloud(log: IO[str]) -> Iterator[Stage]:
 
         import app
 
-        controls.timing = Timing(update_pending=0.5, update_in_progress=2.0, stale_read=0.5)
+        # An update settles 1.5 s after UpdateSolution, before the function's first check (2 s
+        # after it); one step makes it take longer (updates_taking). Personalize's take minutes.
+        controls.timing = Timing(update_pending=0.5, update_in_progress=1.0, stale_read=0.5)
         personalize = boto3.client("personalize")
         say(f"Personalize emulator {emulator.url}; response bucket 127.0.0.1:{bucket.port}")
         timeline = Timeline(lambda: list(controls.calls), lambda arn: trains(personalize, arn))
@@ -303,6 +305,17 @@ def local_cloud(log: IO[str]) -> Iterator[Stage]:
             yield Stage(cloudformation, personalize, timeline, controls)
         finally:
             controls.reset()
+
+
+@contextlib.contextmanager
+def updates_taking(controls: Controls, seconds: float) -> Iterator[None]:
+    """Updates that settle `seconds` after UpdateSolution, then the timing as it was."""
+    before = controls.timing
+    controls.timing = replace(before, update_in_progress=seconds - before.update_pending)
+    try:
+        yield
+    finally:
+        controls.timing = before
 
 
 def create_solutions(personalize: PersonalizeClient, names: tuple[str, ...]) -> list[str]:
@@ -353,12 +366,13 @@ def updates_in_place(stage: Stage, resource: StackResource, solution: str) -> No
         {solution: Trains(True, "rate(5 days)")},
     )
 
-    timeline.scene("Update: train every day")
+    timeline.scene("Update: train every day (an update that takes longer, seen in progress)")
     daily = {"SolutionArn": solution, **schedule("rate(1 day)")}
-    timeline.play(
-        resource.update(daily),
-        Expect("SUCCESS", solution, 1, {"SchedulingExpression": "rate(1 day)"}),
-    )
+    with updates_taking(stage.controls, 2.5):
+        timeline.play(
+            resource.update(daily),
+            Expect("SUCCESS", solution, 1, {"SchedulingExpression": "rate(1 day)"}),
+        )
     timeline.proven(
         "changed in place: the same id, so CloudFormation replaces nothing; one UpdateSolution",
         {solution: Trains(True, "rate(1 day)")},
