@@ -25,12 +25,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from localcloud.cloudformation import CloudFormation, StackResource
+from localcloud.cloudformation import CloudFormation, Exchange, StackResource
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient
 
-    from localcloud.emulator.faults import Controls
+    from localcloud.emulator.faults import Call, Controls
 
 WIDTH = 100  # the widest line the demo prints
 ARN_PREFIX = "arn:aws:personalize:us-east-1:123456789012:"  # left out of every ARN shown
@@ -80,7 +80,7 @@ def flat(properties: Mapping[str, Any]) -> str:
     return " ".join(pair for pair in pairs if pair)
 
 
-def seen(operation: str, outcome: str) -> str:
+def showed(operation: str, outcome: str) -> str:
     """What a Personalize call showed, in the words LEGEND explains."""
     if operation == "DescribeSolution" and outcome == "ok":
         return "no update yet"
@@ -131,7 +131,7 @@ class Timeline:
     solutions afterwards (`read`), and says what the step proved."""
 
     def __init__(
-        self, calls: Callable[[], list[Any]], read: Callable[[str], Trains] | None = None
+        self, calls: Callable[[], list[Call]], read: Callable[[str], Trains] | None = None
     ) -> None:
         self.started = time.time()
         self.calls = calls
@@ -156,7 +156,7 @@ class Timeline:
         print()
         say(f"== {self.steps}. {title}", indent=3)
 
-    def show(self, exchange: Any, expect: Expect) -> None:
+    def show(self, exchange: Exchange, expect: Expect) -> None:
         """One request, the Personalize calls made until its answer, the answer; then check it."""
         event = exchange.event
         props = {
@@ -175,7 +175,9 @@ class Timeline:
         calls = [call for call in self.calls()[self.seen :] if call.at <= answer.wall]
         self.seen += len(calls)
         for call in calls:
-            say(f"{self.stamp(call.at)}    {call.operation}: {seen(call.operation, call.outcome)}")
+            say(
+                f"{self.stamp(call.at)}    {call.operation}: {showed(call.operation, call.outcome)}"
+            )
         body = exchange.response
         data = body.get("Data", {})
         say(
@@ -187,7 +189,7 @@ class Timeline:
             say(f"{' ' * 12}Reason: {body['Reason']}", indent=12)
         self.check(body, calls, expect)
 
-    def check(self, body: dict[str, Any], calls: list[Any], expect: Expect) -> None:
+    def check(self, body: dict[str, Any], calls: list[Call], expect: Expect) -> None:
         """Compare an answer, and the calls made before it, with what CloudFormation should get;
         an UpdateSolution must be followed by a read showing it ACTIVE before a SUCCESS."""
         updates = sum(c.operation == "UpdateSolution" and c.outcome == "ok" for c in calls)
@@ -214,7 +216,7 @@ class Timeline:
             say(f"           MISMATCH: {item}", indent=21)
         self.mismatches.extend(wrong)
 
-    def play(self, exchanges: list[Any], *expected: Expect) -> None:
+    def play(self, exchanges: list[Exchange], *expected: Expect) -> None:
         """Show and check each exchange of a step against its expectation."""
         for exchange, expect in zip(exchanges, expected, strict=True):
             self.show(exchange, expect)
