@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from localcloud.simulation.history import HandOff
 from localcloud.simulation.personalize import LATENCY, client_error
 from localcloud.simulation.scheduler import Scheduler
-from response import ResponseTarget
+from solution_rules.response import ResponseTarget
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:solution-update"
 Handler = Callable[[Any, Any], None]

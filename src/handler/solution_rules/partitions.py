@@ -19,8 +19,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import botocore.loaders
-
 # id: (DNS suffix, region-name pattern)
 PARTITIONS: dict[str, tuple[str, str]] = {
     "aws": ("amazonaws.com", r"(us|eu|ap|sa|ca|me|af|il|mx)\-[a-z]+\-[0-9]+"),
@@ -52,7 +50,10 @@ class RegionsUnavailable(Exception):
 
 
 def botocore_partitions() -> Mapping[str, Any]:
-    """partitions.json as botocore's clients load it (botocore/client.py does the same)."""
+    """partitions.json as botocore's clients load it (botocore/client.py does the same).
+    botocore is imported here, not with the module: the on-failure destination ships without it."""
+    import botocore.loaders
+
     loader = botocore.loaders.create_loader(os.environ.get("AWS_DATA_PATH"))  # as a session
     data: Mapping[str, Any] = loader.load_data("partitions")
     return data
