@@ -12,12 +12,11 @@ by a rule since tightened), and acts on the solution its physical id names.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from continuation import Carried, ForgedMarker, read_marker
 from outcomes import Failure, failure
-from solution_rules.envelope import CARRY_KEY, Ids, malformed, read_deletion, read_ids, text
+from solution_rules.envelope import CARRY_KEY, Ids, addressed, malformed, read_deletion, text
 from solution_rules.properties import (
     DesiredSettings,
     InvalidProperties,
@@ -28,7 +27,7 @@ from solution_rules.properties import (
     region_problem,
     service_timeout_of,
 )
-from solution_rules.response import NoAnswer, ResponseTarget, check_url
+from solution_rules.response import NoAnswer, ResponseTarget
 
 # crhelper's poller writes these into the events it schedules; this function schedules none.
 POLL_KEYS = ("CrHelperPoll", "CrHelperData", "CrHelperRule", "CrHelperPermission")
@@ -170,18 +169,7 @@ def read_request(
     now would land after it acted). `home`: the region the function's Personalize client calls."""
     if not isinstance(event, Mapping):
         raise NoAnswer("The event is not a map")
-    target = check_url(event.get("ResponseURL"), extra_hosts, home)
-    expires = target.signature.expires
-    if expires is not None and expires <= now:
-        when = datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds")
-        raise NoAnswer(
-            f"ResponseURL {target.described} expired at {when}: CloudFormation takes no answer "
-            "to it any more, so nothing is done"
-        )
-    ids = read_ids(event)
-    too_long = ids.problem()
-    if too_long:
-        raise NoAnswer(too_long)
+    target, ids = addressed(event, extra_hosts, now, home)
     problem = _envelope_problem(event)
     carried = resource = None
     if problem is None:

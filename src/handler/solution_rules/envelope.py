@@ -10,7 +10,8 @@ ships this package and nothing else, still answers when the function's dependenc
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from .properties import (
@@ -20,6 +21,7 @@ from .properties import (
     region_problem,
     solution_arn_problem,
 )
+from .response import NoAnswer, ResponseTarget, check_url
 
 SUCCESS = "SUCCESS"
 FAILED = "FAILED"
@@ -108,6 +110,28 @@ def read_ids(event: Mapping[str, Any]) -> Ids:
         logical_id=text(event, "LogicalResourceId") or "",
         physical_id=text(event, "PhysicalResourceId") or None,
     )
+
+
+def addressed(
+    event: Mapping[str, Any], extra_hosts: Iterable[str], now: float, home: str | None = None
+) -> tuple[ResponseTarget, Ids]:
+    """Where the answer to the request an event carries goes, and who the request is. Raises
+    NoAnswer when there is nowhere safe to answer: the URL is not one we answer (check_url), it
+    expired (CloudFormation has stopped waiting; a change made now would land after it acted),
+    or no answer carrying the ids would fit the body."""
+    target = check_url(event.get("ResponseURL"), extra_hosts, home)
+    expires = target.signature.expires
+    if expires is not None and expires <= now:
+        when = datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds")
+        raise NoAnswer(
+            f"ResponseURL {target.described} expired at {when}: CloudFormation takes no answer "
+            "to it any more, so nothing is done"
+        )
+    ids = read_ids(event)
+    too_long = ids.problem()
+    if too_long:
+        raise NoAnswer(too_long)
+    return target, ids
 
 
 def malformed(event: Mapping[str, Any]) -> str | None:
