@@ -25,6 +25,7 @@ from localcloud.loopback import QuietHandler, serve, stop
 MAX_HAND_OFFS = 9
 # template.yaml's EventInvokeConfig: no retry, and an event older than this is dropped.
 MAXIMUM_EVENT_AGE = 3600
+ON_FAILURE_TIMEOUT = 60.0  # template.yaml's on-failure destination's timeout
 RETRIES_EXHAUSTED = "RetriesExhausted"
 EVENT_AGE_EXCEEDED = "EventAgeExceeded"
 # What Lambda reports of an invocation it ended, as its runtime interface emulator words a timeout
@@ -34,6 +35,15 @@ DEATHS = {
     "oom": ("Runtime.OutOfMemory", "Error: Runtime exited with error: signal: killed"),
     "crash": ("Runtime.ExitError", "Error: Runtime exited with error: exit status 1"),
 }
+
+
+class InvocationDied(Exception):
+    """Raised by a stand-in's handler to play an invocation Lambda ended: `error` is what Lambda
+    reports of it (`died`)."""
+
+    def __init__(self, error: Mapping[str, str]) -> None:
+        self.error = dict(error)
+        super().__init__(self.error.get("errorType", ""))
 
 
 def died(kind: str, request_id: str, timeout: float = 0.0) -> dict[str, str]:
