@@ -42,10 +42,12 @@ def dying(kind: str) -> Any:
     return handler
 
 
-def stand_in(handler: Any, receiver: Receiver, **options: Any) -> CloudFormation:
+def stand_in(
+    handler: Any, receiver: Receiver, timeout: float = TIMEOUT, **options: Any
+) -> CloudFormation:
     """CloudFormation and Lambda, with the function's on-failure destination."""
     return CloudFormation(
-        handler, receiver, function_timeout=TIMEOUT, on_failure=destination(), **options
+        handler, receiver, function_timeout=timeout, on_failure=destination(), **options
     )
 
 
@@ -114,7 +116,8 @@ def test_a_hand_off_that_dies_is_answered_for_its_request(monkeypatch):
 
     with LambdaService() as lambda_service, Receiver() as receiver:
         monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", lambda_service.url)
-        cloudformation = stand_in(handler, receiver, lambda_service=lambda_service)
+        # time enough for the first to hand off (boto3's client is made then)
+        cloudformation = stand_in(handler, receiver, 30.0, lambda_service=lambda_service)
         exchange = cloudformation.send("Create", "AutoTraining", {"SolutionArn": ARN})
         body = exchange.response
     assert exchange.invocations == 2
@@ -157,10 +160,7 @@ def test_a_hard_timeout_after_the_functions_answer_repeats_its_status_and_id(han
 
     with Receiver() as receiver:
         # 4 s: its watchdog (3 s before the end) waits a second, the refusal comes first
-        cloudformation = CloudFormation(
-            answered_then_hung, receiver, function_timeout=4.0, on_failure=destination()
-        )
-        exchange = cloudformation.send(
+        exchange = stand_in(answered_then_hung, receiver, 4.0).send(
             "Create", "AutoTraining", {"SolutionArn": ARN, "PerformAutoTraining": "maybe"}
         )
         first, second = (response.body for response in exchange.responses)
