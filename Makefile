@@ -200,7 +200,7 @@ cdk-synth: $(STAMP) $(CONSTRUCT_STAMP)
 HISTORIES ?= 2000
 SEED ?= 0
 simulate: $(STAMP)
-	PYTHONPATH=src/handler:. $(BIN)/python -m localcloud.simulation \
+	PYTHONPATH=src/handler:src/destination:. $(BIN)/python -m localcloud.simulation \
 		$(if $(REPLAY),--replay $(REPLAY),--histories $(HISTORIES) --seed $(SEED))
 
 .PHONY: test-readings
