@@ -54,6 +54,7 @@ templates: $(STAMP)
 build: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml
 	$(BIN)/python tools/check_artifact.py .aws-sam/build/SolutionUpdateFunction
+	$(BIN)/python tools/check_artifact.py .aws-sam/build/OnFailureFunction destination
 
 ## emulator: serve the Personalize emulator on 127.0.0.1:4566 (for sam local invoke)
 emulator: $(STAMP)
