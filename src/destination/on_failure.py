@@ -66,8 +66,9 @@ Send = Callable[[ResponseTarget, bytes, float], int]  # one PUT: the target, the
 
 
 class Death(NamedTuple):
-    """What became of the request's invocation: `what`, the Reason's opening; `ran`, whether the
-    function ran on this event (it may then have called UpdateSolution)."""
+    """What became of the request's invocation: `what`, the Reason's opening (never "before it
+    answered": a call hung to the timeout after the watchdog answered is a death too); `ran`,
+    whether the function ran on this event (it may then have called UpdateSolution)."""
 
     what: str
     ran: bool
@@ -110,21 +111,18 @@ def death_of(record: Mapping[str, Any], signed: float | None) -> Death:
         )
     if condition != RETRIES_EXHAUSTED:
         shown = condition if ERROR_TYPE.fullmatch(condition) else "unknown"
-        return Death(
-            f"Lambda gave up on the request ({shown}) before the function answered", ran=True
-        )
+        return Death(f"Lambda gave up on the request ({shown})", ran=True)
     error = record.get("responsePayload")
     kind, message = _field(error, "errorType"), _field(error, "errorMessage")
     if kind == TIMEOUT_TYPE or TIMEOUT_MESSAGE in message:
-        return Death("The function timed out (Lambda stopped it) before it answered", ran=True)
+        return Death("The function timed out (Lambda stopped it at its timeout)", ran=True)
     if kind == OUT_OF_MEMORY_TYPE or OUT_OF_MEMORY_MESSAGE in message:
         return Death(
-            "The function ran out of memory (Lambda stopped it) before it answered: raise its "
-            "MemorySize",
+            "The function ran out of memory (Lambda stopped it): raise its MemorySize",
             ran=True,
         )
     shown = kind if ERROR_TYPE.fullmatch(kind) else "no error type"
-    return Death(f"The function crashed ({shown}) before it answered", ran=True)
+    return Death(f"The function crashed ({shown})", ran=True)
 
 
 def answer_for(event: Mapping[str, Any], ids: Ids, death: Death, home: str | None) -> Answer:

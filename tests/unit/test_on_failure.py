@@ -121,7 +121,7 @@ def test_a_timed_out_update_fails_keeping_its_id():
     body = answer(record(event("Update"), "timeout"))
     assert (body["Status"], body["PhysicalResourceId"]) == ("FAILED", ARN)
     assert body["Reason"] == (
-        "The function timed out (Lambda stopped it) before it answered; see the function's "
+        "The function timed out (Lambda stopped it at its timeout); see the function's "
         "logs, and retry the stack operation"
     )
 
@@ -146,7 +146,7 @@ def test_a_crash_names_the_error_type_lambda_reported_when_it_is_a_plain_name(er
     given = record(event("Update"))
     given["responsePayload"] = error
     reason = answer(given)["Reason"]
-    assert reason.startswith(f"The function crashed ({shown or error['errorType']}) before it")
+    assert reason.startswith(f"The function crashed ({shown or error['errorType']}); ")
     assert SIGNATURE not in reason
 
 
@@ -212,7 +212,7 @@ def test_a_delete_that_turns_training_off_fails_with_the_way_out():
     body = answer(record(event("Delete", ResourceProperties=properties), "timeout"))
     assert (body["Status"], body["PhysicalResourceId"]) == ("FAILED", ARN)
     assert body["Reason"] == (
-        "The function timed out (Lambda stopped it) before it answered; automatic training may "
+        "The function timed out (Lambda stopped it at its timeout); automatic training may "
         "still be on: retry the delete, or delete the stack retaining this resource "
         "(--retain-resources AutoTraining) and turn training off by hand"
     )

@@ -54,9 +54,9 @@ def stand_in(
 @pytest.mark.parametrize(
     ("kind", "said"),
     [
-        ("oom", "The function ran out of memory (Lambda stopped it) before it answered"),
-        ("crash", "The function crashed (Runtime.ExitError) before it answered"),
-        ("timeout", "The function timed out (Lambda stopped it) before it answered"),
+        ("oom", "The function ran out of memory (Lambda stopped it)"),
+        ("crash", "The function crashed (Runtime.ExitError)"),
+        ("timeout", "The function timed out (Lambda stopped it at its timeout)"),
     ],
 )
 def test_a_create_whose_invocation_dies_fails_once_with_its_failure_id(kind, said):
