@@ -73,6 +73,7 @@ templates: $(STAMP)
 build: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml
 	$(BIN)/python tools/check_artifact.py .aws-sam/build/SolutionUpdateFunction
+	$(BIN)/python tools/check_artifact.py .aws-sam/build/OnFailureFunction destination
 
 ## emulator: serve the Personalize emulator on 127.0.0.1:4566 (for sam local invoke)
 emulator: $(STAMP)
@@ -248,7 +249,7 @@ $(LINT_RULES_WHEEL): lint-rules/pyproject.toml lint-rules/README.md \
 HISTORIES ?= 2000
 SEED ?= 0
 simulate: $(STAMP)
-	PYTHONPATH=src/handler:. $(BIN)/python -m localcloud.simulation \
+	PYTHONPATH=src/handler:src/destination:. $(BIN)/python -m localcloud.simulation \
 		$(if $(REPLAY),--replay $(REPLAY),--histories $(HISTORIES) --seed $(SEED))
 
 .PHONY: test-readings

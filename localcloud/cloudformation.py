@@ -4,6 +4,10 @@
 is rolled back with a Delete of the id it answered; a failed Update is followed by a rollback
 Update to the old properties; an Update answered with a new id is a replacement, followed by a
 Delete of the old id. Every property leaf is sent as a string, as CloudFormation does.
+
+Lambda's part is played too: an invocation that fails (an error escaping the handler, or a return
+past its timeout, where Lambda would have stopped it) or an event Lambda drops goes, as Lambda's
+invocation record, to the on-failure destination when one is given.
 """
 
 from __future__ import annotations
@@ -17,13 +21,22 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from localcloud.lambda_service import LambdaService
+from localcloud.lambda_service import (
+    EVENT_AGE_EXCEEDED,
+    ON_FAILURE_TIMEOUT,
+    RETRIES_EXHAUSTED,
+    InvocationDied,
+    LambdaService,
+    died,
+    invocation_record,
+)
 from localcloud.receiver import Received, Receiver
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 FUNCTION_NAME = "personalize-solution-update"
 SERVICE_TOKEN = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{FUNCTION_NAME}"
+DESTINATION_NAME = f"{FUNCTION_NAME}-on-failure"
 
 Handler = Callable[[Any, Any], Any]
 # How long past its timeout a delivery thread may run before it counts as hung (a thread's
@@ -103,7 +116,8 @@ class CloudFormation:
     """Delivers requests to a handler in-process, as CloudFormation and Lambda would, and
     collects the responses over HTTP: once, again (a duplicate delivery), or at once to several
     execution environments; every invocation the handler hands its wait to (queued on the Lambda
-    stand-in) is played too, with a fresh context each."""
+    stand-in) is played too, with a fresh context each. `on_failure`: the destination of failed
+    invocations and dropped events; `clock` stamps their records."""
 
     handler: Handler
     receiver: Receiver
@@ -111,6 +125,8 @@ class CloudFormation:
     function_timeout: float = 60.0
     on_exchange: Callable[[Exchange], None] | None = None
     lambda_service: LambdaService | None = None
+    on_failure: Handler | None = None
+    clock: Callable[[], float] = time.time
     stack_id: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -203,6 +219,14 @@ class CloudFormation:
         longest = max(chain.invocations for chain in chains)
         return self._exchange(event, request_id, started, chains, seconds * longest, hung)
 
+    def drop(self, event: Any) -> Exchange:
+        """Lambda drops the event unprocessed (it outlived the maximum event age): its record goes
+        to the on-failure destination. What the bucket received for the request."""
+        request_id = _request_id(event)
+        started = time.monotonic()
+        self._fail(event, EVENT_AGE_EXCEEDED, None, str(uuid.uuid4()))
+        return self._exchange(event, request_id, started, [Chain()], 0.0, False)
+
     def send(
         self, request_type: str, logical_id: str, properties: Mapping[str, Any], **kw: Any
     ) -> Exchange:
@@ -227,8 +251,44 @@ class CloudFormation:
         for payload in itertools.chain([copy.deepcopy(event)], hand_offs):
             chain.context = LambdaContext(timeout)
             chain.invocations += 1
-            handler(payload, chain.context)
+            self._invoke(handler, payload, chain.context)
         return chain
+
+    def _invoke(self, handler: Handler, payload: Any, context: LambdaContext) -> None:
+        """One invocation, as Lambda runs it. One that fails (an error escapes the handler;
+        InvocationDied plays one Lambda ended) or returns past its timeout (Lambda would have
+        stopped it there) goes to the on-failure destination; without one, the error is the
+        caller's, as it would be without this stand-in."""
+        try:
+            handler(payload, context)
+        except Exception as error:
+            if self.on_failure is None:
+                raise
+            if isinstance(error, InvocationDied):
+                self._fail(payload, RETRIES_EXHAUSTED, error.error, context.aws_request_id)
+            else:  # what the runtime reports of an exception the handler raised
+                shown = {"errorType": type(error).__name__, "errorMessage": str(error)}
+                self._fail(payload, RETRIES_EXHAUSTED, shown, context.aws_request_id)
+            return
+        if context.get_remaining_time_in_millis() == 0 and self.on_failure is not None:
+            stopped = died("timeout", context.aws_request_id, context.timeout)
+            self._fail(payload, RETRIES_EXHAUSTED, stopped, context.aws_request_id)
+
+    def _fail(
+        self, payload: Any, condition: str, error: Mapping[str, str] | None, invocation: str
+    ) -> None:
+        """Send the on-failure destination Lambda's record of a failed event, if there is one."""
+        if self.on_failure is None:
+            return
+        record = invocation_record(
+            payload,
+            condition,
+            function_arn=SERVICE_TOKEN,
+            request_id=invocation,
+            at=self.clock(),
+            error=error,
+        )
+        self.on_failure(record, LambdaContext(ON_FAILURE_TIMEOUT, function_name=DESTINATION_NAME))
 
     def _exchange(
         self,

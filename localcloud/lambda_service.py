@@ -3,14 +3,19 @@
 boto3 reaches it through its standard AWS_ENDPOINT_URL_LAMBDA variable. It answers 202 as
 Lambda does for InvocationType Event, and queues the payload; the CloudFormation driver then
 delivers queued payloads to the handler, as Lambda would, with a fresh context each.
+
+Also what Lambda sends an on-failure destination: `invocation_record`, in the format of the Lambda
+developer guide ("Capturing records of Lambda asynchronous invocations"), with the error Lambda
+reports for each way an invocation dies (`died`).
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from typing import Any
 
@@ -18,6 +23,70 @@ from localcloud.loopback import QuietHandler, serve, stop
 
 # Where a player of hand-offs stops, whatever the handler does: its own chain stops after 8.
 MAX_HAND_OFFS = 9
+# template.yaml's EventInvokeConfig: no retry, and an event older than this is dropped.
+MAXIMUM_EVENT_AGE = 3600
+ON_FAILURE_TIMEOUT = 60.0  # template.yaml's on-failure destination's timeout
+RETRIES_EXHAUSTED = "RetriesExhausted"
+EVENT_AGE_EXCEEDED = "EventAgeExceeded"
+# What Lambda reports of an invocation it ended, as its runtime interface emulator words a timeout
+# and as Lambda reports running out of memory and a runtime that exits.
+DEATHS = {
+    "timeout": ("Sandbox.Timedout", "Error: Task timed out after {seconds:.2f} seconds"),
+    "oom": ("Runtime.OutOfMemory", "Error: Runtime exited with error: signal: killed"),
+    "crash": ("Runtime.ExitError", "Error: Runtime exited with error: exit status 1"),
+}
+
+
+class InvocationDied(Exception):
+    """Raised by a stand-in's handler to play an invocation Lambda ended: `error` is what Lambda
+    reports of it (`died`)."""
+
+    def __init__(self, error: Mapping[str, str]) -> None:
+        self.error = dict(error)
+        super().__init__(self.error.get("errorType", ""))
+
+
+def died(kind: str, request_id: str, timeout: float = 0.0) -> dict[str, str]:
+    """The error document of an invocation that died `kind` (timeout, oom or crash)."""
+    error_type, message = DEATHS[kind]
+    return {
+        "errorType": error_type,
+        "errorMessage": f"RequestId: {request_id} {message.format(seconds=timeout)}",
+    }
+
+
+def invocation_record(
+    event: Mapping[str, Any],
+    condition: str,
+    *,
+    function_arn: str,
+    request_id: str,
+    at: float,
+    error: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The record Lambda sends an on-failure destination for `event`: `condition` is
+    RetriesExhausted (the invocation failed with `error`; one attempt, as no retry is
+    configured) or EventAgeExceeded (dropped unprocessed: no response at all)."""
+    stamp = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
+    record: dict[str, Any] = {
+        "version": "1.0",
+        "timestamp": stamp.replace("+00:00", "Z"),
+        "requestContext": {
+            "requestId": request_id,
+            "functionArn": f"{function_arn}:$LATEST",
+            "condition": condition,
+            "approximateInvokeCount": 0 if error is None else 1,
+        },
+        "requestPayload": dict(event),
+    }
+    if error is not None:
+        record["responseContext"] = {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": "Unhandled",
+        }
+        record["responsePayload"] = dict(error)
+    return record
 
 
 @dataclass

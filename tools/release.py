@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 METADATA_KEY = "AWS::ServerlessRepo::Application"
 PACKAGED = ".aws-sam/packaged.yaml"
 ARTIFACT = ".aws-sam/build/SolutionUpdateFunction"
+DESTINATION_ARTIFACT = ".aws-sam/build/OnFailureFunction"  # the on-failure destination's
 
 # A released version's heading in a Keep a Changelog file: "## [1.2.3] - 2026-11-22".
 RELEASE_HEADING = re.compile(r"^## \[(?P<version>[^\]]+)\] - \d{4}-\d{2}-\d{2}$", re.MULTILINE)
@@ -233,6 +234,7 @@ def commands(version: str) -> list[list[str]]:
     return [
         ["sam", "build", "--template", "template.yaml"],
         [sys.executable, "tools/check_artifact.py", ARTIFACT],
+        [sys.executable, "tools/check_artifact.py", DESTINATION_ARTIFACT, "destination"],
         ["sam", "package", "--resolve-s3", "--output-template-file", PACKAGED],
         # --fail-on-same-version: the repository itself refuses a version it already holds,
         # which covers a release published from another clone (no local tag).

@@ -1,5 +1,7 @@
 """Lambda and the response bucket in the simulation: invocations with a timeout, the asynchronous
-queue a hand-off goes through (with the fates a history gives it), and the PUTs of answers.
+queue a hand-off goes through (with the fates a history gives it), the deaths a history gives
+invocations and the events Lambda drops (older than the maximum event age), each sent as Lambda's
+record to the on-failure destination, and the PUTs of answers.
 """
 
 from __future__ import annotations
@@ -9,12 +11,23 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from localcloud.simulation.history import HandOff
+from localcloud.lambda_service import (
+    EVENT_AGE_EXCEEDED,
+    MAXIMUM_EVENT_AGE,
+    ON_FAILURE_TIMEOUT,
+    RETRIES_EXHAUSTED,
+    died,
+    invocation_record,
+)
+from localcloud.simulation.history import Death, HandOff
 from localcloud.simulation.personalize import LATENCY, client_error
-from localcloud.simulation.scheduler import Scheduler
-from response import ResponseTarget
+from localcloud.simulation.scheduler import Process, Scheduler
+from solution_rules.envelope import CARRY_KEY
+from solution_rules.response import ResponseTarget
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:solution-update"
+# How long after a death (or a drop) Lambda's record starts the destination's invocation.
+RECORD_DELAY = 1.0
 Handler = Callable[[Any, Any], None]
 
 
@@ -48,15 +61,36 @@ class Invocation(NamedTuple):
     name: str
 
 
+class Failed(NamedTuple):
+    """An event Lambda sent the on-failure destination: when, for which request, how (`kind`:
+    oom, crash, timeout, or dropped), the invocation that died (none for a drop), and the
+    destination's invocation that answers for it."""
+
+    at: float
+    request_id: str
+    kind: str
+    invocation: str
+    destination: str
+
+
 class Lambda:
     """The function, invoked asynchronously: each delivery runs as a process until its timeout."""
 
-    def __init__(self, scheduler: Scheduler, timeout: float, hand_offs: list[HandOff]) -> None:
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        timeout: float,
+        hand_offs: list[HandOff],
+        deaths: list[Death],
+    ) -> None:
         self._scheduler = scheduler
         self._timeout = timeout
         self._fates = hand_offs  # consumed one per hand-off, in order
+        self._deaths = {death.invocation: death for death in deaths}
         self.handler: Handler | None = None
+        self.destination: Handler | None = None  # the on-failure destination
         self.invocations: list[Invocation] = []
+        self.failed: list[Failed] = []
         # Invocations of a chain whose hand-off the sender could not know was queued (and those
         # they hand on to): their sender answered as if it was not.
         self.unknown_to_sender: set[str] = set()
@@ -73,24 +107,72 @@ class Lambda:
         sender: str | None = None,
     ) -> None:
         """Queue one delivery of `event`, to start at `at`: CloudFormation's, or a hand-off
-        from invocation `sender` (`unknown`: it could not know this was queued)."""
+        from invocation `sender` (`unknown`: it could not know this was queued). One that would
+        wait past the maximum event age is dropped then; one the history kills ends early; either
+        goes to the on-failure destination, as does one killed at its timeout."""
         request_id = str(event.get("RequestId", ""))
+        queued = self._scheduler.now()
+        if at - queued >= MAXIMUM_EVENT_AGE:
+            self._fail(event, queued + MAXIMUM_EVENT_AGE, "dropped", "")
+            return
         self._count += 1
         name = f"invocation-{self._count}"
         self.chains[name] = self.chains.get(sender or "", name)
         self.depths[name] = self.depths.get(sender or "", 0) + 1
         if unknown:
             self.unknown_to_sender.add(name)
+        death = self._deaths.get(len(self.chains) - 1)  # chains: every invocation queued so far
+        timeout = at + self._timeout
+        stalls = at + death.after if death and death.kind == "hang" else None
+        ends = timeout if death is None or stalls else min(timeout, at + death.after)
+        started = Invocation(at, request_id, CARRY_KEY in event, name)
 
         def run() -> None:
             """The invocation: the handler with a context that counts down to the timeout."""
             assert self.handler is not None
-            now = self._scheduler.now()
-            continued = "PersonalizeSolutionUpdateWait" in event
-            self.invocations.append(Invocation(now, request_id, continued, name))
-            self.handler(dict(event), Context(self._scheduler, now + self._timeout, name))
+            self.invocations.append(started)
+            self.handler(dict(event), Context(self._scheduler, timeout, name))
 
-        self._scheduler.spawn(at, run, name, deadline=at + self._timeout, tag=request_id)
+        def ended(process: Process) -> None:
+            """An invocation Lambda ended (at its timeout, or the history's death) failed: a
+            death at its start, before the handler ran, is an invocation too."""
+            now = self._scheduler.now()
+            if not process.killed or now < ends:  # returned, or the history is over
+                return
+            if started not in self.invocations:
+                self.invocations.append(started)
+            kind = "timeout" if now >= timeout or death is None else death.kind
+            self._fail(event, now, kind, name)
+
+        self._scheduler.spawn(
+            at, run, name, deadline=ends, tag=request_id, on_end=ended, stalls=stalls
+        )
+
+    def _fail(self, event: Mapping[str, Any], at: float, kind: str, invocation: str) -> None:
+        """Send Lambda's record of a failed event to the on-failure destination, RECORD_DELAY
+        after `at`: `kind` dropped (EventAgeExceeded), else the death of `invocation`."""
+        request_id = str(event.get("RequestId", ""))
+        self._count += 1
+        name = f"destination-{self._count}"
+        self.failed.append(Failed(at, request_id, kind, invocation, name))
+        error = None if kind == "dropped" else died(kind, invocation, self._timeout)
+        record = invocation_record(
+            event,
+            EVENT_AGE_EXCEEDED if error is None else RETRIES_EXHAUSTED,
+            function_arn=FUNCTION_ARN,
+            request_id=invocation or name,
+            at=at,
+            error=error,
+        )
+        start = at + RECORD_DELAY
+
+        def run() -> None:
+            """The destination's invocation, with the record."""
+            assert self.destination is not None
+            deadline = start + ON_FAILURE_TIMEOUT
+            self.destination(record, Context(self._scheduler, deadline, name))
+
+        self._scheduler.spawn(start, run, name, deadline=start + ON_FAILURE_TIMEOUT, tag=request_id)
 
     def invoke(self, *, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:
         """boto3's Lambda Invoke, as the function's hand-off (continuation.SelfInvoker) calls

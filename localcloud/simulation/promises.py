@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from budget import RECURSIVE_LOOP_LIMIT
+from localcloud.simulation.lambda_model import RECORD_DELAY, Put
 from localcloud.simulation.personalize import Call
 from localcloud.simulation.stack import ACCESS_KEY, Sent, signature
 from localcloud.simulation.world import Record, Snapshot, snapshot
@@ -24,7 +25,9 @@ from solution_rules.properties import (
     Settings,
     on_delete_of,
     parse_properties,
+    region_problem,
     schedule_expression,
+    solution_arn_problem,
 )
 
 SECRET = "simulated-secret-access-key"  # noqa: S105 - the fake one world.environment sets
@@ -36,6 +39,13 @@ FILLED: dict[str, tuple[object, ...]] = {
     "perform_incremental_update": (True, False),
 }
 TRAINING_NEVER = ("GONE", "DELETE PENDING", "DELETE IN_PROGRESS", "CREATE FAILED")
+# What the on-failure destination's Reason says of each way Lambda failed an event.
+NAMED = {
+    "oom": "ran out of memory",
+    "crash": "crashed",
+    "timeout": "timed out",
+    "dropped": "dropped the request",
+}
 
 
 class Violation(NamedTuple):
@@ -190,15 +200,17 @@ def one_answer(record: Record) -> Iterator[Violation]:
     FAILED writes nothing after it (CloudFormation acts on that answer: rolls back). A duplicate
     delivery's chain knows nothing of another's answer; that residual risk is documented, not
     checked. None is answered only where none could be: its URL had expired before any delivery
-    (then nothing is answered), or Lambda delivered it after the deadline (an answer would be
-    ignored); either way nothing was written for it."""
+    (then nothing is answered), Lambda delivered it after the deadline or never (it dropped the
+    event: older than the maximum event age, which is CloudFormation's longest wait), or it died
+    so near the deadline that the on-failure destination's answer came after; nothing was written
+    for a request delivered too late."""
     for request in record.cloudformation.requests:
         yield from _written_after_failing(record, request)
         delivered = [
             i.at for i in record.function.invocations if i.request_id == request.request_id
         ]
-        expired = not delivered or min(delivered) >= request.expires
-        late = bool(delivered) and min(delivered) >= request.deadline
+        expired = bool(delivered) and min(delivered) >= request.expires
+        late = not delivered or min(delivered) >= request.deadline
         writes = [c for c in record.calls if c.request_id == request.request_id and c.applied]
         if expired and request.answers:
             yield Violation("one-answer", f"{request.request_id}: answered to an expired URL")
@@ -207,7 +219,7 @@ def one_answer(record: Record) -> Iterator[Violation]:
                 "one-answer",
                 f"{request.request_id}: delivered too late to answer, yet {len(writes)} update(s)",
             )
-        if expired or late:
+        if expired or late or _died_at_the_deadline(record, request):
             continue
         if request.decided() is None and not _bucket_failed(record, request):
             times = [round(at - request.signed, 1) for at, _ in request.answers]
@@ -241,6 +253,103 @@ def _written_after_failing(record: Record, request: Sent) -> Iterator[Violation]
                 f"{request.request_id}: UpdateSolution at {behind[0]:.1f} by the chain that "
                 f"answered FAILED at {put.at:.1f}",
             )
+
+
+def _died_at_the_deadline(record: Record, request: Sent) -> bool:
+    """Whether an invocation of the request died so near its deadline that the on-failure
+    destination, started RECORD_DELAY later, could only answer in the margin the function keeps
+    for its own answer (CLOUDFORMATION_MARGIN), or after."""
+    near = request.deadline - RECORD_DELAY - CLOUDFORMATION_MARGIN
+    return any(f.request_id == request.request_id and f.at > near for f in record.function.failed)
+
+
+def _request_of(record: Record, request_id: str) -> Sent:
+    """The request CloudFormation sent with this id."""
+    return next(r for r in record.cloudformation.requests if r.request_id == request_id)
+
+
+def _accepted(request: Sent, put: Put) -> bool:
+    """Whether S3 took this PUT as an answer to `request` (a PUT cut short by its invocation's
+    death is not taken)."""
+    return any(body is put.body for _, body in request.answers)
+
+
+def _by_destination(record: Record, body: dict[str, Any]) -> bool:
+    """Whether an answer was the on-failure destination's."""
+    return any(p.body is body and p.sender.startswith("destination-") for p in record.bucket.puts)
+
+
+def _owed(record: Record, request: Sent) -> tuple[str, str]:
+    """The status and id the function's rules give a request it could not answer (the id of a
+    failed request; a Delete's OnDelete), stated here on their own: a Create FAILED with
+    create-failed-<RequestId>, an Update FAILED with its id; a Delete FAILED if it turns the
+    training of a solution of the region off, or cannot say whether it does, else SUCCESS."""
+    if request.kind == "Create":
+        return "FAILED", f"create-failed-{request.request_id}"
+    physical = str(request.event["PhysicalResourceId"])
+    region = region_of(request)
+    if request.kind == "Update":
+        return "FAILED", physical
+    if solution_arn_problem(physical, region) or region_problem(physical, region):
+        return "SUCCESS", physical  # no solution of the region: nothing was made, nothing asked
+    try:
+        choice = on_delete_of(request.event["ResourceProperties"])
+    except InvalidProperties:
+        return "FAILED", physical
+    return ("FAILED" if choice is OnDelete.DISABLE_AUTO_TRAINING else "SUCCESS"), physical
+
+
+def deaths_answered(record: Record) -> Iterator[Violation]:
+    """Every invocation Lambda ended (out of memory, a crash, its timeout) and every event it
+    dropped is answered by the on-failure destination, as soon as Lambda sends it the record,
+    with the status and id the function's rules give (`_owed`) and a Reason that names what
+    happened; unless the URL had expired by then, when nothing is answered."""
+    for failed in record.function.failed:
+        request = _request_of(record, failed.request_id)
+        puts = [p for p in record.bucket.puts if p.sender == failed.destination]
+        begun = failed.at + RECORD_DELAY
+        if begun >= request.expires:
+            if any(_accepted(request, p) for p in puts):
+                yield Violation("death-answered", f"{failed}: answered to an expired URL")
+            continue
+        if not puts or puts[0].at > begun:
+            yield Violation("death-answered", f"{failed}: not answered when the record came")
+            continue
+        body = puts[0].body
+        owed = _owed(record, request)
+        if (body["Status"], body["PhysicalResourceId"]) != owed:
+            yield Violation(
+                "death-answered",
+                f"{failed}: answered {body['Status']} {body['PhysicalResourceId']}, not {owed}",
+            )
+        if body["Status"] == "FAILED" and NAMED[failed.kind] not in body["Reason"]:
+            yield Violation("death-answered", f"{failed}: Reason {body['Reason']!r}")
+
+
+def deaths_change_no_answer(record: Record) -> Iterator[Violation]:
+    """A death never contradicts an answer its own chain gave before it died (the watchdog's,
+    before a call hung to Lambda's timeout, or an answer followed by a death): the destination's
+    has the same status and id, so CloudFormation acts the same whichever it reads. Another
+    delivery's chain knows nothing of it, nor does a chain its sender could not know was queued
+    (the sender answered FAILED rather than leave CloudFormation waiting): those residual risks
+    are documented, not checked."""
+    function = record.function
+    for failed in function.failed:
+        if not failed.invocation or failed.invocation in function.unknown_to_sender:
+            continue  # dropped (nothing ran), or a chain its sender answered for
+        request = _request_of(record, failed.request_id)
+        chain = function.chains.get(failed.invocation)
+        taken = [p for p in record.bucket.puts if _accepted(request, p)]
+        ours = [p for p in taken if p.sender == failed.destination]
+        before = [p for p in taken if function.chains.get(p.sender) == chain and p.at <= failed.at]
+        for answer, earlier in itertools.product(ours, before):
+            said = (answer.body["Status"], answer.body["PhysicalResourceId"])
+            if said != (earlier.body["Status"], earlier.body["PhysicalResourceId"]):
+                yield Violation(
+                    "death-changes-no-answer",
+                    f"{failed}: answered {said} after its chain answered "
+                    f"{earlier.body['Status']} {earlier.body['PhysicalResourceId']}",
+                )
 
 
 def _bucket_failed(record: Record, request: Sent) -> bool:
@@ -327,14 +436,19 @@ def _disables_training(request: Sent) -> bool:
 
 def _managed(record: Record, request: Sent, at: float) -> str | None:
     """The solution a Delete answered at `at` managed: the one its id names, or, for the
-    rollback of a Create that had changed it by then (whatever id it answered), the Create's."""
+    rollback of a Create that had changed it by then (whatever id it answered), the Create's.
+    Not a Create that died after its UpdateSolution: the on-failure destination, which cannot
+    know, answered it create-failed-<RequestId>, saying to check the solution and turn training
+    off by hand."""
     physical = str(request.event.get("PhysicalResourceId", ""))
     if physical in record.scope.solutions:
         return physical
     for create in record.cloudformation.requests:
         answered = {str(body["PhysicalResourceId"]) for _, body in create.answers}
         ours = physical in answered or create.request_id in physical
-        if create.kind == "Create" and ours and _changed_solution(record, create, at):
+        decided = create.decided()
+        died = decided is not None and _by_destination(record, decided)
+        if create.kind == "Create" and ours and not died and _changed_solution(record, create, at):
             return _arn(create)
     return None
 
@@ -391,10 +505,14 @@ def training_off_on_delete(record: Record) -> Iterator[Violation]:
 
 def delete_not_stuck(record: Record) -> Iterator[Violation]:
     """A Delete with OnDelete: DisableAutoTraining never fails (leaving the stack DELETE_FAILED)
-    once a read of it showed the solution can never train (being deleted, never made)."""
+    once a read of it showed the solution can never train (being deleted, never made); unless
+    the invocation died after that read: the on-failure destination reads no solution, and says
+    to retry."""
     for request in record.cloudformation.requests:
         decided = request.decided()
         if decided is None or decided["Status"] != "FAILED" or not _disables_training(request):
+            continue
+        if _by_destination(record, decided):
             continue
         reads = [c for c in record.calls if c.request_id == request.request_id and c.answer]
         seen = {str((c.answer or {}).get("status")) for c in reads}
@@ -571,6 +689,8 @@ PROMISES: tuple[Callable[[Record], Iterator[Violation]], ...] = (
     no_needless_update,
     no_escape,
     ids_kept,
+    deaths_answered,
+    deaths_change_no_answer,
 )
 
 

@@ -33,12 +33,16 @@ STALL_SECONDS = 30.0  # real seconds a process may run without giving way
 
 @dataclass(eq=False)
 class Process:
-    """One thread of the simulation; `deadline` (virtual) ends it with Killed."""
+    """One thread of the simulation; `deadline` (virtual) ends it with Killed; `on_end` is told,
+    on its thread, once it has ended (its body returned, raised, or was killed, perhaps before
+    it began)."""
 
     name: str
     body: Callable[[], None]
     deadline: float | None = None
     tag: str = ""  # what it works for (the request's id), for the record of calls
+    on_end: Callable[[Process], None] | None = None
+    stalls: float | None = None  # from then on, a pause lasts to the deadline (a hung call)
     cancelled: bool = False
     done: bool = False
     killed: bool = False
@@ -78,9 +82,11 @@ class Scheduler:
         name: str,
         deadline: float | None = None,
         tag: str = "",
+        on_end: Callable[[Process], None] | None = None,
+        stalls: float | None = None,
     ) -> Process:
         """Start `body` as a process at virtual time `at` (not before now)."""
-        process = Process(name, body, deadline, tag)
+        process = Process(name, body, deadline, tag, on_end, stalls)
         self._push(max(at, self._now), process)
         return process
 
@@ -120,6 +126,8 @@ class Scheduler:
         if process.killed:
             raise Killed(process.name)
         wake = self._now + max(0.0, seconds)
+        if process.stalls is not None and self._now >= process.stalls:
+            wake = float("inf")  # it never gives an answer back: only its deadline ends it
         if process.deadline is not None:
             wake = min(wake, process.deadline)
         self._push(wake, process)
@@ -174,4 +182,9 @@ class Scheduler:
             self.errors.append((process.name, error))
         finally:
             process.done = True
+            try:
+                if process.on_end is not None:
+                    process.on_end(process)
+            except BaseException as error:  # noqa: BLE001 - a finding too; the turn goes back
+                self.errors.append((process.name, error))
             self._yielded.set()

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from localcloud.lambda_service import MAXIMUM_EVENT_AGE
 from localcloud.simulation.history import Step
 from localcloud.simulation.lambda_model import FUNCTION_ARN, Lambda
 from localcloud.simulation.personalize import ACCOUNT
@@ -189,8 +190,9 @@ class CloudFormation:
         self.requests.append(sent)
         first = now + step.delay
         self._function.deliver(event, first)
-        for extra in step.duplicates:
-            self._function.deliver(event, first + extra)
+        if step.delay < MAXIMUM_EVENT_AGE:  # a dropped event has no duplicates: it was never sent
+            for extra in step.duplicates:
+                self._function.deliver(event, first + extra)
         while sent.decided() is None and self._scheduler.now() < sent.deadline:
             self._scheduler.sleep(sent.deadline - self._scheduler.now())
         decided = sent.decided()

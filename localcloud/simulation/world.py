@@ -1,6 +1,7 @@
 """Play one history: the real function (app.build: dispatcher, protocol, budget, continuation,
-SolutionUpdater, the boto3 adapter) against the simulation's Personalize, Lambda, response
-bucket and CloudFormation, on one virtual clock. Returns the record the promises are checked on.
+SolutionUpdater, the boto3 adapter) and its on-failure destination (on_failure) against the
+simulation's Personalize, Lambda, response bucket and CloudFormation, on one virtual clock.
+Returns the record the promises are checked on.
 """
 
 from __future__ import annotations
@@ -137,6 +138,7 @@ def _writer(scheduler: Scheduler, scope: Scope, writer: Writer, writes: list[Wri
 def play(history: History) -> Record:
     """Run `history` to its end; the record of what happened."""
     import app  # the function's wiring; imported here, once its environment is set
+    import on_failure
 
     scheduler = Scheduler(START)
     controls = Controls(
@@ -158,7 +160,9 @@ def play(history: History) -> Record:
         return (process.tag, process.name) if process else ("", "")
 
     client = SimPersonalize(scheduler, scope, list(history.faults), set(history.failing), caller)
-    function = Lambda(scheduler, history.function_timeout, list(history.hand_offs))
+    function = Lambda(
+        scheduler, history.function_timeout, list(history.hand_offs), list(history.deaths)
+    )
     stack = CloudFormation(scheduler, function, history.steps, history.region)
     snapshots: dict[tuple[float, str], Snapshot] = {}
 
@@ -207,6 +211,9 @@ def play(history: History) -> Record:
         send=bucket.send,
         timer=scheduler.timer,
         hand_off=SelfInvoker(lambda: function),
+    )
+    function.destination = on_failure.Destination(
+        home=history.region, clock=scheduler.now, send=bucket.send, sleep=scheduler.sleep
     )
     logger.setLevel("DEBUG" if history.debug else "INFO")
     stack.start(START)

@@ -17,11 +17,11 @@ from dispatcher import Apply, Dispatcher, HandOff, Send, Timer, thread_timer
 from lifecycle import SolutionUpdater
 from logs import SERVICE_NAME, logger
 from outcomes import Applied, RequestFailed
-from response import allowed_hosts, put
 from solution import Boto3Solutions, bounded_client
 from solution_rules.limits import PERSONALIZE_CALL, CallLimits
 from solution_rules.partitions import regions
 from solution_rules.properties import DesiredSettings
+from solution_rules.response import allowed_hosts, put
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient

@@ -28,9 +28,6 @@ ANSWER_RESERVE = 5.0  # seconds kept at the end of an invocation for the PUT to 
 PUT_MARGIN = 0.2  # the PUT stops retrying this long before Lambda's end
 ANSWER_MIN = 2.0  # no other call starts once less than this and its worst case is left
 HAND_OFF_ATTEMPTS = 3  # Invokes whose answer was lost, before the wait is given up
-PUT_ATTEMPTS = 5
-PUT_ATTEMPT_TIMEOUT = 10.0
-PUT_FIRST_PAUSE = 0.25  # doubled after each failed attempt
 # Before Lambda's end, the watchdog answers FAILED if nothing else has (crhelper's lead is 0.5 s).
 # Less than ANSWER_RESERVE: the wait's own deadline passes first, so no call starts after it.
 WATCHDOG_LEAD = 3.0

@@ -22,8 +22,8 @@ from botocore.exceptions import ClientError, HTTPClientError
 
 from budget import CLOCK_SKEW, HAND_OFF_CALL, MAX_MARKER_AGE
 from reconcile import Sighting
+from solution_rules.envelope import CARRY_KEY
 
-CARRY_KEY = "PersonalizeSolutionUpdateWait"  # where a continued invocation finds its state
 MARKER_FIELDS = frozenset({"first", "updated", "baseline", "hops"})
 # Optional, so that a chain handed on by the previous version still reads.
 OPTIONAL_FIELDS = frozenset({"seen"})

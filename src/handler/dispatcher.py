@@ -26,17 +26,17 @@ from outcomes import (
     Continue,
     Failure,
     Handover,
-    NoAnswer,
     Outcome,
     RequestFailed,
     Succeeded,
     failure,
     internal_error,
 )
-from protocol import FAILED, SUCCESS, Request, read_request
-from response import ResponseTarget, deliver, put
+from protocol import Request, read_request
+from solution_rules.envelope import FAILED, SUCCESS
 from solution_rules.limits import DEFAULT_SERVICE_TIMEOUT, PERSONALIZE_CALL, CallLimits
 from solution_rules.properties import DesiredSettings
+from solution_rules.response import NoAnswer, ResponseTarget, deliver, put
 from telemetry import count_failure, flush, record
 
 # SolutionUpdater.apply: (desired, plan, carried) -> Applied.

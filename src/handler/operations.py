@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from crhelper_resource import QuietResource, Sent
-from outcomes import MAX_REASON_BYTES, Applied, RequestFailed, fitted
+from outcomes import Applied, RequestFailed
 from protocol import Request
+from solution_rules.envelope import MAX_REASON_BYTES, TRAINING_LEFT_ON, fitted
 from solution_rules.properties import DesiredSettings
 
 # The updater bound to this invocation's plan and carried wait: desired -> Applied.
@@ -19,10 +20,6 @@ Apply = Callable[[DesiredSettings], Applied]
 # The causes of a failure after which the solution never trains again, so a Delete that turns
 # training off is done: it is gone, or failed to be created, or is being deleted.
 NEVER_TRAINS = frozenset({"SolutionNotFound", "SolutionUnusable"})
-TRAINING_LEFT_ON = (
-    "automatic training may still be on: retry the delete, or delete the stack retaining this "
-    "resource (--retain-resources {logical_id}) and turn training off by hand"
-)
 UPDATE_LEFT_RUNNING = (
     "UpdateSolution was called for this Create, and its update may still complete (or have "
     "completed), so automatic training may be on: the resource's id is the solution ARN, so "

@@ -9,37 +9,27 @@
   (internal error);
 - `Handover`: no answer from this invocation: the next one, started with the carried wait, gives
   it (raised as `Continue`);
-- `NoAnswer` (raised by `protocol.read_request`): the event names no ResponseURL we may answer,
-  so nothing is done and nothing is answered.
+- `NoAnswer` (`solution_rules.response`, raised by `protocol.read_request`): the event names no
+  ResponseURL we may answer, so nothing is done and nothing is answered.
 
-A Reason is cut to `MAX_REASON_BYTES` where it is made, so that every answer fits CloudFormation's
-4096-byte body (`protocol` bounds the ids) and no later step changes a decided status.
+A Reason is cut to `MAX_REASON_BYTES` (`solution_rules.envelope.fitted`) where it is made, so that
+every answer fits CloudFormation's 4096-byte body (`protocol` bounds the ids) and no later step
+changes a decided status.
 """
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, NamedTuple
+
+from solution_rules.envelope import fitted
 
 if TYPE_CHECKING:
     from continuation import Carried
 
-MAX_REASON_BYTES = 2800  # JSON-encoded: with the bounded ids and the keys, within 4096 bytes
-TRUNCATED = " [truncated]"
 OUT_OF_TIME = (
     "The function ran out of time while waiting for Personalize to answer; see the function's "
     "logs, and retry the stack operation"
 )
-
-
-def fitted(reason: str, limit: int = MAX_REASON_BYTES) -> str:
-    """`reason`, cut to at most `limit` bytes once JSON-encoded (escapes counted)."""
-    if len(json.dumps(reason)) <= limit:
-        return reason
-    keep = len(reason)
-    while keep and len(json.dumps(reason[:keep] + TRUNCATED)) > limit:
-        keep = keep * 3 // 4
-    return reason[:keep] + TRUNCATED
 
 
 class Succeeded(NamedTuple):
@@ -123,8 +113,3 @@ class Continue(Exception):
     def __init__(self, reason: str, carried: Carried, *, update_started: bool = False) -> None:
         self.handover = Handover(fitted(reason), carried, update_started)
         super().__init__(self.handover.reason)
-
-
-class NoAnswer(Exception):
-    """The event names no ResponseURL we may answer: nothing is done and nothing is answered.
-    The message never contains the URL's query (its presigned signature)."""

@@ -11,41 +11,25 @@ by a rule since tightened), and acts on the solution its physical id names.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from continuation import CARRY_KEY, Carried, ForgedMarker, read_marker
-from outcomes import MAX_REASON_BYTES, Failure, NoAnswer, failure
-from response import ResponseTarget, check_url
+from continuation import Carried, ForgedMarker, read_marker
+from outcomes import Failure, failure
+from solution_rules.envelope import CARRY_KEY, Ids, addressed, malformed, read_deletion, text
 from solution_rules.properties import (
     DesiredSettings,
     InvalidProperties,
     OnDelete,
     ResourceRequest,
     Settings,
-    on_delete_of,
     parse_properties,
-    region_problem,
     service_timeout_of,
-    solution_arn_problem,
 )
+from solution_rules.response import NoAnswer, ResponseTarget
 
-SUCCESS = "SUCCESS"
-FAILED = "FAILED"
-REQUEST_TYPES = ("Create", "Update", "Delete")
-ENVELOPE_FIELDS = ("StackId", "RequestId", "LogicalResourceId")
 # crhelper's poller writes these into the events it schedules; this function schedules none.
 POLL_KEYS = ("CrHelperPoll", "CrHelperData", "CrHelperRule", "CrHelperPermission")
-MAX_BODY_BYTES = 4096
-# The ids an answer carries, JSON-encoded, at most: with a fitted Reason (FAILED has no Data) or the
-# attributes (SUCCESS has no Reason) and the keys, every body fits; CloudFormation's are shorter.
-MAX_IDS_BYTES = MAX_BODY_BYTES - MAX_REASON_BYTES - 256
-ON_DELETE_UNREAD = (
-    "nothing was done, so automatic training may still be on: delete the stack retaining this "
-    "resource (--retain-resources {logical_id}), and turn training off by hand if it should be"
-)
 
 
 class Request(NamedTuple):
@@ -75,10 +59,14 @@ class Request(NamedTuple):
         return self.resource.settings
 
     @property
+    def ids(self) -> Ids:
+        """Who the request is: the ids every answer echoes, and the id of a failed one."""
+        return Ids(self.kind, self.stack_id, self.request_id, self.logical_id, self.physical_id)
+
+    @property
     def failure_id(self) -> str:
-        """The id of an answer that did not act: the request's own, else one derived from
-        RequestId, so a duplicate delivery gets the same id and the rollback Delete has one."""
-        return self.physical_id or f"create-failed-{self.request_id or 'unknown'}"
+        """The id of an answer that did not act (`Ids.failure_id`)."""
+        return self.ids.failure_id
 
     def success_id(self, solution_arn: str) -> str:
         """The id of a successful Create or Update: the solution ARN, except that an Update which
@@ -116,37 +104,17 @@ class Request(NamedTuple):
         return {**self.event, CARRY_KEY: carried.to_json()}
 
     def body(self, status: str, reason: str, physical_id: str, data: Mapping[str, str]) -> bytes:
-        """The response JSON (Data only with SUCCESS: a FAILED one has no attributes). It fits
-        MAX_BODY_BYTES: the Reason was fitted where it was made, and the ids are bounded."""
-        body = {
-            "Status": status,
-            "Reason": reason,
-            "PhysicalResourceId": physical_id,
-            "StackId": self.stack_id,
-            "RequestId": self.request_id,
-            "LogicalResourceId": self.logical_id,
-            "Data": dict(data) if status == SUCCESS else {},
-        }
-        return json.dumps(body).encode()
-
-
-def _text(event: Mapping[str, Any], key: str) -> str | None:
-    """A string field of the event, None when absent or not a string."""
-    value = event.get(key)
-    return value if isinstance(value, str) else None
+        """The response JSON (`Ids.body`). It fits MAX_BODY_BYTES: the Reason was fitted where it
+        was made, and read_request bounded the ids."""
+        return self.ids.body(status, reason, physical_id, data)
 
 
 def _envelope_problem(event: Mapping[str, Any]) -> Failure | None:
-    """Why the envelope cannot be acted on: an unknown type, or a missing id."""
-    kind = event.get("RequestType")
-    if kind not in REQUEST_TYPES:
-        reason = f"Unsupported RequestType {kind!r}; expected Create, Update or Delete"
-        return failure(reason, "MalformedRequest")
-    missing = [name for name in ENVELOPE_FIELDS if _text(event, name) is None]
-    if kind != "Create" and _text(event, "PhysicalResourceId") is None:
-        missing.append("PhysicalResourceId")
-    if missing:
-        return failure(f"The request lacks {', '.join(missing)}", "MalformedRequest")
+    """Why the envelope cannot be acted on: an unknown type, a missing id, or keys only a forger
+    would add."""
+    problem = malformed(event)
+    if problem:
+        return failure(problem, "MalformedRequest")
     forged = [key for key in POLL_KEYS if key in event]
     if forged:
         reason = (
@@ -160,7 +128,7 @@ def _envelope_problem(event: Mapping[str, Any]) -> Failure | None:
 def _old_solution_arn(event: Mapping[str, Any]) -> str | None:
     """SolutionArn of OldResourceProperties (Update), None when absent."""
     old = event.get("OldResourceProperties")
-    return _text(old, "SolutionArn") if isinstance(old, Mapping) else None
+    return text(old, "SolutionArn") if isinstance(old, Mapping) else None
 
 
 def _resource(
@@ -177,26 +145,18 @@ def _resource(
 
 
 def _deletion(
-    event: Mapping[str, Any], physical_id: str | None, logical_id: str, home: str | None
+    event: Mapping[str, Any], ids: Ids, home: str | None
 ) -> tuple[ResourceRequest | None, Failure | None]:
-    """What a Delete applies, or why it cannot be understood: automatic training off when
-    OnDelete asks it, read alone, of the solution the resource manages. Its id is that
-    solution's ARN; an id that is no solution ARN of the function's region (a failed Create's
-    create-failed-...) made no solution, and nothing is done for it."""
-    solution = physical_id or ""
-    if solution_arn_problem(solution, home) or region_problem(solution, home):
+    """What a Delete applies (`read_deletion`: automatic training off when OnDelete asks it, of
+    the solution its id names), or why it cannot be understood."""
+    deletion = read_deletion(event, ids, home)
+    if deletion.problem:
+        return None, failure(deletion.problem, "InvalidProperties")
+    if deletion.solution is None:
         return None, None
-    properties = event.get("ResourceProperties")
-    try:
-        on_delete = on_delete_of(properties)
-    except InvalidProperties as error:
-        # It may have asked training off: FAILED, not a silent SUCCESS; retaining lets the stack go.
-        advice = ON_DELETE_UNREAD.format(logical_id=logical_id)
-        return None, failure(f"Invalid properties: {error}; {advice}", "InvalidProperties")
-    if on_delete is not OnDelete.DISABLE_AUTO_TRAINING:
-        return None, None
-    turn_off = DesiredSettings(solution, Settings(perform_auto_training=False))
-    return ResourceRequest(turn_off, service_timeout_of(properties), on_delete), None
+    turn_off = DesiredSettings(deletion.solution, Settings(perform_auto_training=False))
+    timeout = service_timeout_of(event.get("ResourceProperties"))
+    return ResourceRequest(turn_off, timeout, OnDelete.DISABLE_AUTO_TRAINING), None
 
 
 def read_request(
@@ -207,25 +167,7 @@ def read_request(
     now would land after it acted). `home`: the region the function's Personalize client calls."""
     if not isinstance(event, Mapping):
         raise NoAnswer("The event is not a map")
-    target = check_url(event.get("ResponseURL"), extra_hosts, home)
-    expires = target.signature.expires
-    if expires is not None and expires <= now:
-        when = datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds")
-        raise NoAnswer(
-            f"ResponseURL {target.described} expired at {when}: CloudFormation takes no answer "
-            "to it any more, so nothing is done"
-        )
-    request_id = _text(event, "RequestId") or ""
-    answered = _text(event, "PhysicalResourceId") or f"create-failed-{request_id}"  # failure_id
-    ids = json.dumps([*(_text(event, name) for name in ENVELOPE_FIELDS), answered])
-    if len(ids) > MAX_IDS_BYTES:
-        raise NoAnswer(
-            f"The request's ids take {len(ids)} bytes, more than CloudFormation's ever do: no "
-            f"answer carrying them would fit its {MAX_BODY_BYTES}-byte limit, so nothing is done"
-        )
-    kind = _text(event, "RequestType") or ""
-    physical_id = _text(event, "PhysicalResourceId") or None
-    logical_id = _text(event, "LogicalResourceId") or ""
+    target, ids = addressed(event, extra_hosts, now, home)
     problem = _envelope_problem(event)
     carried = resource = None
     if problem is None:
@@ -234,17 +176,17 @@ def read_request(
         except ForgedMarker as forged:
             reason = f"The request carries a forged wait marker: {forged}"
             problem = failure(reason, "ForgedRequest")
-    if problem is None and kind == "Delete":
-        resource, problem = _deletion(event, physical_id, logical_id, home)
+    if problem is None and ids.kind == "Delete":
+        resource, problem = _deletion(event, ids, home)
     elif problem is None:
         resource, problem = _resource(event, home)
     return Request(
-        kind=kind,
-        stack_id=_text(event, "StackId") or "",
-        request_id=request_id,
-        logical_id=logical_id,
+        kind=ids.kind,
+        stack_id=ids.stack_id,
+        request_id=ids.request_id,
+        logical_id=ids.logical_id,
         target=target,
-        physical_id=physical_id,
+        physical_id=ids.physical_id,
         old_solution_arn=_old_solution_arn(event),
         resource=resource,
         carried=carried,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from localcloud.cloudformation import Exchange
-from protocol import MAX_BODY_BYTES
+from solution_rules.envelope import MAX_BODY_BYTES
 from tests.functional.world import World
 
 

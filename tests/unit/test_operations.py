@@ -11,7 +11,8 @@ import pytest
 import operations
 from localcloud.cloudformation import LambdaContext
 from outcomes import Applied, Failure, RequestFailed
-from protocol import FAILED, MAX_BODY_BYTES, MAX_IDS_BYTES, read_request
+from protocol import read_request
+from solution_rules.envelope import FAILED, MAX_BODY_BYTES, MAX_IDS_BYTES
 from solution_rules.properties import MAX_ARN_LENGTH
 from tests.unit.test_protocol import ARN, HOSTS, NOW
 from tests.unit.test_protocol import event as request_event

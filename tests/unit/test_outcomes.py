@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from outcomes import MAX_REASON_BYTES, RequestFailed, failure
+from outcomes import RequestFailed, failure
+from solution_rules.envelope import MAX_REASON_BYTES
 
 
 @pytest.mark.parametrize("char", ["x", "é", "\u2028", "\x00"])

@@ -9,8 +9,10 @@ import pytest
 
 from continuation import CARRY_KEY, Carried
 from outcomes import failure
-from protocol import MAX_BODY_BYTES, MAX_IDS_BYTES, NoAnswer, read_request
+from protocol import read_request
+from solution_rules.envelope import MAX_BODY_BYTES, MAX_IDS_BYTES
 from solution_rules.properties import DesiredSettings, Settings
+from solution_rules.response import NoAnswer
 
 HOSTS = frozenset({"127.0.0.1"})
 ARN = "arn:aws:personalize:us-east-1:123456789012:solution/s"

@@ -92,6 +92,8 @@ def test_dry_run_checks_and_prints_every_step_but_runs_none(checkout, capsys):
         f"releasing {version} (dry run: nothing is run)",
         "would run: sam build --template template.yaml",
         f"would run: {sys.executable} tools/check_artifact.py {release.ARTIFACT}",
+        f"would run: {sys.executable} tools/check_artifact.py {release.DESTINATION_ARTIFACT}"
+        " destination",
         f"would run: sam package --resolve-s3 --output-template-file {release.PACKAGED}",
         f"would run: sam publish --template {release.PACKAGED} --semantic-version {version}"
         " --fail-on-same-version",
@@ -107,6 +109,7 @@ def test_a_release_runs_the_steps_in_order_then_tags(checkout, capsys):
     assert calls(checkout) == [
         "sam build --template template.yaml",
         f"check {release.ARTIFACT}",
+        f"check {release.DESTINATION_ARTIFACT} destination",
         f"sam package --resolve-s3 --output-template-file {release.PACKAGED}",
         f"sam publish --template {release.PACKAGED} --semantic-version {version}"
         " --fail-on-same-version",

@@ -8,10 +8,15 @@ import time
 
 import pytest
 
-from budget import PUT_ATTEMPTS
 from localcloud.receiver import Receiver
-from outcomes import NoAnswer
-from response import allowed_hosts, check_url, deliver, signature_times
+from solution_rules.response import (
+    PUT_ATTEMPTS,
+    NoAnswer,
+    allowed_hosts,
+    check_url,
+    deliver,
+    signature_times,
+)
 
 SIGV4 = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2Fx&X-Amz-Signature=abc123"
 SIGV2 = "AWSAccessKeyId=AKIAEXAMPLE&Expires=1700000000&Signature=abc%2Bdef%3D"

@@ -10,6 +10,10 @@ import pytest
 from cfnlint.decode import decode
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
+from localcloud.lambda_service import MAXIMUM_EVENT_AGE
+from solution_rules.limits import DEFAULT_SERVICE_TIMEOUT
+from solution_rules.response import PUT_ATTEMPT_TIMEOUT, PUT_ATTEMPTS, PUT_FIRST_PAUSE
+
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS_HERE = (
     "arn:${AWS::Partition}:personalize:${AWS::Region}:${AWS::AccountId}:"
@@ -65,17 +69,27 @@ def test_the_actions_granted_are_the_calls_the_code_makes():
     assert calls("continuation.py") == {"invoke"}
 
 
-def test_the_function_name_fits_lambdas_limit_and_matches_its_permission_and_logs(template):
+@pytest.mark.parametrize(
+    ("function", "log_group", "suffix"),
+    [
+        ("SolutionUpdateFunction", "SolutionUpdateLogGroup", ""),
+        ("OnFailureFunction", "OnFailureLogGroup", "-on-failure"),
+    ],
+)
+def test_the_function_names_fit_lambdas_limit_and_match_their_logs(
+    template, function, log_group, suffix
+):
     resources = template["Resources"]
-    name = resources["SolutionUpdateFunction"]["Properties"]["FunctionName"]
-    assert name == {"Fn::Sub": ["psu-${StackUuid}", STACK_UUID]}
+    name = resources[function]["Properties"]["FunctionName"]
+    assert name == {"Fn::Sub": [f"psu-${{StackUuid}}{suffix}", STACK_UUID]}
     # What CloudFormation resolves for a nested application's longest stack name:
     stack_id = f"arn:aws:cloudformation:us-east-1:123456789012:stack/{'n' * 128}/{uuid.uuid4()}"
     select = STACK_UUID["StackUuid"]["Fn::Select"]
-    resolved = "psu-" + stack_id.split(select[1]["Fn::Split"][0])[select[0]]
+    resolved = "psu-" + stack_id.split(select[1]["Fn::Split"][0])[select[0]] + suffix
     assert re.fullmatch(r"[a-zA-Z0-9-_]{1,64}", resolved), resolved
-    log_group = resources["SolutionUpdateLogGroup"]["Properties"]["LogGroupName"]
-    assert log_group == {"Fn::Sub": ["/aws/lambda/psu-${StackUuid}", STACK_UUID]}
+    group = resources[log_group]["Properties"]["LogGroupName"]
+    assert group == {"Fn::Sub": [f"/aws/lambda/psu-${{StackUuid}}{suffix}", STACK_UUID]}
+    assert resources[function]["Properties"]["LoggingConfig"]["LogGroup"] == {"Ref": log_group}
 
 
 def test_function_settings(template):
@@ -85,8 +99,16 @@ def test_function_settings(template):
     assert function["Handler"] == "app.lambda_handler"
     assert (ROOT / function["CodeUri"] / "app.py").is_file()
     assert function["Timeout"] == 900
+    asynchronous = function["EventInvokeConfig"]
     # a retry after the watchdog's FAILED would start the request afresh, after the rollback
-    assert function["EventInvokeConfig"]["MaximumRetryAttempts"] == 0
+    assert asynchronous["MaximumRetryAttempts"] == 0
+    # kept as long as CloudFormation may wait (the longest ServiceTimeout), as the stand-ins keep it
+    assert asynchronous["MaximumEventAgeInSeconds"] == DEFAULT_SERVICE_TIMEOUT == MAXIMUM_EVENT_AGE
+    on_failure = asynchronous["DestinationConfig"]["OnFailure"]
+    assert on_failure == {
+        "Type": "Lambda",
+        "Destination": {"Fn::GetAtt": ["OnFailureFunction", "Arn"]},
+    }
     variables = function["Environment"]["Variables"]
     assert variables["RESPONSE_URL_ALLOWED_HOSTS"] == ""
     exported = template["Outputs"]["ServiceToken"]
@@ -171,3 +193,37 @@ def test_managed_solutions_narrow_the_role_to_a_name_pattern(template, pattern, 
     parameter = template["Parameters"]["ManagedSolutions"]
     assert parameter["Default"] == "*"
     assert bool(re.fullmatch(parameter["AllowedPattern"], pattern)) is accepted
+
+
+def test_the_on_failure_destination_ships_its_code_and_may_only_write_its_logs(template):
+    resources = template["Resources"]
+    function = resources["OnFailureFunction"]["Properties"]
+    assert function["Runtime"] == "python3.13"
+    assert function["Architectures"] == ["arm64"]
+    module, _ = function["Handler"].split(".")
+    code = ROOT / function["CodeUri"]
+    assert (code / f"{module}.py").is_file()
+    # sam build copies what the symlink points to: the package the function reads too
+    assert (code / "solution_rules").resolve() == (ROOT / "src/handler/solution_rules").resolve()
+    assert function["Role"] == {"Fn::GetAtt": ["OnFailureRole", "Arn"]}
+    [policy] = resources["OnFailureRole"]["Properties"]["Policies"]
+    assert policy["PolicyDocument"]["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": {"Fn::GetAtt": ["OnFailureLogGroup", "Arn"]},
+        }
+    ]
+    main = resources["SolutionUpdateFunction"]["Properties"]
+    assert function["Environment"] == {
+        "Variables": {
+            "RESPONSE_URL_ALLOWED_HOSTS": main["Environment"]["Variables"][
+                "RESPONSE_URL_ALLOWED_HOSTS"
+            ]
+        }
+    }
+    for key in ("LogFormat", "ApplicationLogLevel", "SystemLogLevel"):
+        assert function["LoggingConfig"][key] == main["LoggingConfig"][key], key
+    # its PUT's worst case (every attempt to its timeout, and the pauses between) fits its own
+    pauses = sum(PUT_FIRST_PAUSE * 2**n for n in range(PUT_ATTEMPTS - 1))
+    assert function["Timeout"] >= PUT_ATTEMPTS * PUT_ATTEMPT_TIMEOUT + pauses

@@ -59,7 +59,8 @@ PACKAGED_REGIONS = Path(__file__).with_name("regions.json")
 
 def botocore_partitions() -> Mapping[str, Any]:
     """partitions.json as packaged beside this module, else as botocore's clients load it
-    (botocore/client.py does the same). botocore is imported only here, when first needed."""
+    (botocore/client.py does the same). botocore is imported only here, when first needed: the
+    wheels and the on-failure destination ship without it."""
     if PACKAGED_REGIONS.is_file():
         packaged: Mapping[str, Any] = json.loads(PACKAGED_REGIONS.read_text(encoding="utf-8"))
         return packaged

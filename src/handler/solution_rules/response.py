@@ -2,7 +2,8 @@
 
 Replaces crhelper's sender, which always speaks HTTPS, never reads the status and retries forever.
 The presigned URL is a credential: it never appears in a log line or an error text; only
-`describe_url` (scheme, host, path) is ever shown.
+`describe_url` (scheme, host, path) is ever shown. Shared by the function and its on-failure
+destination (standard library only), so both answer the same URLs in the same way.
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
-from budget import PUT_ATTEMPT_TIMEOUT, PUT_ATTEMPTS, PUT_FIRST_PAUSE
-from outcomes import NoAnswer
-from solution_rules.partitions import is_s3_endpoint
+from .partitions import is_s3_endpoint
 
 _BUCKET = r"cloudformation-custom-resource-response-[a-z0-9]+"
 VIRTUAL_HOSTED = re.compile(rf"{_BUCKET}\.(?P<endpoint>.+)")
@@ -25,6 +24,14 @@ PATH_STYLE_BUCKET = re.compile(rf"/{_BUCKET}/")
 SIGV4_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z")  # X-Amz-Date (strptime's %Y would take any digit)
 SIGV4_MAX_EXPIRES = 604_800  # SigV4 presigned URLs live at most 7 days
 SECONDS = re.compile(r"[0-9]{1,12}")
+PUT_ATTEMPTS = 5
+PUT_ATTEMPT_TIMEOUT = 10.0
+PUT_FIRST_PAUSE = 0.25  # doubled after each failed attempt
+
+
+class NoAnswer(Exception):
+    """The event names no ResponseURL we may answer: nothing is done and nothing is answered.
+    The message never contains the URL's query (its presigned signature)."""
 
 
 class ResponseTarget(NamedTuple):
