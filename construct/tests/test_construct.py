@@ -1,7 +1,6 @@
 """PersonalizeSolutionUpdate as a CDK user meets it: one provider function per stack, configured
-as the SAM application's, answering every resource; the properties the function will be sent;
-the shared stack's function by its service token; and literal values the function would refuse
-failing at synth with the function's own message."""
+as the SAM application's, answering every resource; the properties the function will be sent,
+tokens among them; the shared stack's function by its service token."""
 
 from __future__ import annotations
 
@@ -9,14 +8,12 @@ import json
 from typing import Any
 
 import aws_cdk as cdk
-import pytest
 from aws_cdk.assertions import Match, Template
 from personalize_solution_update_cdk import EventParameter, PersonalizeSolutionUpdate
 from personalize_solution_update_cdk.provider import CODE
 from sample import SHARED_TOKEN, SOLUTION, Synthesized
 
 CUSTOM = "Custom::PersonalizeSolutionUpdate"
-SCHEDULE_FORM = "rate(N day) or rate(N days) with N a whole number from 1 to 30"
 
 
 def only(resources: dict[str, Any]) -> tuple[str, Any]:
@@ -157,70 +154,6 @@ def test_attributes_are_the_resources_get_att_values() -> None:
     }
     for name, token in attributes.items():
         assert stack.resolve(token) == {"Fn::GetAtt": ["Training", name]}
-
-
-def declare(**options: object) -> PersonalizeSolutionUpdate:
-    """One resource in a new stack of a new app; solution_arn defaults to a valid one."""
-    stack = cdk.Stack(cdk.App(), "Checked")
-    options.setdefault("solution_arn", SOLUTION)
-    return PersonalizeSolutionUpdate(stack, "Training", **options)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    ("options", "message"),
-    [
-        (
-            {"schedule": cdk.Duration.days(45)},
-            "Property SolutionUpdateConfig.AutoTrainingConfig.SchedulingExpression: "
-            f"'rate(45 days)' is out of range 1..30; expected {SCHEDULE_FORM}",
-        ),
-        (
-            {"schedule": cdk.Duration.hours(36)},
-            f"schedule 1 day 12 hours is not a whole number of days; expected {SCHEDULE_FORM}",
-        ),
-        (
-            {"solution_arn": "arn:aws:personalize:us-east-1:123456789012:dataset-group/x"},
-            "Property SolutionArn: 'arn:aws:personalize:us-east-1:123456789012:dataset-group/x'"
-            " names a 'dataset-group', not a solution; expected arn:<partition>:personalize:"
-            "<region>:<12-digit account>:solution/<name>",
-        ),
-        (
-            {"event_parameters": [EventParameter(event_type="click", weight=1.5)]},
-            "Property SolutionUpdateConfig.EventsConfig.EventParametersList[0].Weight: '1.5' is "
-            "out of range; expected a number from 0 to 1",
-        ),
-        (
-            {"service_timeout": cdk.Duration.hours(2)},
-            "Property ServiceTimeout: '7200' is not valid; expected a whole number of seconds "
-            "from 28 to 3600",
-        ),
-        (
-            {"on_delete": "disable_auto_training"},
-            "Property OnDelete: 'disable_auto_training' is not a valid value (did you mean "
-            "DisableAutoTraining?); expected Retain or DisableAutoTraining",
-        ),
-    ],
-    ids=[
-        "schedule-45-days",
-        "schedule-not-whole-days",
-        "arn-of-a-dataset-group",
-        "weight",
-        "timeout",
-        "on-delete",
-    ],
-)
-def test_a_literal_the_function_would_refuse_fails_at_synth_with_its_message(
-    options: dict[str, object], message: str
-) -> None:
-    with pytest.raises(ValueError, match=r"^Checked/Training: ") as refused:
-        declare(**options)
-    assert message in str(refused.value)
-
-
-def test_every_refused_literal_is_named_at_once() -> None:
-    with pytest.raises(ValueError, match="Property SolutionArn: ' x' has leading") as refused:
-        declare(solution_arn=" x", schedule=cdk.Duration.days(0))
-    assert "SchedulingExpression: 'rate(0 days)' is out of range 1..30" in str(refused.value)
 
 
 def test_tokens_pass_through_for_the_function_to_check() -> None:
