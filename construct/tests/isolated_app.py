@@ -31,7 +31,7 @@ def main(outdir: Path) -> None:
     from personalize_solution_update_cdk import PersonalizeSolutionUpdate
 
     app = cdk.App(outdir=str(outdir / "construct"))
-    stack = cdk.Stack(app, "Isolated", env=cdk.Environment(region="us-east-1"))
+    stack = cdk.Stack(app, "Isolated")  # no region of its own: the ARN's is looked up
     PersonalizeSolutionUpdate(
         stack, "Training", solution_arn=SOLUTION, schedule=cdk.Duration.days(7)
     )
