@@ -108,7 +108,7 @@ $(BENCH_STAMP): src/handler/requirements.txt
 	touch $(BENCH_STAMP)
 
 clean:
-	rm -rf $(VENV) $(DEMO_VENV) $(CONSTRUCT_VENV) $(CONSTRUCT_BUILD_VENV) build dist $(CDK_DIR)/cdk.out .bench .aws-sam .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) $(DEMO_VENV) $(CONSTRUCT_VENV) $(CONSTRUCT_BUILD_VENV) $(NODE_DIR) build dist $(CDK_DIR)/cdk.out .bench .aws-sam .pytest_cache .ruff_cache .mypy_cache
 
 .PHONY: lock release
 
@@ -139,8 +139,8 @@ invoke: $(STAMP)
 # no Docker. The code is src/handler as SAM's CodeUri holds it, plus its hash-locked requirements
 # for Lambda's arm64 (manylinux2014_aarch64 wheels only), checked importable by check_artifact.py.
 # The wheel is then installed, with aws-cdk-lib and constructs at the CDK example's pins (and
-# pytest), into a venv of its own: nothing of the development venv, so it proves what a user's
-# `pip install` gets.
+# pytest), into a venv of its own on the construct's oldest Python (the CDK's floor, 3.10): nothing
+# of the development venv, so it proves what a user's `pip install` gets.
 CDK_DIR := examples/cdk
 CONSTRUCT_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' construct/pyproject.toml)
 CONSTRUCT_WHEEL := dist/cdk_personalize_solution_update-$(CONSTRUCT_VERSION)-py3-none-any.whl
@@ -149,10 +149,18 @@ CONSTRUCT_CODE := $(CONSTRUCT_STAGE)/personalize_solution_update_cdk/function
 CONSTRUCT_BUILD_VENV := .venv-construct-build
 CONSTRUCT_VENV := .venv-construct
 CONSTRUCT_STAMP := $(CONSTRUCT_VENV)/.installed
+# The construct's oldest Python, which its venv runs (with pyenv, that 3.10 release).
+CONSTRUCT_PYTHON ?= python3.10
+CONSTRUCT_PYENV_VERSION ?= 3.10.13
 # Where construct/tests writes its app's cloud assembly (cfn-lint reads it after the tests).
 CONSTRUCT_SYNTH := build/construct-synth
-# jsii's banner about Node 20's end of life is silenced.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# The Node.js jsii runs the CDK's core in, for the targets that synthesize: a supported release
+# (jsii warns on every synth under one past its end of life), npm's binary package of it, pinned.
+NODE_VERSION := 22.23.5
+NODE_DIR := .node
+NODE_PACKAGE := node-linux-$(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x64)
+NODE_STAMP := $(NODE_DIR)/.installed-$(NODE_VERSION)
+WITH_NODE := PATH="$(CURDIR)/$(NODE_DIR)/node_modules/$(NODE_PACKAGE)/bin:$$PATH"
 
 .PHONY: construct construct-venv construct-test construct-synth-time cdk-synth
 
@@ -164,12 +172,16 @@ $(CONSTRUCT_BUILD_VENV)/.installed:
 	$(CONSTRUCT_BUILD_VENV)/bin/python -m pip install --quiet flit_core==4.2.0
 	touch $@
 
+# The staged rule set gets the region list of the function's locked botocore (the dev venv's), so
+# the construct judges regions without botocore.
 $(CONSTRUCT_WHEEL): $(CONSTRUCT_BUILD_VENV)/.installed construct/pyproject.toml \
 		construct/README.md $(wildcard construct/personalize_solution_update_cdk/*.py) \
-		$(wildcard src/handler/*.py) src/handler/requirements.txt
+		$(wildcard src/handler/*.py src/handler/solution_rules/*.py) tools/regions.py \
+		src/handler/requirements.txt | $(STAMP)
 	rm -rf $(CONSTRUCT_STAGE) && mkdir -p $(CONSTRUCT_STAGE) dist
 	cp -rL construct/pyproject.toml construct/README.md construct/personalize_solution_update_cdk \
 		$(CONSTRUCT_STAGE)/
+	$(BIN)/python tools/regions.py $(CONSTRUCT_STAGE)/personalize_solution_update_cdk/solution_rules
 	cp -r src/handler $(CONSTRUCT_CODE)
 	find $(CONSTRUCT_STAGE) -name __pycache__ -prune -exec rm -rf {} +
 	$(CONSTRUCT_BUILD_VENV)/bin/python -m pip install --quiet --no-compile --target $(CONSTRUCT_CODE) \
@@ -182,36 +194,47 @@ $(CONSTRUCT_WHEEL): $(CONSTRUCT_BUILD_VENV)/.installed construct/pyproject.toml 
 		'import flit_core.buildapi as api; print("dist/" + api.build_wheel("$(CURDIR)/dist"))'
 	@ls -l $@ | awk '{printf "wheel %s: %.1f MB\n", $$9, $$5 / 1e6}'
 
-## construct-venv: a fresh venv for each new wheel, holding it, aws-cdk-lib and constructs at the CDK
-## example's pins, and pytest
+## construct-venv: a fresh python3.10 venv for each new wheel (uv's), holding it, aws-cdk-lib and
+## constructs at the CDK example's pins, and pytest
 construct-venv: $(CONSTRUCT_STAMP)
 
-$(CONSTRUCT_STAMP): $(CONSTRUCT_WHEEL) $(CDK_DIR)/requirements.txt requirements-dev.txt
-	rm -rf $(CONSTRUCT_VENV) && $(PYTHON) -m venv $(CONSTRUCT_VENV)
-	$(CONSTRUCT_VENV)/bin/python -m pip install --quiet --no-compile $(CONSTRUCT_WHEEL) \
+$(CONSTRUCT_STAMP): $(CONSTRUCT_WHEEL) $(CDK_DIR)/requirements.txt requirements-dev.txt | $(STAMP)
+	rm -rf $(CONSTRUCT_VENV)
+	PYENV_VERSION=$(CONSTRUCT_PYENV_VERSION) UV_PYTHON_DOWNLOADS=never \
+		$(BIN)/uv venv --quiet --python $(CONSTRUCT_PYTHON) $(CONSTRUCT_VENV)
+	$(BIN)/uv pip install --quiet --python $(CONSTRUCT_VENV)/bin/python $(CONSTRUCT_WHEEL) \
 		-r $(CDK_DIR)/requirements.txt $$(grep -oE '^pytest(-timeout)?==[^ ]+' requirements-dev.txt)
 	touch $@
 
+# npm (any Node.js) fetches the pinned one; a new NODE_VERSION installs afresh.
+$(NODE_STAMP):
+	rm -rf $(NODE_DIR)
+	npm install --prefix $(NODE_DIR) --no-save --ignore-scripts --no-audit --no-fund \
+		$(NODE_PACKAGE)@$(NODE_VERSION)
+	touch $@
+
 ## construct-test: the construct's tests in its venv (aws_cdk.assertions on one synth of an app
-## with two resources), then cfn-lint on that app's templates
-construct-test: $(STAMP) $(CONSTRUCT_STAMP)
+## of four stacks, and an app's import and synth in a fresh interpreter), then cfn-lint on that
+## app's templates
+construct-test: $(STAMP) $(CONSTRUCT_STAMP) $(NODE_STAMP)
 	rm -rf $(CONSTRUCT_SYNTH)
-	CONSTRUCT_SYNTH=$(CURDIR)/$(CONSTRUCT_SYNTH) $(CONSTRUCT_VENV)/bin/pytest construct/tests \
-		-o pythonpath=
+	CONSTRUCT_SYNTH=$(CURDIR)/$(CONSTRUCT_SYNTH) $(WITH_NODE) \
+		$(CONSTRUCT_VENV)/bin/pytest construct/tests -o pythonpath=
 	$(BIN)/cfn-lint $(CONSTRUCT_SYNTH)/*.template.json
 
 ## construct-synth-time: the synth time the construct adds, against a plain CustomResource on an
 ## imported token, medians of 5 alternating fresh synths each, and their ratio
-construct-synth-time: $(CONSTRUCT_STAMP)
-	$(CONSTRUCT_VENV)/bin/python construct/tools/synth_time.py
+construct-synth-time: $(CONSTRUCT_STAMP) $(NODE_STAMP)
+	$(WITH_NODE) $(CONSTRUCT_VENV)/bin/python construct/tools/synth_time.py
 
-## cdk-synth: synthesize the CDK example offline with the construct (python app.py; needs Node.js on
-## PATH), then cfn-lint its template; the tests check it against the YAML example it mirrors and run
-## its function's code
+## cdk-synth: synthesize the CDK example offline with the construct (python app.py, on the pinned
+## Node.js), then cfn-lint its template; the tests check it against the YAML example it mirrors and
+## run its function's code
 # CDK_OUTDIR is what `cdk synth` sets.
-cdk-synth: $(STAMP) $(CONSTRUCT_STAMP)
+cdk-synth: $(STAMP) $(CONSTRUCT_STAMP) $(NODE_STAMP)
 	rm -rf $(CDK_DIR)/cdk.out
-	cd $(CDK_DIR) && time CDK_OUTDIR=cdk.out $(CURDIR)/$(CONSTRUCT_VENV)/bin/python app.py
+	cd $(CDK_DIR) && time CDK_OUTDIR=cdk.out $(WITH_NODE) \
+		$(CURDIR)/$(CONSTRUCT_VENV)/bin/python app.py
 	$(BIN)/cfn-lint $(CDK_DIR)/cdk.out/*.template.json
 
 # The cfn-lint rules (lint-rules/) as a wheel that needs cfn-lint alone: the rules, and the

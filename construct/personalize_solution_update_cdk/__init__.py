@@ -13,9 +13,10 @@ training = PersonalizeSolutionUpdate(
 
 from __future__ import annotations
 
+from personalize_solution_update_cdk.provider import SolutionUpdateProvider
 from personalize_solution_update_cdk.solution_update import (
     EventParameter,
     PersonalizeSolutionUpdate,
 )
 
-__all__ = ["EventParameter", "PersonalizeSolutionUpdate"]
+__all__ = ["EventParameter", "PersonalizeSolutionUpdate", "SolutionUpdateProvider"]

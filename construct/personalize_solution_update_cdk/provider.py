@@ -1,18 +1,31 @@
 """The provider function: one per stack, shared by every PersonalizeSolutionUpdate in it.
 
 Configured as the SAM application's template.yaml configures its function: python3.13 on arm64,
-256 MB, 900 s, no asynchronous retry, JSON logs at INFO into its own log group, and a role that may
-write to that group alone, update and read the solutions of its account and region, and invoke the
-function itself (a long wait continues in a new invocation). The self-invoke statement names the
-function by an ARN built from its fixed name, `psu-<stack UUID>`: a reference to the function's own
-ARN in its role's policy would be a dependency cycle (cfn-lint E3004).
+256 MB, 900 s, no asynchronous retry, JSON logs into its own log group, and a role that may write
+to that group alone, update and read the solutions the stack's resources name, and invoke the
+function itself (a long wait continues in a new invocation). What template.yaml's parameters let
+a user change (log level, log retention, tracing, reserved concurrency) are the options of
+`SolutionUpdateProvider.of`. The self-invoke statement names the function by an ARN built from
+its fixed name, `psu-<stack UUID>`: a reference to the function's own ARN in its role's policy
+would be a dependency cycle (cfn-lint E3004).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
-from aws_cdk import ArnFormat, Aws, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import (
+    ArnFormat,
+    Aws,
+    CfnParameter,
+    CfnResource,
+    Duration,
+    Fn,
+    RemovalPolicy,
+    Stack,
+    Token,
+)
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -27,55 +40,89 @@ PROVIDER_ID = "PersonalizeSolutionUpdateProvider"
 # Caches the installer and the runtime may leave in the package; never part of the asset.
 NOT_CODE = ["**/__pycache__", "**/*.pyc"]
 SERVICE_NAME = "personalize-solution-update"
+SOLUTION_ACTIONS = ["personalize:UpdateSolution", "personalize:DescribeSolution"]
+SOLUTION_TYPE = "AWS::Personalize::Solution"
 
 
 class SolutionUpdateProvider(Construct):
-    """The stack's provider function and what it needs: its role, its log group."""
+    """The stack's provider function and what it needs: its role, its log group. Declared by
+    `of`, once per stack, and shared by every PersonalizeSolutionUpdate of the stack."""
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
-        """Declare the log group, the role and the function (use `of` to share one)."""
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        log_level: lambda_.ApplicationLogLevel = lambda_.ApplicationLogLevel.INFO,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        tracing: lambda_.Tracing = lambda_.Tracing.DISABLED,
+        reserved_concurrency: int | None = None,
+    ) -> None:
+        """Declare the log group, the role and the function (use `of`: one per stack)."""
+        if construct_id != PROVIDER_ID or not Stack.is_stack(scope):
+            raise ValueError(
+                f"{scope.node.path}: a stack has one SolutionUpdateProvider, its function named "
+                "after the stack; declare it with SolutionUpdateProvider.of(scope, ...)"
+            )
+        refused = concurrency_problem(reserved_concurrency)
+        if refused:
+            raise ValueError(f"{scope.node.path}: {refused}")
         super().__init__(scope, construct_id)
+        #: The options in force, by name (None: concurrency left unreserved).
+        self.options: Mapping[str, object] = {
+            "log_level": log_level,
+            "log_retention": log_retention,
+            "tracing": tracing,
+            "reserved_concurrency": reserved_concurrency,
+        }
         # psu-<stack UUID>, 40 characters whatever the stack's name (Lambda allows 64).
         name = Fn.join("", ["psu-", Fn.select(2, Fn.split("/", Aws.STACK_ID))])
         log_group = logs.LogGroup(
             self,
             "LogGroup",
             log_group_name=f"/aws/lambda/{name}",
-            retention=logs.RetentionDays.ONE_MONTH,
+            retention=log_retention,
             removal_policy=RemovalPolicy.DESTROY,
         )
         stack = Stack.of(self)
-        statements = [
-            # Its own log group only (AWSLambdaBasicExecutionRole would allow every group).
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[log_group.log_group_arn],
-            ),
-            # Any solution of this account and region: each resource names its own.
-            iam.PolicyStatement(
-                actions=["personalize:UpdateSolution", "personalize:DescribeSolution"],
-                resources=[
-                    stack.format_arn(service="personalize", resource="solution", resource_name="*")
-                ],
-            ),
-            # A wait longer than one invocation continues in a new one, invoked asynchronously.
-            iam.PolicyStatement(
-                actions=["lambda:InvokeFunction"],
-                resources=[
-                    stack.format_arn(
-                        service="lambda",
-                        resource="function",
-                        resource_name=name,
-                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                ],
-            ),
-        ]
-        role = iam.Role(
+        self._policy = iam.PolicyDocument(
+            statements=[
+                # Its own log group only (AWSLambdaBasicExecutionRole would allow every group).
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[log_group.log_group_arn],
+                ),
+                # A wait longer than one invocation continues in a new one, invoked asynchronously.
+                iam.PolicyStatement(
+                    actions=["lambda:InvokeFunction"],
+                    resources=[
+                        stack.format_arn(
+                            service="lambda",
+                            resource="function",
+                            resource_name=name,
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    ],
+                ),
+            ]
+        )
+        traced = tracing == lambda_.Tracing.ACTIVE
+        if traced:
+            # Lambda sends the active tracing's segments with the function's role. X-Ray has no
+            # resource-level permissions for these actions, hence `*`.
+            self._policy.add_statements(
+                iam.PolicyStatement(
+                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
+                )
+            )
+        # The statement naming the solutions of resources that `serve` scopes the role to,
+        # added to the role's policy with the first of them.
+        self._named_solutions: iam.PolicyStatement | None = None
+        self.role = iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            inline_policies={"SolutionUpdates": iam.PolicyDocument(statements=statements)},
+            inline_policies={"SolutionUpdates": self._policy},
         )
         self.function = lambda_.Function(
             self,
@@ -93,14 +140,18 @@ class SolutionUpdateProvider(Construct):
             timeout=Duration.seconds(900),
             # By reference: the function's one link to the role is then its Arn, where CDK would add
             # a DependsOn that repeats it (cfn-lint W3005). The policies are the role's own.
-            role=iam.Role.from_role_arn(self, "RoleArn", role.role_arn, mutable=False),
+            role=iam.Role.from_role_arn(self, "RoleArn", self.role.role_arn, mutable=False),
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            # Lambda drops the function's lines below this level and passes it on to the function
+            # (AWS_LAMBDA_LOG_LEVEL), whose logger follows it, as template.yaml's LogLevel does.
+            application_log_level_v2=log_level,
             system_log_level_v2=lambda_.SystemLogLevel.INFO,
+            tracing=tracing,
+            reserved_concurrent_executions=reserved_concurrency,
             environment={
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
-                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_TRACE_DISABLED": "false" if traced else "true",
                 # Empty: CloudFormation's S3 response buckets only, the real Personalize and
                 # Lambda endpoints (set only by local runs, such as SAM CLI's on a CDK template).
                 "RESPONSE_URL_ALLOWED_HOSTS": "",
@@ -120,10 +171,130 @@ class SolutionUpdateProvider(Construct):
         )
 
     @classmethod
-    def of(cls, scope: Construct) -> SolutionUpdateProvider:
-        """The provider of scope's stack, declared on first use."""
+    def of(
+        cls,
+        scope: Construct,
+        *,
+        log_level: lambda_.ApplicationLogLevel | None = None,
+        log_retention: logs.RetentionDays | None = None,
+        tracing: lambda_.Tracing | None = None,
+        reserved_concurrency: int | None = None,
+    ) -> SolutionUpdateProvider:
+        """The provider of scope's stack, declared on first use with these options, which
+        template.yaml's parameters set for the application's function: log_level, the level of
+        the function's log lines that reach CloudWatch Logs (LogLevel, INFO); log_retention, how
+        long its log group keeps them (LogRetentionInDays, one month); tracing, ACTIVE for X-Ray
+        tracing (EnableTracing; Lambda's PassThrough otherwise); reserved_concurrency, to cap the
+        function's concurrency (ReservedConcurrency; unreserved when None).
+
+        Every PersonalizeSolutionUpdate of the stack (without a service_token) shares it, so call
+        this with the options before the first one. A later call asking an option other than
+        the one in force raises ValueError naming each: the function has one configuration.
+        """
+        asked = {
+            "log_level": log_level,
+            "log_retention": log_retention,
+            "tracing": tracing,
+            "reserved_concurrency": reserved_concurrency,
+        }
+        given = {option: value for option, value in asked.items() if value is not None}
         stack = Stack.of(scope)
         found = stack.node.try_find_child(PROVIDER_ID)
-        if isinstance(found, SolutionUpdateProvider):
+        if not isinstance(found, SolutionUpdateProvider):
+            return cls(stack, PROVIDER_ID, **given)
+        conflicts = [
+            f"{option}={found.options[option]}, not {value}"
+            for option, value in given.items()
+            if found.options[option] != value
+        ]
+        if conflicts:
+            raise ValueError(
+                f"{scope.node.path}: the stack's SolutionUpdateProvider is already declared with "
+                f"{'; '.join(conflicts)}: give its options once, in SolutionUpdateProvider.of "
+                "before the stack's first PersonalizeSolutionUpdate"
+            )
+        return found
+
+    def serve(self, resource: Construct, solution_arn: str, *, retained: bool) -> None:
+        """Make `resource` wait until the function's retries are off and its role allows the
+        resource's solution.
+
+        The role's own statement names the solution when it is known: a literal ARN, or a token
+        that refers only to the stack's parameters, pseudo parameters, imports and
+        AWS::Personalize::Solution resources (another resource's attribute could depend on this
+        provider: a cycle). Otherwise, and when the resource's Delete may act on a solution the
+        template no longer names (`retained` False: its OnDelete is not Retain, so after a
+        replacement or a parameter's new value the old solution's Delete turns training off),
+        the resource waits for a policy of every solution of the stack's account and region,
+        which CloudFormation deletes only after the resources that wait for it.
+        """
+        # Its first request only once retries are off (the function itself it references).
+        resource.node.add_dependency(self.no_retry)
+        if not (retained and self._known(solution_arn)):
+            resource.node.add_dependency(self._every_solution())
+            return
+        if self._named_solutions is None:
+            self._named_solutions = iam.PolicyStatement(actions=SOLUTION_ACTIONS)
+            self._policy.add_statements(self._named_solutions)
+        self._named_solutions.add_resources(solution_arn)
+
+    def _known(self, solution_arn: str) -> bool:
+        """Whether the role can name this solution (see `serve`)."""
+        if not Token.is_unresolved(solution_arn):
+            return True
+        stack = Stack.of(self)
+        referable = {
+            stack.resolve(element.logical_id)
+            for element in stack.node.find_all()
+            if (
+                isinstance(element, CfnParameter)
+                or (isinstance(element, CfnResource) and element.cfn_resource_type == SOLUTION_TYPE)
+            )
+            and element.stack.node.path == stack.node.path
+        }
+        return refers_only_to(stack.resolve(solution_arn), referable)
+
+    def _every_solution(self) -> iam.Policy:
+        """The policy allowing every solution of the stack's account and region, declared on
+        first use."""
+        found = self.node.try_find_child("EverySolution")
+        if isinstance(found, iam.Policy):
             return found
-        return cls(stack, PROVIDER_ID)
+        every = Stack.of(self).format_arn(
+            service="personalize", resource="solution", resource_name="*"
+        )
+        return iam.Policy(
+            self,
+            "EverySolution",
+            roles=[self.role],
+            statements=[iam.PolicyStatement(actions=SOLUTION_ACTIONS, resources=[every])],
+        )
+
+
+def refers_only_to(value: object, names: set[str]) -> bool:
+    """Whether a resolved CloudFormation value refers (Ref, Fn::GetAtt) to nothing but pseudo
+    parameters and `names`; an Fn::Sub, whose references hide in its string, refers elsewhere."""
+    if isinstance(value, list):
+        return all(refers_only_to(item, names) for item in value)
+    if not isinstance(value, dict):
+        return True
+    if "Ref" in value:
+        return str(value["Ref"]).startswith("AWS::") or value["Ref"] in names
+    if "Fn::GetAtt" in value:
+        return value["Fn::GetAtt"][0] in names
+    if "Fn::Sub" in value:
+        return False
+    return all(refers_only_to(item, names) for item in value.values())
+
+
+def concurrency_problem(reserved: int | None) -> str | None:
+    """What is wrong with a literal reserved concurrency, or None. Zero, which template.yaml's
+    parameter reads as unreserved, would stop Lambda from running the function at all."""
+    if reserved is None or Token.is_unresolved(reserved):
+        return None
+    if isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 1:
+        return (
+            f"reserved_concurrency {reserved!r} is not valid; expected a whole number of at "
+            "least 1 (0 would stop the function from running), or None for unreserved"
+        )
+    return None

@@ -19,6 +19,7 @@ from personalize_solution_update_cdk.provider import SolutionUpdateProvider
 from personalize_solution_update_cdk.solution_rules.literals import literal_problems
 from personalize_solution_update_cdk.solution_rules.properties import (
     SCHEDULE_FORM,
+    OnDelete,
 )
 from personalize_solution_update_cdk.solution_rules.properties import (
     schedule_expression as rate_expression,
@@ -134,8 +135,8 @@ class PersonalizeSolutionUpdate(Construct):
             properties=properties,
         )
         if provider:
-            # Its first request only once retries are off (the function itself it references).
-            self.resource.node.add_dependency(provider.no_retry)
+            retained = on_delete in (None, OnDelete.RETAIN)  # a Delete that calls nothing
+            provider.serve(self.resource, solution_arn, retained=retained)
 
     def _attribute(self, name: str) -> str:
         """A Fn::GetAtt of the resource (every attribute is a string)."""

@@ -10,8 +10,15 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_personalize as personalize
 from aws_cdk.assertions import Template
-from personalize_solution_update_cdk import EventParameter, PersonalizeSolutionUpdate
+from personalize_solution_update_cdk import (
+    EventParameter,
+    PersonalizeSolutionUpdate,
+    SolutionUpdateProvider,
+)
 from sample import SHARED_TOKEN, SOLUTION, Synthesized
 
 
@@ -41,6 +48,37 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         schedule=cdk.Duration.days(1),
         on_delete="DisableAutoTraining",
     )
+    configured = cdk.Stack(app, "Configured")
+    SolutionUpdateProvider.of(
+        configured,
+        log_level=lambda_.ApplicationLogLevel.DEBUG,
+        log_retention=logs.RetentionDays.ONE_WEEK,
+        tracing=lambda_.Tracing.ACTIVE,
+        reserved_concurrency=5,
+    )
+    solution = personalize.CfnSolution(
+        configured,
+        "Solution",
+        name="declared",
+        dataset_group_arn="arn:aws:personalize:us-east-1:123456789012:dataset-group/sample",
+    )
+    parameter = cdk.CfnParameter(configured, "ParameterSolutionArn", min_length=1)
+    for construct_id, arn in [
+        ("Literal", SOLUTION),
+        ("Declared", solution.attr_solution_arn),
+        ("Parameter", parameter.value_as_string),
+    ]:
+        PersonalizeSolutionUpdate(configured, construct_id, solution_arn=arn)
+    chained = cdk.Stack(app, "Chained")
+    first = PersonalizeSolutionUpdate(chained, "Named", solution_arn=SOLUTION)
+    PersonalizeSolutionUpdate(chained, "ByAttribute", solution_arn=first.attr_solution_arn)
+    PersonalizeSolutionUpdate(
+        chained,
+        "BySub",
+        solution_arn=cdk.Fn.sub(
+            "arn:${AWS::Partition}:personalize:${AWS::Region}:${AWS::AccountId}:solution/sub"
+        ),
+    )
     shared = cdk.Stack(app, "SharedFunction")
     PersonalizeSolutionUpdate(
         shared,
@@ -52,6 +90,8 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     assembly = app.synth()
     return Synthesized(
         own=Template.from_json(assembly.get_stack_by_name("TwoSolutions").template),
+        configured=Template.from_json(assembly.get_stack_by_name("Configured").template),
+        chained=Template.from_json(assembly.get_stack_by_name("Chained").template),
         shared=Template.from_json(assembly.get_stack_by_name("SharedFunction").template),
         outdir=outdir,
     )

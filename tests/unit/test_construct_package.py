@@ -1,5 +1,5 @@
 """The construct library is released with the application: one version, named alike wherever a
-user is told what to install."""
+user is told what to install; and it is tested on what it tells users it runs on."""
 
 from __future__ import annotations
 
@@ -28,3 +28,16 @@ def test_the_construct_has_the_applications_version_everywhere_it_is_named():
     assert wheels
     assert pinned
     assert set(wheels) | set(pinned) == {current}
+
+
+def test_the_construct_is_tested_on_its_oldest_python_and_a_node_its_readmes_name():
+    """requires-python's floor is the Python make's construct venv runs; the Node.js the CDK
+    targets install is a release jsii supports, the one the READMEs tell CDK users to use."""
+    project = tomllib.loads((ROOT / "construct" / "pyproject.toml").read_text())["project"]
+    makefile = (ROOT / "Makefile").read_text()
+    [floor] = re.findall(r"^>=(\d+\.\d+)$", project["requires-python"])
+    assert re.findall(r"^CONSTRUCT_PYTHON \?= python(\S+)$", makefile, re.M) == [floor]
+    [node] = re.findall(r"^NODE_VERSION := (\d+)\.\d+\.\d+$", makefile, re.M)
+    assert node in {"22", "24"}
+    for readme in (ROOT / "README.md", ROOT / "construct" / "README.md"):
+        assert "Node.js 22 or 24" in readme.read_text()
