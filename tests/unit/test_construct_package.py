@@ -41,3 +41,30 @@ def test_the_construct_is_tested_on_its_oldest_python_and_a_node_its_readmes_nam
     assert node in {"22", "24"}
     for readme in (ROOT / "README.md", ROOT / "construct" / "README.md"):
         assert "Node.js 22 or 24" in readme.read_text()
+
+
+def test_every_package_and_example_names_the_changelogs_latest_release():
+    """One version everywhere: the application's, both wheels', the examples' and the
+    CHANGELOG's latest release, with nothing left unreleased above it."""
+    current = load(APPLICATION)["Metadata"]["AWS::ServerlessRepo::Application"]["SemanticVersion"]
+    lint = tomllib.loads((ROOT / "lint-rules" / "pyproject.toml").read_text())["project"]
+    assert lint["version"] == current
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    [first] = re.findall(r"^## \[([^\]]+)\]", changelog, re.M)[:1]
+    assert first == current
+    named = re.findall(
+        r"(?:_update-|SemanticVersion=|Default: |personalize-solution-update/)(\d+\.\d+\.\d+)",
+        "".join(
+            path.read_text()
+            for path in (
+                ROOT / "README.md",
+                ROOT / "lint-rules" / "README.md",
+                ROOT / "examples" / "README.md",
+                ROOT / "examples" / "nested-application.yaml",
+                ROOT / "examples" / "stackset.yaml",
+                ROOT / "examples" / "stackset-instance.yaml",
+            )
+        ),
+    )
+    assert len(named) >= 8
+    assert set(named) == {current}

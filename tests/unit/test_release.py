@@ -149,9 +149,7 @@ def test_a_template_version_other_than_the_changelogs_is_refused(checkout, capsy
 def test_the_version_comes_from_the_changelogs_latest_release(checkout, capsys):
     changelog = checkout / "CHANGELOG.md"
     changelog.write_text(
-        changelog.read_text().replace(
-            "## [Unreleased]", "## [Unreleased]\n\n## [7.1.0] - 2027-01-02", 1
-        )
+        changelog.read_text().replace("\n## [", "\n## [7.1.0] - 2027-01-02\n\n## [", 1)
     )
     set_template_version(checkout, "7.1.0")
     git(checkout, "commit", "--quiet", "--all", "--message", "7.1.0")
