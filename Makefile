@@ -84,8 +84,9 @@ receiver: $(STAMP)
 	$(BIN)/python -m localcloud.receiver --port 8085 $(RECEIVER_ARGS)
 
 ## bench: polling vs alternatives, no-op guards, Delete, cold start and many resources at once
-## (local emulator only); prints the tables and writes docs/bench.md and docs/bench.png
-bench: $(STAMP) $(BENCH_STAMP)
+## (local emulator only); prints the tables and writes docs/bench.md and docs/bench.png. The cold
+## start runs the artifact `make build` makes, as Lambda runs it.
+bench: $(STAMP) $(BENCH_STAMP) build
 	$(BIN)/python -c "import matplotlib, sys; sys.exit(matplotlib.__version__ != '3.11.2')" 2>/dev/null \
 		|| $(BIN)/python -m pip install --quiet matplotlib==3.11.2
 	$(BENCH) all
@@ -94,7 +95,7 @@ bench: $(STAMP) $(BENCH_STAMP)
 bench-load: $(STAMP) $(BENCH_STAMP)
 	$(BENCH) load
 
-bench-cold: $(STAMP) $(BENCH_STAMP)
+bench-cold: $(STAMP) $(BENCH_STAMP) build
 	$(BENCH) cold
 
 ## bench-venv: what the function ships, a venv holding src/handler/requirements.txt alone

@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     results = Results()
     ports: tuple[int, ...] = ()
     if section in ("all", "cold"):
-        progress(f"cold start: {RUNS} interleaved fresh interpreters of each import ...")
+        progress(f"cold start: {RUNS} interleaved fresh interpreters of each kind ...")
         results = replace(results, cold=measure_cold_start())
     if section in ("all", "polling"):
         results, ports = simulated(results)

@@ -1,8 +1,18 @@
-"""Cold start in the environment that ships: `import app` against a bare `import boto3;
-boto3.client('personalize')`, each in a fresh interpreter of the shipped venv, interleaved."""
+"""Cold start as Lambda's init pays it: `import app` from the build artifact (what `sam build`
+packages and `sam deploy` zips), against a bare `import boto3; boto3.client('personalize')`, each
+in a fresh interpreter of the shipped venv, interleaved.
+
+Lambda's task root is read-only and the deployment zip stores every file as of 1980-01-01, so
+Python there uses only the hash-based bytecode an artifact ships, and compiles every other module
+it imports at each start. The artifact runs from a copy set up that way (the zip's mtimes, no
+bytecode written). Two more kinds run in the same rounds, to show what that bytecode saves and
+what is left: the same copy without its bytecode, and the handler's sources in the venv with
+every module's bytecode cached.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
@@ -18,66 +28,83 @@ from bench.network import dead_port
 RUNS = 31  # per kind; fresh interpreters vary by about ±20% here, so well over 15
 APP = "import app"
 BARE = "import boto3; boto3.client('personalize')"
+ARTIFACT = shipped.ROOT / ".aws-sam" / "build" / "SolutionUpdateFunction"
+ZIPPED_MTIME = 315532800  # 1980-01-01 00:00 UTC: the date sam's zip gives every file
 # Prints the moment the import is done on CLOCK_MONOTONIC, which is system-wide on Linux: the
 # parent reads the same clock before starting the process.
 TIMED = "{probe}; import time; print(time.clock_gettime(time.CLOCK_MONOTONIC))"
-# Untimed warm-up: counts connection attempts (expected none) and fills the .pyc caches.
+# Untimed, after a warm-up: counts connection attempts (expected none), the .py files compiled
+# (the modules without usable bytecode) and the modules loaded from the venv's site-packages
+# (none for the artifact, which must hold all it imports).
 COUNTED = (
-    "import sys\n"
-    "hits = []\n"
-    "sys.addaudithook(lambda e, a: hits.append(e) "
-    "if e in ('socket.connect', 'socket.getaddrinfo') else None)\n"
+    "import sys, sysconfig\n"
+    "hits, compiled = [], []\n"
+    "def audit(event, args):\n"
+    "    if event in ('socket.connect', 'socket.getaddrinfo'):\n"
+    "        hits.append(event)\n"
+    "    elif event == 'compile' and str(args[1]).endswith('.py'):\n"
+    "        compiled.append(args[1])\n"
+    "sys.addaudithook(audit)\n"
     "{probe}\n"
-    "print(len(hits))\n"
+    "venv = sysconfig.get_paths()['purelib']\n"
+    "found = [m for m in list(sys.modules.values()) if (getattr(m, '__file__', None) or '')"
+    ".startswith(venv)]\n"
+    "print(len(hits), len(compiled), len(found))\n"
 )
-ARTIFACT = shipped.ROOT / ".aws-sam" / "build" / "SolutionUpdateFunction"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One way of starting: what the interpreter runs, in which directory, with which
+    variables, and whether it may load modules from the venv's site-packages."""
+
+    probe: str
+    root: Path
+    env: dict[str, str]
+    from_venv: bool = True
 
 
 @dataclass(frozen=True)
 class Samples:
     """Seconds per fresh interpreter: from its start until the import is done (what Lambda's
-    init covers), and until the process has exited (interpreter teardown included)."""
+    init covers), and until the process has exited (interpreter teardown included); and the
+    modules it compiled on the way (those without bytecode it could use)."""
 
     ready: list[float]
     process: list[float]
+    compiled: int
 
 
 @dataclass(frozen=True)
 class ColdStart:
-    """The handler's and the bare client's samples, and what the imports tried to reach.
-    `compiled`: the handler again, its own modules compiled at each start, as on Lambda, whose
-    read-only task root keeps Python from caching their bytecode."""
+    """The bare client's samples and the handler's, three ways: `artifact`, as Lambda's init
+    runs it; `uncompiled`, the same without its bytecode; `cached`, its sources in the venv with
+    every module's bytecode cached. What the imports tried to reach; the artifact's size."""
 
-    app: Samples
     bare: Samples
-    compiled: Samples
+    artifact: Samples
+    uncompiled: Samples
+    cached: Samples
     connections: int
-    artifact: str
+    size: str
 
-    @property
-    def ratio(self) -> float:
-        """Median time to ready of `import app` over the bare client's."""
-        return statistics.median(self.app.ready) / statistics.median(self.bare.ready)
+    def ratio(self, kind: Samples) -> float:
+        """Median time to ready of `kind` over the bare client's."""
+        return statistics.median(kind.ready) / statistics.median(self.bare.ready)
 
-    @property
-    def compiled_ratio(self) -> float:
-        """Median time to ready of `import app` compiled at each start over the bare client's."""
-        return statistics.median(self.compiled.ready) / statistics.median(self.bare.ready)
-
-    @property
-    def process_ratio(self) -> float:
+    def process_ratio(self, kind: Samples) -> float:
         """The same for the whole process, exit included."""
-        return statistics.median(self.app.process) / statistics.median(self.bare.process)
+        return statistics.median(kind.process) / statistics.median(self.bare.process)
 
 
-def run(code: str, env: dict[str, str], root: Path = shipped.TASK_ROOT) -> tuple[float, float, str]:
-    """Run code in a fresh shipped interpreter in a task root: when it started and when it had
-    exited (monotonic seconds), and the last line it printed."""
+def run(code: str, kind: Kind) -> tuple[float, float, str]:
+    """Run code in a fresh shipped interpreter the way `kind` starts: when it started and when
+    it had exited (monotonic seconds), and the last line it printed."""
     started = time.clock_gettime(time.CLOCK_MONOTONIC)
     result = subprocess.run(  # noqa: S603 - fixed code, the shipped venv's interpreter, no shell
         [str(shipped.python()), "-c", code],
-        env=env,
-        cwd=root,
+        env=kind.env,
+        cwd=kind.root,
         capture_output=True,
         text=True,
         check=False,
@@ -86,41 +113,90 @@ def run(code: str, env: dict[str, str], root: Path = shipped.TASK_ROOT) -> tuple
     finished = time.clock_gettime(time.CLOCK_MONOTONIC)
     if result.returncode:
         raise BenchError(f"cold start probe failed: {result.stderr.strip()[-500:]}")
-    return started, finished, result.stdout.split()[-1]
+    return started, finished, result.stdout.strip().splitlines()[-1]
 
 
-def artifact_size() -> str:
-    """The size of the sam build artifact, or how to get one."""
-    if not ARTIFACT.is_dir():
-        return "run make build first"
-    total = sum(p.stat().st_size for p in ARTIFACT.rglob("*") if p.is_file() and not p.is_symlink())
-    return f"{total / 1e6:.1f} MB"
+def artifact() -> Path:
+    """The build artifact, refused unless it holds the handler's files as they are now."""
+    for source in shipped.TASK_ROOT.rglob("*"):
+        built = ARTIFACT / source.relative_to(shipped.TASK_ROOT)
+        if (
+            source.is_file()
+            and "__pycache__" not in source.parts
+            and (not built.is_file() or built.read_bytes() != source.read_bytes())
+        ):
+            raise BenchError(f"{ARTIFACT} lacks the current {source.name}: make build")
+    return ARTIFACT
+
+
+def artifact_size(root: Path) -> str:
+    """The artifact's size, and its bytecode's share of it."""
+    files = [p for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
+    total = sum(p.stat().st_size for p in files)
+    bytecode = sum(p.stat().st_size for p in files if p.suffix == ".pyc")
+    return f"{total / 1e6:.1f} MB, bytecode {bytecode / 1e6:.1f} MB"
+
+
+def as_unzipped(source: Path, target: Path, *, bytecode: bool) -> Path:
+    """A copy of the artifact as Lambda's task root holds it, every file dated as sam's zip
+    dates it; without its __pycache__ folders unless `bytecode`."""
+    caches = None if bytecode else shutil.ignore_patterns("__pycache__")
+    shutil.copytree(source, target, ignore=caches)
+    for path in [target, *target.rglob("*")]:
+        os.utime(path, (ZIPPED_MTIME, ZIPPED_MTIME))
+    return target
+
+
+def task_root(root: Path, env: dict[str, str]) -> Kind:
+    """`import app` from a copy of the artifact: its own task root and import path, and no
+    bytecode written (Lambda's task root is read-only)."""
+    extra = {"PYTHONPATH": str(root), "LAMBDA_TASK_ROOT": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
+    return Kind(APP, root, {**env, **extra}, from_venv=False)
+
+
+def counted(kinds: dict[str, Kind]) -> tuple[int, dict[str, int]]:
+    """One untimed warm-up of each kind (it fills the venv's bytecode caches), then one counted
+    start: the connection attempts of all, and the modules each compiled. Refuses an artifact
+    that loads anything from the venv."""
+    connections, compiled = 0, {}
+    for name, kind in kinds.items():
+        run(TIMED.format(probe=kind.probe), kind)
+        hits, modules, found = map(int, run(COUNTED.format(probe=kind.probe), kind)[2].split())
+        if found and not kind.from_venv:
+            raise BenchError(f"{name}: {found} modules came from the venv, not the artifact")
+        connections += hits
+        compiled[name] = modules
+    return connections, compiled
 
 
 def measure_cold_start(runs: int = RUNS) -> ColdStart:
-    """One untimed warm-up of each kind, then `runs` timed rounds of the three kinds, rotating
-    which goes first. The compiled kind runs from a copy of the handler's sources alone, with
-    bytecode caching off."""
+    """The counted starts, then `runs` timed rounds of the four kinds, rotating which goes
+    first."""
     env = shipped.environment(dead_port())
-    connections = sum(int(run(COUNTED.format(probe=p), env)[2]) for p in (APP, BARE))
-    kinds = {
-        "app": (APP, env, shipped.TASK_ROOT),
-        "bare": (BARE, env, shipped.TASK_ROOT),
-    }
-    with tempfile.TemporaryDirectory(prefix="bench-cold-") as copy:
-        for source in shipped.TASK_ROOT.glob("*.py"):
-            shutil.copy2(source, copy)
-        uncached = {**env, "PYTHONPATH": copy, "PYTHONDONTWRITEBYTECODE": "1"}
-        kinds["compiled"] = (APP, uncached, Path(copy))
-        samples = {kind: Samples([], []) for kind in kinds}
+    built = artifact()
+    with tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch:
+        kinds = {
+            "bare": Kind(BARE, shipped.TASK_ROOT, env),
+            "artifact": task_root(as_unzipped(built, Path(scratch, "a"), bytecode=True), env),
+            "uncompiled": task_root(as_unzipped(built, Path(scratch, "u"), bytecode=False), env),
+            "cached": Kind(APP, shipped.TASK_ROOT, env),
+        }
+        connections, compiled = counted(kinds)
+        ready: dict[str, list[float]] = {name: [] for name in kinds}
+        process: dict[str, list[float]] = {name: [] for name in kinds}
         order = list(kinds)
         for index in range(runs):
             first = index % len(order)
-            for kind in order[first:] + order[:first]:
-                probe, environment, root = kinds[kind]
-                started, finished, ready = run(TIMED.format(probe=probe), environment, root)
-                samples[kind].ready.append(float(ready) - started)
-                samples[kind].process.append(finished - started)
+            for name in order[first:] + order[:first]:
+                started, finished, done = run(TIMED.format(probe=kinds[name].probe), kinds[name])
+                ready[name].append(float(done) - started)
+                process[name].append(finished - started)
+    samples = {name: Samples(ready[name], process[name], compiled[name]) for name in kinds}
     return ColdStart(
-        samples["app"], samples["bare"], samples["compiled"], connections, artifact_size()
+        samples["bare"],
+        samples["artifact"],
+        samples["uncompiled"],
+        samples["cached"],
+        connections,
+        artifact_size(built),
     )
