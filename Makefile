@@ -10,7 +10,7 @@ BENCH_VENV := .bench/venv
 BENCH_STAMP := $(BENCH_VENV)/.installed
 BENCH := PYTHONPATH=src/handler:. $(BIN)/python -m bench
 
-.PHONY: demo test unit-and-functional lint templates build emulator receiver clean bench bench-load bench-cold bench-venv
+.PHONY: demo test unit-and-functional lint templates build build-SolutionUpdateFunction emulator receiver clean bench bench-load bench-cold bench-venv
 
 # The function's lock first, hash-checked; then the dev tools, constrained to the lock's versions
 # (pip refuses hashes in a constraints file, hence the name==version copy), so a tool can fail the
@@ -69,11 +69,33 @@ templates: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam validate --lint --template template.yaml
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam validate --lint --template examples/nested-application.yaml
 
-## build: sam build, then import the artifact in a clean interpreter to prove it is complete
+## build: sam build (which runs build-SolutionUpdateFunction below), then import the artifact in a
+## clean interpreter to prove it complete, and check it ships bytecode for every module
 build: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml
 	$(BIN)/python tools/check_artifact.py .aws-sam/build/SolutionUpdateFunction
-	$(BIN)/python tools/check_artifact.py .aws-sam/build/OnFailureFunction destination
+	$(BIN)/python tools/check_artifact.py .aws-sam/build/OnFailureFunction destination --no-bytecode
+
+# The function's code in $(1): src/handler's files, then its hash-locked requirements for Lambda's
+# arm64 (manylinux2014_aarch64 wheels only) installed by $(2)'s pip, without bytecode, and without
+# the console scripts (jmespath's jp.py) the function never runs.
+define function_code
+	cp -r src/handler/. $(1)
+	find $(1) -name __pycache__ -prune -exec rm -rf {} +
+	$(2) -m pip install --quiet --no-compile --target $(1) \
+		--platform manylinux2014_aarch64 --implementation cp --python-version 3.13 \
+		--only-binary=:all: --require-hashes -r src/handler/requirements.txt
+	rm -rf $(1)/bin
+endef
+
+# What `sam build` runs for the function (template.yaml: BuildMethod makefile), at the repository
+# root: its code, and bytecode for all of it. Lambda's task root is read-only and the deployment
+# zip dates every file 1980-01-01, so Python there uses only hash-based bytecode and compiles any
+# module without it at every cold start. Checked-hash: a source edited after the build (in the
+# Lambda console) is compiled, not ignored.
+build-SolutionUpdateFunction:
+	$(call function_code,"$(ARTIFACTS_DIR)",$(PYTHON))
+	$(PYTHON) -m compileall -q --invalidation-mode checked-hash "$(ARTIFACTS_DIR)"
 
 ## emulator: serve the Personalize emulator on 127.0.0.1:4566 (for sam local invoke)
 emulator: $(STAMP)
@@ -183,13 +205,10 @@ $(CONSTRUCT_WHEEL): $(CONSTRUCT_BUILD_VENV)/.installed construct/pyproject.toml 
 	cp -rL construct/pyproject.toml construct/README.md construct/personalize_solution_update_cdk \
 		$(CONSTRUCT_STAGE)/
 	$(BIN)/python tools/regions.py $(CONSTRUCT_STAGE)/personalize_solution_update_cdk/solution_rules
-	cp -r src/handler $(CONSTRUCT_CODE)
 	find $(CONSTRUCT_STAGE) -name __pycache__ -prune -exec rm -rf {} +
-	$(CONSTRUCT_BUILD_VENV)/bin/python -m pip install --quiet --no-compile --target $(CONSTRUCT_CODE) \
-		--platform manylinux2014_aarch64 --implementation cp --python-version 3.13 \
-		--only-binary=:all: --require-hashes -r src/handler/requirements.txt
-	rm -rf $(CONSTRUCT_CODE)/bin  # console scripts (jmespath's jp.py): the function runs none
-	$(CONSTRUCT_BUILD_VENV)/bin/python tools/check_artifact.py $(CONSTRUCT_CODE)  # -I -S: stdlib only
+	$(call function_code,$(CONSTRUCT_CODE),$(CONSTRUCT_BUILD_VENV)/bin/python)
+# No bytecode: the provider's asset leaves it out (provider.NOT_CODE).
+	$(CONSTRUCT_BUILD_VENV)/bin/python tools/check_artifact.py --no-bytecode $(CONSTRUCT_CODE)  # -I -S
 	rm -f dist/cdk_personalize_solution_update-*.whl
 	cd $(CONSTRUCT_STAGE) && $(CURDIR)/$(CONSTRUCT_BUILD_VENV)/bin/python -c \
 		'import flit_core.buildapi as api; print("dist/" + api.build_wheel("$(CURDIR)/dist"))'

@@ -1,13 +1,21 @@
-"""Prove a `sam build` artifact is complete: import the handler in a clean interpreter from it.
+"""Prove a `sam build` artifact is complete: import the handler in a clean interpreter from it,
+and find in it the bytecode Lambda's python3.13 uses for every module.
 
-`check_artifact.py ARTIFACT [function|destination]`: the function's package (the default), or
-its on-failure destination's. The child runs with -I -S (no site-packages, no PYTHON* variables),
-so every module the handler needs must come from the artifact folder or the standard library.
-Prints the artifact's top-level packages and size.
+`check_artifact.py ARTIFACT [function|destination] [--no-bytecode]`: the function's package (the
+default), or its on-failure destination's. The child runs with -I -S (no site-packages, no
+PYTHON* variables), so every module the handler needs must come from the artifact folder or the
+standard library, and with -B, so it writes nothing there. Lambda's task root is read-only and
+the deployment zip dates every file 1980-01-01, so Python there uses only hash-based bytecode
+and compiles every module without it at each cold start: the child counts the artifact's modules
+it had to compile (Python's `compile` audit event), which must be none, and every .py file must
+have checked-hash bytecode of its current source. `--no-bytecode` leaves both checks out, for an
+artifact that ships none. Prints the artifact's top-level packages and size.
 """
 
 from __future__ import annotations
 
+import argparse
+import importlib.util
 import os
 import subprocess
 import sys
@@ -16,6 +24,11 @@ from typing import NamedTuple
 
 PROBE = """
 import importlib, sys
+compiled = []
+sys.addaudithook(
+    lambda event, args: compiled.append(args[1])
+    if event == "compile" and str(args[1]).startswith(sys.argv[1]) else None
+)
 sys.path.insert(0, sys.argv[1])
 handler = importlib.import_module(sys.argv[2])
 outside = sorted(
@@ -27,7 +40,8 @@ outside = sorted(
 )
 assert not outside, f"imported from outside the artifact: {outside}"
 assert callable(handler.lambda_handler)
-print("import ok")
+print(f"import ok, {len(compiled)} of its modules compiled at import")
+assert not (sys.argv[3] and compiled), f"compiled, no bytecode to use: {compiled[:10]}"
 """
 
 SOURCES = Path(__file__).resolve().parent.parent / "src"
@@ -56,6 +70,8 @@ PACKAGES = {
     # Standard library only: on_failure.py and solution_rules (a symlink the build copies).
     "destination": Package(SOURCES / "destination", "on_failure", frozenset()),
 }  # fmt: skip
+# A .pyc header's flags word for checked-hash bytecode (PEP 552): hash-based, source checked.
+CHECKED_HASH = (0b11).to_bytes(4, "little")
 
 
 def expected(package: Package) -> set[str]:
@@ -66,10 +82,33 @@ def expected(package: Package) -> set[str]:
     return ours | package.dependencies
 
 
+def has_bytecode(source: Path) -> bool:
+    """Whether `source` has checked-hash bytecode of its current text for this interpreter's
+    version: PEP 552's header of magic number, flags and the source's hash."""
+    header = importlib.util.MAGIC_NUMBER + CHECKED_HASH
+    header += importlib.util.source_hash(source.read_bytes())
+    try:
+        with Path(importlib.util.cache_from_source(str(source))).open("rb") as cached:
+            return cached.read(len(header)) == header
+    except FileNotFoundError:
+        return False
+
+
+def without_bytecode(artifact: Path) -> list[str]:
+    """The artifact's .py files without it (run this with the runtime's version, python3.13)."""
+    sources = sorted(artifact.rglob("*.py"))
+    return [str(source.relative_to(artifact)) for source in sources if not has_bytecode(source)]
+
+
 def main() -> int:
     """Import-check the artifact; exit non-zero if anything is missing."""
-    artifact = Path(sys.argv[1]).resolve()
-    package = PACKAGES[sys.argv[2] if len(sys.argv) > 2 else "function"]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("artifact", type=Path)
+    parser.add_argument("package", nargs="?", choices=sorted(PACKAGES), default="function")
+    parser.add_argument("--no-bytecode", action="store_true", help="the artifact ships none")
+    args = parser.parse_args()
+    artifact, package = args.artifact.resolve(), PACKAGES[args.package]
+    arguments = [str(artifact), package.module, "" if args.no_bytecode else "required"]
     env = {
         "PATH": os.environ.get("PATH", ""),
         "AWS_REGION": "us-east-1",  # Lambda sets both region variables
@@ -80,7 +119,7 @@ def main() -> int:
     }
     for tracing in ("true", "false"):  # POWERTOOLS_TRACE_DISABLED: both import paths
         result = subprocess.run(  # noqa: S603 - our own interpreter and probe
-            [sys.executable, "-I", "-S", "-c", PROBE, str(artifact), package.module],
+            [sys.executable, "-I", "-S", "-B", "-c", PROBE, *arguments],
             env={**env, "POWERTOOLS_TRACE_DISABLED": tracing},
             capture_output=True,
             text=True,
@@ -103,6 +142,11 @@ def main() -> int:
     unexpected, missing = set(top_level) - wanted, wanted - set(top_level)
     if unexpected or missing:
         print(f"unexpected in the package: {sorted(unexpected)}; missing: {sorted(missing)}")
+        return 1
+    lacking = [] if args.no_bytecode else without_bytecode(artifact)
+    if lacking:
+        print(f"{len(lacking)} modules lack checked-hash {sys.implementation.cache_tag} bytecode "
+              f"of their source: {', '.join(lacking[:10])}")  # fmt: skip
         return 1
     return 0
 
