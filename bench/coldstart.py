@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +31,10 @@ APP = "import app"
 BARE = "import boto3; boto3.client('personalize')"
 ARTIFACT = shipped.ROOT / ".aws-sam" / "build" / "SolutionUpdateFunction"
 ZIPPED_MTIME = 315532800  # 1980-01-01 00:00 UTC: the date sam's zip gives every file
-# Prints the moment the import is done on CLOCK_MONOTONIC, which is system-wide on Linux: the
-# parent reads the same clock before starting the process.
-TIMED = "{probe}; import time; print(time.clock_gettime(time.CLOCK_MONOTONIC))"
+# Prints the moment the import is done on CLOCK_MONOTONIC, which is system-wide on Linux (the
+# parent reads the same clock before starting the process), and the CPU time the process had used
+# by then, which other work on the machine inflates far less than the wall time.
+TIMED = "{probe}; import time; print(time.clock_gettime(time.CLOCK_MONOTONIC), time.process_time())"
 # Untimed, after a warm-up: counts connection attempts (expected none), the .py files compiled
 # (the modules without usable bytecode) and the modules loaded from the venv's site-packages
 # (none for the artifact, which must hold all it imports).
@@ -67,10 +69,12 @@ class Kind:
 @dataclass(frozen=True)
 class Samples:
     """Seconds per fresh interpreter: from its start until the import is done (what Lambda's
-    init covers), and until the process has exited (interpreter teardown included); and the
-    modules it compiled on the way (those without bytecode it could use)."""
+    init covers), the CPU time it used in that while, and until the process has exited
+    (interpreter teardown included); and the modules it compiled on the way (those without
+    bytecode it could use)."""
 
     ready: list[float]
+    cpu: list[float]
     process: list[float]
     compiled: int
 
@@ -90,11 +94,12 @@ class ColdStart:
 
     def ratio(self, kind: Samples) -> float:
         """Median time to ready of `kind` over the bare client's."""
-        return statistics.median(kind.ready) / statistics.median(self.bare.ready)
+        return median_ratio(kind.ready, self.bare.ready)
 
-    def process_ratio(self, kind: Samples) -> float:
-        """The same for the whole process, exit included."""
-        return statistics.median(kind.process) / statistics.median(self.bare.process)
+
+def median_ratio(samples: Sequence[float], baseline: Sequence[float]) -> float:
+    """The median of `samples` over the median of `baseline`."""
+    return statistics.median(samples) / statistics.median(baseline)
 
 
 def run(code: str, kind: Kind) -> tuple[float, float, str]:
@@ -182,16 +187,16 @@ def measure_cold_start(runs: int = RUNS) -> ColdStart:
             "cached": Kind(APP, shipped.TASK_ROOT, env),
         }
         connections, compiled = counted(kinds)
-        ready: dict[str, list[float]] = {name: [] for name in kinds}
-        process: dict[str, list[float]] = {name: [] for name in kinds}
+        samples = {name: Samples([], [], [], compiled[name]) for name in kinds}
         order = list(kinds)
         for index in range(runs):
             first = index % len(order)
             for name in order[first:] + order[:first]:
-                started, finished, done = run(TIMED.format(probe=kinds[name].probe), kinds[name])
-                ready[name].append(float(done) - started)
-                process[name].append(finished - started)
-    samples = {name: Samples(ready[name], process[name], compiled[name]) for name in kinds}
+                started, finished, line = run(TIMED.format(probe=kinds[name].probe), kinds[name])
+                done, cpu = map(float, line.split())
+                samples[name].ready.append(done - started)
+                samples[name].cpu.append(cpu)
+                samples[name].process.append(finished - started)
     return ColdStart(
         samples["bare"],
         samples["artifact"],

@@ -12,7 +12,7 @@ from pathlib import Path
 from string import Template
 
 from bench import coldstart, guards, load, shipped
-from bench.coldstart import ColdStart
+from bench.coldstart import ColdStart, Samples, median_ratio
 from bench.goals import CALLS_GOAL, LATENCY_GOAL, Goal, Results
 from bench.guards import DeleteTiming, Guard
 from bench.load import LoadRun
@@ -129,6 +129,14 @@ def delete_table(delete: DeleteTiming) -> Table:
 def cold_table(cold: ColdStart) -> Table:
     """Every kind side by side, with its ratios to the bare client."""
     kinds = [cold.bare, cold.artifact, cold.uncompiled, cold.cached]
+
+    def measure(name: str, pick: Callable[[Samples], list[float]]) -> list[list[str]]:
+        """A measure's medians, and their ratios to the bare client's."""
+        return [
+            [name, *(ms(pick(k)) for k in kinds)],
+            ["  / bare", *(f"{median_ratio(pick(k), pick(cold.bare)):.2f}x" for k in kinds)],
+        ]
+
     headers = [
         "measure",
         "bare boto3 client",
@@ -137,12 +145,11 @@ def cold_table(cold: ColdStart) -> Table:
         "venv, bytecode cached",
     ]
     return headers, [
-        ["start to ready, median", *(ms(k.ready) for k in kinds)],
-        ["  / bare", *(f"{cold.ratio(k):.2f}x" for k in kinds)],
+        *measure("start to ready, median", lambda k: k.ready),
         ["  p25-p75", *(spread(k.ready, True) for k in kinds)],
         ["  min-max", *(spread(k.ready, False) for k in kinds)],
-        ["whole process (exit included), median", *(ms(k.process) for k in kinds)],
-        ["  / bare", *(f"{cold.process_ratio(k):.2f}x" for k in kinds)],
+        *measure("CPU time to ready, median", lambda k: k.cpu),
+        *measure("whole process (exit included), median", lambda k: k.process),
         ["modules compiled at each start", *(str(k.compiled) for k in kinds)],
         ["fresh interpreters, interleaved", *(str(len(k.ready)) for k in kinds)],
         ["connection attempts, all kinds", str(cold.connections), "", "", ""],
