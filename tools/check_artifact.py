@@ -8,7 +8,8 @@ standard library, and with -B, so it writes nothing there. Lambda's task root is
 the deployment zip dates every file 1980-01-01, so Python there uses only hash-based bytecode
 and compiles every module without it at each cold start: the child counts the artifact's modules
 it had to compile (Python's `compile` audit event), which must be none, and every .py file must
-have checked-hash bytecode of its current source. `--no-bytecode` leaves both checks out, for an
+have unchecked-hash bytecode of its current source (Python there trusts it without reading the
+source: this is where its hash is checked). `--no-bytecode` leaves both checks out, for an
 artifact that ships none. Prints the artifact's top-level packages and size.
 """
 
@@ -70,8 +71,8 @@ PACKAGES = {
     # Standard library only: on_failure.py and solution_rules (a symlink the build copies).
     "destination": Package(SOURCES / "destination", "on_failure", frozenset()),
 }  # fmt: skip
-# A .pyc header's flags word for checked-hash bytecode (PEP 552): hash-based, source checked.
-CHECKED_HASH = (0b11).to_bytes(4, "little")
+# A .pyc header's flags word for unchecked-hash bytecode (PEP 552): hash-based, source unchecked.
+UNCHECKED_HASH = (0b01).to_bytes(4, "little")
 
 
 def expected(package: Package) -> set[str]:
@@ -83,9 +84,9 @@ def expected(package: Package) -> set[str]:
 
 
 def has_bytecode(source: Path) -> bool:
-    """Whether `source` has checked-hash bytecode of its current text for this interpreter's
+    """Whether `source` has unchecked-hash bytecode of its current text for this interpreter's
     version: PEP 552's header of magic number, flags and the source's hash."""
-    header = importlib.util.MAGIC_NUMBER + CHECKED_HASH
+    header = importlib.util.MAGIC_NUMBER + UNCHECKED_HASH
     header += importlib.util.source_hash(source.read_bytes())
     try:
         with Path(importlib.util.cache_from_source(str(source))).open("rb") as cached:
@@ -145,7 +146,7 @@ def main() -> int:
         return 1
     lacking = [] if args.no_bytecode else without_bytecode(artifact)
     if lacking:
-        print(f"{len(lacking)} modules lack checked-hash {sys.implementation.cache_tag} bytecode "
+        print(f"{len(lacking)} modules lack unchecked-hash {sys.implementation.cache_tag} bytecode "
               f"of their source: {', '.join(lacking[:10])}")  # fmt: skip
         return 1
     return 0
