@@ -20,7 +20,7 @@ from localcloud.emulator import controls
 from localcloud.function_config import FunctionConfig
 from localcloud.invoke import LocalCloud
 from localcloud.seed import create_active
-from tests.unit.test_examples import CDK_TEMPLATES, delivered, load, resources_of_type
+from tests.unit.test_examples import CDK_TEMPLATES, cdk_function, delivered, load
 
 FIRST = "arn:aws:personalize:us-east-1:123456789012:solution/cdk-first"
 SECOND = "arn:aws:personalize:us-east-1:123456789012:solution/cdk-second"
@@ -37,9 +37,8 @@ def synthesized() -> tuple[Path, dict[str, Any]]:
 
 
 def provider(template: dict[str, Any]) -> str:
-    """The logical id of the stack's one function, the construct's provider."""
-    [function] = resources_of_type(template, "AWS::Lambda::Function")
-    return function
+    """The logical id of the construct's provider function."""
+    return cdk_function(template, "SolutionUpdateFunction")
 
 
 def asset_of(path: Path, template: dict[str, Any]) -> Path:
