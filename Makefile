@@ -161,7 +161,9 @@ invoke: $(STAMP)
 
 # The CDK construct library (construct/): a wheel that carries the function's code, so synth needs
 # no Docker. The code is src/handler as SAM's CodeUri holds it, plus its hash-locked requirements
-# for Lambda's arm64 (manylinux2014_aarch64 wheels only), checked importable by check_artifact.py.
+# for Lambda's arm64 (manylinux2014_aarch64 wheels only), and the on-failure destination's,
+# src/destination with its solution_rules symlink followed (as sam build copies it), each checked
+# importable by check_artifact.py.
 # The wheel is then installed, with aws-cdk-lib and constructs at the CDK example's pins (and
 # pytest), into a venv of its own on the construct's oldest Python (the CDK's floor, 3.10): nothing
 # of the development venv, so it proves what a user's `pip install` gets.
@@ -170,6 +172,7 @@ CONSTRUCT_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' construct/pypro
 CONSTRUCT_WHEEL := dist/cdk_personalize_solution_update-$(CONSTRUCT_VERSION)-py3-none-any.whl
 CONSTRUCT_STAGE := build/construct
 CONSTRUCT_CODE := $(CONSTRUCT_STAGE)/personalize_solution_update_cdk/function
+CONSTRUCT_DESTINATION := $(CONSTRUCT_STAGE)/personalize_solution_update_cdk/destination
 CONSTRUCT_BUILD_VENV := .venv-construct-build
 CONSTRUCT_VENV := .venv-construct
 CONSTRUCT_STAMP := $(CONSTRUCT_VENV)/.installed
@@ -200,16 +203,18 @@ $(CONSTRUCT_BUILD_VENV)/.installed:
 # the construct judges regions without botocore.
 $(CONSTRUCT_WHEEL): $(CONSTRUCT_BUILD_VENV)/.installed construct/pyproject.toml \
 		construct/README.md $(wildcard construct/personalize_solution_update_cdk/*.py) \
-		$(wildcard src/handler/*.py src/handler/solution_rules/*.py) tools/regions.py \
-		src/handler/requirements.txt | $(STAMP)
+		$(wildcard src/handler/*.py src/handler/solution_rules/*.py src/destination/*.py) \
+		tools/regions.py src/handler/requirements.txt | $(STAMP)
 	rm -rf $(CONSTRUCT_STAGE) && mkdir -p $(CONSTRUCT_STAGE) dist
 	cp -rL construct/pyproject.toml construct/README.md construct/personalize_solution_update_cdk \
 		$(CONSTRUCT_STAGE)/
 	$(BIN)/python tools/regions.py $(CONSTRUCT_STAGE)/personalize_solution_update_cdk/solution_rules
+	cp -rL src/destination $(CONSTRUCT_DESTINATION)
 	find $(CONSTRUCT_STAGE) -name __pycache__ -prune -exec rm -rf {} +
 	$(call function_code,$(CONSTRUCT_CODE),$(CONSTRUCT_BUILD_VENV)/bin/python)
 # No bytecode: the provider's asset leaves it out (provider.NOT_CODE).
 	$(CONSTRUCT_BUILD_VENV)/bin/python tools/check_artifact.py --no-bytecode $(CONSTRUCT_CODE)  # -I -S
+	$(CONSTRUCT_BUILD_VENV)/bin/python tools/check_artifact.py --no-bytecode $(CONSTRUCT_DESTINATION) destination
 	rm -f dist/cdk_personalize_solution_update-*.whl
 	cd $(CONSTRUCT_STAGE) && $(CURDIR)/$(CONSTRUCT_BUILD_VENV)/bin/python -c \
 		'import flit_core.buildapi as api; print("dist/" + api.build_wheel("$(CURDIR)/dist"))'

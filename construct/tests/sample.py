@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,9 @@ from aws_cdk.assertions import Template
 CUSTOM = "Custom::PersonalizeSolutionUpdate"
 SOLUTION = "arn:aws:personalize:us-east-1:123456789012:solution/first"
 SHARED_TOKEN = "personalize-solution-update-ServiceToken"  # noqa: S105 - an export name
+# The handlers of the provider's two functions: the function's and its on-failure destination's.
+PROVIDER = "app.lambda_handler"
+DESTINATION = "on_failure.lambda_handler"
 
 
 @dataclass
@@ -28,7 +33,55 @@ class Synthesized:
     outdir: Path
 
 
-def only(resources: dict[str, Any]) -> tuple[str, Any]:
+def only(resources: Mapping[str, Any]) -> tuple[str, Any]:
     """The one (logical id, resource) of a find_resources answer."""
     [(logical_id, resource)] = resources.items()
     return logical_id, resource
+
+
+def function(template: Template, handler: str) -> tuple[str, Any]:
+    """The stack's one function with that handler (PROVIDER or DESTINATION): (logical id,
+    resource)."""
+    return only(
+        template.find_resources("AWS::Lambda::Function", {"Properties": {"Handler": handler}})
+    )
+
+
+def role_of(template: Template, handler: str) -> tuple[str, Any]:
+    """The role the function with that handler runs with: (logical id, resource)."""
+    _, found = function(template, handler)
+    [role, _] = found["Properties"]["Role"]["Fn::GetAtt"]
+    return role, template.find_resources("AWS::IAM::Role")[role]
+
+
+def statements_of(role: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The statements of a role's one inline policy."""
+    [policy] = role["Properties"]["Policies"]
+    statements: list[dict[str, Any]] = policy["PolicyDocument"]["Statement"]
+    return statements
+
+
+def invoke_config(template: Template, handler: str) -> tuple[str, Any]:
+    """The asynchronous invocation settings of the function with that handler: (logical id,
+    properties)."""
+    function_id, _ = function(template, handler)
+    logical_id, config = only(
+        template.find_resources(
+            "AWS::Lambda::EventInvokeConfig", {"Properties": {"FunctionName": {"Ref": function_id}}}
+        )
+    )
+    return logical_id, config["Properties"]
+
+
+def code_of(outdir: Path, resource: Mapping[str, Any]) -> Path:
+    """The folder in cdk.out holding a function's code: the asset its Code's S3 key names, by
+    the stacks' asset manifests."""
+    key = resource["Properties"]["Code"]["S3Key"]
+    sources: set[str] = {
+        asset["source"]["path"]
+        for manifest in outdir.glob("*.assets.json")
+        for asset in json.loads(manifest.read_text())["files"].values()
+        if any(place["objectKey"] == key for place in asset["destinations"].values())
+    }
+    [source] = sources
+    return outdir / source

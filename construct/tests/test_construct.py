@@ -8,18 +8,32 @@ import aws_cdk as cdk
 from aws_cdk.assertions import Match, Template
 from personalize_solution_update_cdk import EventParameter, PersonalizeSolutionUpdate
 from personalize_solution_update_cdk.provider import CODE
-from sample import CUSTOM, SHARED_TOKEN, SOLUTION, Synthesized, only
+from sample import (
+    CUSTOM,
+    DESTINATION,
+    PROVIDER,
+    SHARED_TOKEN,
+    SOLUTION,
+    Synthesized,
+    code_of,
+    function,
+    invoke_config,
+    only,
+)
 
 
 def test_one_provider_function_answers_every_resource_of_the_stack(
     synthesized: Synthesized,
 ) -> None:
+    """Each waits for the function's asynchronous settings: no retry, and failures sent to the
+    on-failure destination."""
     template = synthesized.own
     template.resource_count_is(CUSTOM, 2)
-    function, _ = only(template.find_resources("AWS::Lambda::Function"))
-    no_retry, _ = only(template.find_resources("AWS::Lambda::EventInvokeConfig"))
+    template.resource_count_is("AWS::Lambda::Function", 2)  # the function and its destination
+    provider, _ = function(template, PROVIDER)
+    no_retry, _ = invoke_config(template, PROVIDER)
     for resource in template.find_resources(CUSTOM).values():
-        assert resource["Properties"]["ServiceToken"] == {"Fn::GetAtt": [function, "Arn"]}
+        assert resource["Properties"]["ServiceToken"] == {"Fn::GetAtt": [provider, "Arn"]}
         assert no_retry in resource["DependsOn"]
 
 
@@ -52,11 +66,19 @@ def test_the_function_is_configured_as_the_sam_applications(synthesized: Synthes
             "ReservedConcurrentExecutions": Match.absent(),
         },
     )
-    template.has_resource_properties(
-        "AWS::Lambda::EventInvokeConfig",
-        {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 900, "Qualifier": "$LATEST"},
-    )
-    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 30})
+    provider, _ = function(template, PROVIDER)
+    destination, _ = function(template, DESTINATION)
+    _, asynchronous = invoke_config(template, PROVIDER)
+    assert asynchronous == {
+        "FunctionName": {"Ref": provider},
+        "Qualifier": "$LATEST",
+        "MaximumRetryAttempts": 0,
+        # as long as CloudFormation may wait for the answer (ServiceTimeout's largest value)
+        "MaximumEventAgeInSeconds": 3600,
+        "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [destination, "Arn"]}}},
+    }
+    for log_group in template.find_resources("AWS::Logs::LogGroup").values():
+        assert log_group["Properties"]["RetentionInDays"] == 30
 
 
 def test_properties_are_what_the_function_is_sent(synthesized: Synthesized) -> None:
@@ -99,7 +121,8 @@ def test_a_service_token_uses_the_shared_function_and_declares_none(
 def test_the_function_code_is_the_packaged_handler_without_caches(synthesized: Synthesized) -> None:
     """The asset cdk.out holds is the handler and its dependencies, and no bytecode (which would
     change the asset's hash from one install to the next)."""
-    [asset] = [path for path in synthesized.outdir.glob("asset.*") if path.is_dir()]
+    _, provider = function(synthesized.own, PROVIDER)
+    asset = code_of(synthesized.outdir, provider)
     assert (asset / "app.py").read_text() == (CODE / "app.py").read_text()
     assert (asset / "boto3").is_dir()
     assert (asset / "crhelper").is_dir()

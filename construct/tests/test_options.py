@@ -10,7 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Match, Template
 from personalize_solution_update_cdk import PersonalizeSolutionUpdate, SolutionUpdateProvider
-from sample import SOLUTION, Synthesized, only
+from sample import DESTINATION, PROVIDER, SOLUTION, Synthesized, function, role_of, statements_of
 
 X_RAY = {
     "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
@@ -22,21 +22,27 @@ X_RAY = {
 def test_the_options_configure_the_function_its_log_group_and_role(
     synthesized: Synthesized,
 ) -> None:
+    """The log level and retention apply to the on-failure destination too; tracing and reserved
+    concurrency to the function alone, as template.yaml's parameters do."""
     template = synthesized.configured
-    template.has_resource_properties(
-        "AWS::Lambda::Function",
-        {
-            "LoggingConfig": Match.object_like(
-                {"ApplicationLogLevel": "DEBUG", "SystemLogLevel": "INFO"}
-            ),
-            "TracingConfig": {"Mode": "Active"},
-            "ReservedConcurrentExecutions": 5,
-            "Environment": {"Variables": Match.object_like({"POWERTOOLS_TRACE_DISABLED": "false"})},
-        },
+    _, provider = function(template, PROVIDER)
+    assert provider["Properties"]["TracingConfig"] == {"Mode": "Active"}
+    assert provider["Properties"]["ReservedConcurrentExecutions"] == 5
+    assert provider["Properties"]["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == (
+        "false"
     )
-    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 7})
-    _, role = only(template.find_resources("AWS::IAM::Role"))
-    assert X_RAY in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    _, destination = function(template, DESTINATION)
+    assert "TracingConfig" not in destination["Properties"]
+    assert "ReservedConcurrentExecutions" not in destination["Properties"]
+    for resource in (provider, destination):
+        assert resource["Properties"]["LoggingConfig"]["ApplicationLogLevel"] == "DEBUG"
+    retentions = [
+        log_group["Properties"]["RetentionInDays"]
+        for log_group in template.find_resources("AWS::Logs::LogGroup").values()
+    ]
+    assert retentions == [7, 7]
+    assert X_RAY in statements_of(role_of(template, PROVIDER)[1])
+    assert "xray:" not in str(role_of(template, DESTINATION)[1])
 
 
 def test_pass_through_tracing_sends_no_traces_of_its_own() -> None:
@@ -53,8 +59,7 @@ def test_pass_through_tracing_sends_no_traces_of_its_own() -> None:
             "Environment": {"Variables": Match.object_like({"POWERTOOLS_TRACE_DISABLED": "true"})},
         },
     )
-    _, role = only(template.find_resources("AWS::IAM::Role"))
-    assert "xray:" not in str(role)
+    assert "xray:" not in str(template.find_resources("AWS::IAM::Role"))
 
 
 def test_every_resource_of_the_stack_shares_the_provider_its_options_declared() -> None:

@@ -3,8 +3,8 @@
 Synthesizes, each in a fresh interpreter (so jsii starts its Node process anew, as `cdk synth`
 does), a stack with one Custom::PersonalizeSolutionUpdate given as a plain CustomResource on an
 imported service token (the baseline: no function, no asset) and the same with the construct
-(its provider function and the 32 MB code asset hashed and copied into cdk.out), alternating,
-ROUNDS times; prints each one's median wall time and their ratio.
+(its provider function's 32 MB code asset and its on-failure destination's hashed and copied into
+cdk.out), alternating, ROUNDS times; prints each one's median wall time and their ratio.
 """
 
 from __future__ import annotations

@@ -20,7 +20,14 @@ from localcloud.emulator import controls
 from localcloud.function_config import FunctionConfig
 from localcloud.invoke import LocalCloud
 from localcloud.seed import create_active
-from tests.unit.test_examples import CDK_TEMPLATES, delivered, load, resources_of_type
+from tests.unit.test_examples import (
+    APPLICATION,
+    CDK_TEMPLATES,
+    cdk_function,
+    delivered,
+    load,
+    resources_of_type,
+)
 
 FIRST = "arn:aws:personalize:us-east-1:123456789012:solution/cdk-first"
 SECOND = "arn:aws:personalize:us-east-1:123456789012:solution/cdk-second"
@@ -37,9 +44,18 @@ def synthesized() -> tuple[Path, dict[str, Any]]:
 
 
 def provider(template: dict[str, Any]) -> str:
-    """The logical id of the stack's one function, the construct's provider."""
-    [function] = resources_of_type(template, "AWS::Lambda::Function")
-    return function
+    """The logical id of the construct's provider function."""
+    return cdk_function(template, "SolutionUpdateFunction")
+
+
+def asynchronous(template: dict[str, Any], function: str) -> dict[str, Any]:
+    """The asynchronous invocation settings a synthesized template gives the function."""
+    [config] = [
+        resource["Properties"]
+        for resource in resources_of_type(template, "AWS::Lambda::EventInvokeConfig").values()
+        if resource["Properties"]["FunctionName"] == {"Ref": function}
+    ]
+    return config
 
 
 def asset_of(path: Path, template: dict[str, Any]) -> Path:
@@ -68,12 +84,32 @@ def cloud() -> Iterator[LocalCloud]:
     controls.reset()
 
 
-def test_the_synthesized_function_has_the_sam_applications_settings():
-    """Handler, memory, timeout, log format and level, environment: as template.yaml's."""
+@pytest.mark.parametrize("function", ["SolutionUpdateFunction", "OnFailureFunction"])
+def test_the_synthesized_function_has_the_sam_applications_settings(function):
+    """Handler, memory, timeout, log format and level, environment: as template.yaml's, for the
+    function and its on-failure destination."""
     path, template = synthesized()
-    assert FunctionConfig.from_template(template=path, logical_id=provider(template)) == (
-        FunctionConfig.from_template()
-    )
+    assert FunctionConfig.from_template(
+        template=path, logical_id=cdk_function(template, function)
+    ) == FunctionConfig.from_template(logical_id=function)
+
+
+@pytest.mark.parametrize("function", ["SolutionUpdateFunction", "OnFailureFunction"])
+def test_the_synthesized_functions_asynchronous_settings_are_the_sam_applications(function):
+    """Retries, maximum event age, and the on-failure destination (the synth's own, for the
+    function): as template.yaml's EventInvokeConfig."""
+    _, template = synthesized()
+    expected = load(APPLICATION)["Resources"][function]["Properties"]["EventInvokeConfig"]
+    config = asynchronous(template, cdk_function(template, function))
+    for setting in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
+        assert config[setting] == expected[setting], setting
+    destination = expected.get("DestinationConfig", {}).get("OnFailure")
+    if destination is None:
+        assert "DestinationConfig" not in config
+    else:
+        [target, attribute] = destination["Destination"]["Fn::GetAtt"]
+        arn = {"Fn::GetAtt": [cdk_function(template, target), attribute]}
+        assert config["DestinationConfig"] == {"OnFailure": {"Destination": arn}}
 
 
 def test_the_synthesized_function_runs_a_stack_life(cloud):

@@ -136,6 +136,19 @@ def delivered(
     return as_cloudformation_sends(resolved(resource["Properties"], template, given))
 
 
+def cdk_function(template: Mapping[str, Any], application_function: str) -> str:
+    """The logical id of the CDK synth's function that is template.yaml's function of that
+    logical id (SolutionUpdateFunction, or OnFailureFunction, its on-failure destination): the
+    one with its handler."""
+    handler = load(APPLICATION)["Resources"][application_function]["Properties"]["Handler"]
+    [function] = [
+        name
+        for name, resource in resources_of_type(template, "AWS::Lambda::Function").items()
+        if resource["Properties"]["Handler"] == handler
+    ]
+    return function
+
+
 def depends_on(resource: Mapping[str, Any]) -> set[str]:
     """The logical ids named in a resource's DependsOn (a string or a list)."""
     names = resource.get("DependsOn", [])
@@ -233,10 +246,10 @@ CDK_UNNEEDED_PARAMETERS = {"SolutionUpdateStackName", "SchedulingExpression"}
 @pytest.mark.parametrize("path", CDK_TEMPLATES, ids=template_ids)
 def test_cdk_app_deploys_the_yaml_composition(path):
     """CloudFormation would send the same properties to our resource (its ServiceToken the
-    stack's one provider function, not the import) and to the campaign, and the stack takes the
+    stack's provider function, not the import) and to the campaign, and the stack takes the
     same parameters with the same defaults, but for the two the construct makes unneeded."""
     cdk, yaml = load(path), load(CAMPAIGN_EXAMPLE)
-    [function] = resources_of_type(cdk, "AWS::Lambda::Function")
+    function = cdk_function(cdk, "SolutionUpdateFunction")
     for logical_id in campaign_composition(yaml):
         from_cdk, from_yaml = delivered(cdk, logical_id), delivered(yaml, logical_id)
         if "ServiceToken" in from_yaml:
