@@ -76,9 +76,19 @@ build: $(STAMP)
 	$(BIN)/python tools/check_artifact.py .aws-sam/build/SolutionUpdateFunction
 	$(BIN)/python tools/check_artifact.py .aws-sam/build/OnFailureFunction destination --no-bytecode
 
+# Bytecode for every module in $(1), compiled by $(2) (python3.13, Lambda's runtime). Lambda's task
+# root is read-only and the deployment zip dates every file 1980-01-01, so Python there uses only
+# hash-based bytecode and compiles any module without it at every cold start. Unchecked-hash:
+# deployed code never changes in place (a deployment replaces the whole package), so Python need
+# not read and hash every source at each start; tools/check_artifact.py checks each bytecode's
+# hash against its source at build time.
+define bytecode
+	$(2) -m compileall -q --invalidation-mode unchecked-hash $(1)
+endef
+
 # The function's code in $(1): src/handler's files, then its hash-locked requirements for Lambda's
-# arm64 (manylinux2014_aarch64 wheels only) installed by $(2)'s pip, without bytecode, and without
-# the console scripts (jmespath's jp.py) the function never runs.
+# arm64 (manylinux2014_aarch64 wheels only) installed by $(2)'s pip, without the console scripts
+# (jmespath's jp.py) the function never runs, then bytecode for all of it (pip compiles none).
 define function_code
 	cp -r src/handler/. $(1)
 	find $(1) -name __pycache__ -prune -exec rm -rf {} +
@@ -86,17 +96,13 @@ define function_code
 		--platform manylinux2014_aarch64 --implementation cp --python-version 3.13 \
 		--only-binary=:all: --require-hashes -r src/handler/requirements.txt
 	rm -rf $(1)/bin
+	$(call bytecode,$(1),$(2))
 endef
 
 # What `sam build` runs for the function (template.yaml: BuildMethod makefile), at the repository
-# root: its code, and bytecode for all of it. Lambda's task root is read-only and the deployment
-# zip dates every file 1980-01-01, so Python there uses only hash-based bytecode and compiles any
-# module without it at every cold start. Unchecked-hash: deployed code never changes in place (a
-# deployment replaces the whole package), so Python need not read and hash every source at each
-# start; tools/check_artifact.py checks each bytecode's hash against its source at build time.
+# root.
 build-SolutionUpdateFunction:
 	$(call function_code,"$(ARTIFACTS_DIR)",$(PYTHON))
-	$(PYTHON) -m compileall -q --invalidation-mode unchecked-hash "$(ARTIFACTS_DIR)"
 
 ## emulator: serve the Personalize emulator on 127.0.0.1:4566 (for sam local invoke)
 emulator: $(STAMP)
@@ -160,10 +166,14 @@ invoke: $(STAMP)
 	$(BIN)/python -m localcloud.invoke $(EVENT) $(INVOKE_ARGS)
 
 # The CDK construct library (construct/): a wheel that carries the function's code, so synth needs
-# no Docker. The code is src/handler as SAM's CodeUri holds it, plus its hash-locked requirements
-# for Lambda's arm64 (manylinux2014_aarch64 wheels only), and the on-failure destination's,
-# src/destination with its solution_rules symlink followed (as sam build copies it), each checked
-# importable by check_artifact.py.
+# no Docker. The code is what `sam build` makes of it (function_code above: src/handler, its
+# hash-locked requirements for Lambda's arm64, unchecked-hash bytecode of every module), and the
+# on-failure destination's, src/destination with its solution_rules symlink followed (as sam build
+# copies it) and its bytecode too; each checked by check_artifact.py (complete, importable, the
+# bytecode of every module current), then packed by tools/pack_zip.py into a zip in the package
+# (function.zip, destination.zip), which the provider's asset uploads as it is: pip never
+# compiles nor rewrites what a zip holds, and its bytes, so the asset's hash, depend on the
+# code alone.
 # The wheel is then installed, with aws-cdk-lib and constructs at the CDK example's pins (and
 # pytest), into a venv of its own on the construct's oldest Python (the CDK's floor, 3.10): nothing
 # of the development venv, so it proves what a user's `pip install` gets.
@@ -171,8 +181,10 @@ CDK_DIR := examples/cdk
 CONSTRUCT_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' construct/pyproject.toml)
 CONSTRUCT_WHEEL := dist/cdk_personalize_solution_update-$(CONSTRUCT_VERSION)-py3-none-any.whl
 CONSTRUCT_STAGE := build/construct
-CONSTRUCT_CODE := $(CONSTRUCT_STAGE)/personalize_solution_update_cdk/function
-CONSTRUCT_DESTINATION := $(CONSTRUCT_STAGE)/personalize_solution_update_cdk/destination
+# The functions' code, built here, then zipped into the staged package.
+CONSTRUCT_CODE := build/construct-code/function
+CONSTRUCT_DESTINATION := build/construct-code/destination
+CONSTRUCT_PACKAGE := $(CONSTRUCT_STAGE)/personalize_solution_update_cdk
 CONSTRUCT_BUILD_VENV := .venv-construct-build
 CONSTRUCT_VENV := .venv-construct
 CONSTRUCT_STAMP := $(CONSTRUCT_VENV)/.installed
@@ -204,17 +216,21 @@ $(CONSTRUCT_BUILD_VENV)/.installed:
 $(CONSTRUCT_WHEEL): $(CONSTRUCT_BUILD_VENV)/.installed construct/pyproject.toml \
 		construct/README.md $(wildcard construct/personalize_solution_update_cdk/*.py) \
 		$(wildcard src/handler/*.py src/handler/solution_rules/*.py src/destination/*.py) \
-		tools/regions.py src/handler/requirements.txt | $(STAMP)
-	rm -rf $(CONSTRUCT_STAGE) && mkdir -p $(CONSTRUCT_STAGE) dist
+		tools/regions.py tools/pack_zip.py tools/check_artifact.py src/handler/requirements.txt | $(STAMP)
+	rm -rf $(CONSTRUCT_STAGE) $(CONSTRUCT_CODE) $(CONSTRUCT_DESTINATION)
+	mkdir -p $(CONSTRUCT_STAGE) $(CONSTRUCT_CODE) dist
 	cp -rL construct/pyproject.toml construct/README.md construct/personalize_solution_update_cdk \
 		$(CONSTRUCT_STAGE)/
-	$(BIN)/python tools/regions.py $(CONSTRUCT_STAGE)/personalize_solution_update_cdk/solution_rules
-	cp -rL src/destination $(CONSTRUCT_DESTINATION)
+	$(BIN)/python tools/regions.py $(CONSTRUCT_PACKAGE)/solution_rules
 	find $(CONSTRUCT_STAGE) -name __pycache__ -prune -exec rm -rf {} +
 	$(call function_code,$(CONSTRUCT_CODE),$(CONSTRUCT_BUILD_VENV)/bin/python)
-# No bytecode: the provider's asset leaves it out (provider.NOT_CODE).
-	$(CONSTRUCT_BUILD_VENV)/bin/python tools/check_artifact.py --no-bytecode $(CONSTRUCT_CODE)  # -I -S
-	$(CONSTRUCT_BUILD_VENV)/bin/python tools/check_artifact.py --no-bytecode $(CONSTRUCT_DESTINATION) destination
+	cp -rL src/destination $(CONSTRUCT_DESTINATION)
+	find $(CONSTRUCT_DESTINATION) -name __pycache__ -prune -exec rm -rf {} +
+	$(call bytecode,$(CONSTRUCT_DESTINATION),$(CONSTRUCT_BUILD_VENV)/bin/python)
+	$(CONSTRUCT_BUILD_VENV)/bin/python tools/check_artifact.py $(CONSTRUCT_CODE)
+	$(CONSTRUCT_BUILD_VENV)/bin/python tools/check_artifact.py $(CONSTRUCT_DESTINATION) destination
+	$(CONSTRUCT_BUILD_VENV)/bin/python tools/pack_zip.py $(CONSTRUCT_CODE) $(CONSTRUCT_PACKAGE)/function.zip
+	$(CONSTRUCT_BUILD_VENV)/bin/python tools/pack_zip.py $(CONSTRUCT_DESTINATION) $(CONSTRUCT_PACKAGE)/destination.zip
 	rm -f dist/cdk_personalize_solution_update-*.whl
 	cd $(CONSTRUCT_STAGE) && $(CURDIR)/$(CONSTRUCT_BUILD_VENV)/bin/python -c \
 		'import flit_core.buildapi as api; print("dist/" + api.build_wheel("$(CURDIR)/dist"))'

@@ -37,17 +37,19 @@ from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-# The function's code as deployed: src/handler and its locked requirements for aarch64, put in
-# this package when the wheel is built.
-CODE = Path(__file__).resolve().parent / "function"
-# The on-failure destination's, as sam build makes it: src/destination, its solution_rules symlink
-# followed (standard library only), put in this package when the wheel is built.
-DESTINATION_CODE = Path(__file__).resolve().parent / "destination"
+# The function's code as deployed, zipped into this package when the wheel is built: what sam
+# build makes of it, src/handler and its locked requirements for aarch64, with unchecked-hash
+# python3.13 bytecode of every module (Lambda's read-only task root, its files dated by the zip,
+# lets Python use no other: without it, every module would be compiled at each cold start). A zip,
+# so that pip, which compiles and rewrites the bytecode of a package's modules, leaves it as built;
+# its asset is uploaded as it is.
+CODE = Path(__file__).resolve().parent / "function.zip"
+# The on-failure destination's, zipped likewise: src/destination, its solution_rules symlink
+# followed (standard library only), and its bytecode.
+DESTINATION_CODE = Path(__file__).resolve().parent / "destination.zip"
 # This id and its children's fix the logical ids: a change would declare a second function of the
 # same name (psu-<stack UUID>) beside the first, which CloudFormation refuses.
 PROVIDER_ID = "PersonalizeSolutionUpdateProvider"
-# Caches the installer and the runtime may leave in the package; never part of the asset.
-NOT_CODE = ["**/__pycache__", "**/*.pyc"]
 SERVICE_NAME = "personalize-solution-update"
 SOLUTION_ACTIONS = ["personalize:UpdateSolution", "personalize:DescribeSolution"]
 SOLUTION_TYPE = "AWS::Personalize::Solution"
@@ -110,7 +112,7 @@ def logged_function(
         "Function",
         function_name=name,
         description=description,
-        code=lambda_.Code.from_asset(str(code), exclude=NOT_CODE),
+        code=lambda_.Code.from_asset(str(code)),
         handler=handler,
         runtime=lambda_.Runtime.PYTHON_3_13,
         architecture=lambda_.Architecture.ARM_64,

@@ -3,15 +3,16 @@ synth made, so jsii's own lazily loaded modules are in) it imports the construct
 a stack with it, then writes to <outdir>/isolation.json the modules that appeared and whether
 sys.path changed. Usage: python isolated_app.py <outdir>.
 
-The function's code dir, with its boto3, botocore, crhelper and flat modules (properties,
-budget, ...), is put at the end of sys.path first, as an app with those installed would have
-them: whatever the construct imported of them would then show."""
+The function's code, with its boto3, botocore, crhelper and flat modules (properties, budget,
+...), is extracted from the package's function.zip and put at the end of sys.path first, as an app
+with those installed would have them: whatever the construct imported of them would then show."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 import sys
+import zipfile
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -25,7 +26,10 @@ def main(outdir: Path) -> None:
     spec = importlib.util.find_spec("personalize_solution_update_cdk")  # locates, imports nothing
     assert spec is not None
     assert spec.submodule_search_locations is not None
-    sys.path.append(str(Path(spec.submodule_search_locations[0], "function")))
+    code = outdir / "function"
+    with zipfile.ZipFile(Path(spec.submodule_search_locations[0], "function.zip")) as archive:
+        archive.extractall(code)
+    sys.path.append(str(code))
     modules, path = set(sys.modules), list(sys.path)
 
     from personalize_solution_update_cdk import PersonalizeSolutionUpdate

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import posixpath
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,10 @@ SHARED_TOKEN = "personalize-solution-update-ServiceToken"  # noqa: S105 - an exp
 # The handlers of the provider's two functions: the function's and its on-failure destination's.
 PROVIDER = "app.lambda_handler"
 DESTINATION = "on_failure.lambda_handler"
+# Lambda's python3.13: the tag in its bytecode files' names, and a PEP 552 header's flags for
+# unchecked-hash bytecode (hash-based, its source never read to check it).
+CACHE_TAG = "cpython-313"
+UNCHECKED_HASH = (0b01).to_bytes(4, "little")
 
 
 @dataclass
@@ -74,8 +80,8 @@ def invoke_config(template: Template, handler: str) -> tuple[str, Any]:
 
 
 def code_of(outdir: Path, resource: Mapping[str, Any]) -> Path:
-    """The folder in cdk.out holding a function's code: the asset its Code's S3 key names, by
-    the stacks' asset manifests."""
+    """The file in cdk.out holding a function's code, a zip: the asset its Code's S3 key names,
+    by the stacks' asset manifests."""
     key = resource["Properties"]["Code"]["S3Key"]
     sources: set[str] = {
         asset["source"]["path"]
@@ -85,3 +91,25 @@ def code_of(outdir: Path, resource: Mapping[str, Any]) -> Path:
     }
     [source] = sources
     return outdir / source
+
+
+def bytecode_of(source: str) -> str:
+    """The name, in a zip, of the python3.13 bytecode of the module named `source` there."""
+    folder, _, name = source.rpartition("/")
+    return posixpath.join(folder, "__pycache__", f"{name.removesuffix('.py')}.{CACHE_TAG}.pyc")
+
+
+def without_unchecked_hash_bytecode(archive: zipfile.ZipFile) -> list[str]:
+    """The zip's modules that lack unchecked-hash python3.13 bytecode, which Lambda's Python uses
+    instead of compiling them at each cold start (the wheel's build checks, with that Python,
+    that each one is of its module's current source)."""
+    names = set(archive.namelist())
+    return sorted(
+        source
+        for source in names
+        if source.endswith(".py")
+        and (
+            bytecode_of(source) not in names
+            or archive.read(bytecode_of(source))[4:8] != UNCHECKED_HASH
+        )
+    )

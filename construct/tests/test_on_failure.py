@@ -11,6 +11,7 @@ import json
 import re
 import sys
 import uuid
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,13 @@ from sample import (
     DESTINATION,
     PROVIDER,
     Synthesized,
+    bytecode_of,
     code_of,
     function,
     invoke_config,
     role_of,
     statements_of,
+    without_unchecked_hash_bytecode,
 )
 
 # What CloudFormation resolves AWS::StackId to for a nested application's longest stack name.
@@ -156,19 +159,25 @@ def test_the_functions_failures_go_to_the_destination_which_its_role_alone_may_i
 def test_the_destinations_code_is_on_failure_and_the_rule_set_on_the_standard_library(
     synthesized: Synthesized,
 ) -> None:
-    """The asset holds on_failure.py and the function's own rule set (the symlink followed), no
-    caches; nothing either imports when loaded is outside the standard library, so it answers
-    whatever broke in the function's code or dependencies."""
+    """The asset is the package's destination.zip as it is: on_failure.py and the function's own
+    rule set (the symlink followed), with their bytecode and nothing else; nothing either imports
+    when loaded is outside the standard library, so it answers whatever broke in the function's
+    code or dependencies."""
     _, destination = function(synthesized.own, DESTINATION)
     asset = code_of(synthesized.outdir, destination)
-    assert sorted(path.name for path in asset.iterdir()) == ["on_failure.py", "solution_rules"]
-    on_failure = (asset / "on_failure.py").read_text()
-    assert on_failure == (DESTINATION_CODE / "on_failure.py").read_text()
+    assert asset.read_bytes() == DESTINATION_CODE.read_bytes()
+    with zipfile.ZipFile(asset) as archive:
+        sources = {
+            name: archive.read(name).decode() for name in archive.namelist() if name.endswith(".py")
+        }
+        assert without_unchecked_hash_bytecode(archive) == []
+        assert set(archive.namelist()) == set(sources) | {bytecode_of(name) for name in sources}
     rules = Path(personalize_solution_update_cdk.__file__).parent / "solution_rules"
-    assert {path.name: path.read_text() for path in (asset / "solution_rules").iterdir()} == {
-        path.name: path.read_text() for path in rules.glob("*.py")
+    assert set(sources) == {"on_failure.py"} | {
+        f"solution_rules/{p.name}" for p in rules.glob("*.py")
     }
-    sources = [on_failure, *(path.read_text() for path in (asset / "solution_rules").iterdir())]
-    imported = set().union(*(imported_at_load(source) for source in sources))
+    for path in rules.glob("*.py"):
+        assert sources[f"solution_rules/{path.name}"] == path.read_text()
+    imported = set().union(*(imported_at_load(source) for source in sources.values()))
     assert "solution_rules" in imported
     assert imported - {"solution_rules"} <= sys.stdlib_module_names

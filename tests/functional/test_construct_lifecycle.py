@@ -1,7 +1,9 @@
-"""The CDK example's synthesized stack, run: its provider function's code (the asset cdk.out
-holds, as the construct packaged it) under AWS's runtime interface emulator and Lambda's runtime
-client with the settings the synthesized template gives the function, through a stack's life in
-CloudFormation's order, with the properties that template sends.
+"""The CDK example's synthesized stack, run: its provider function's code (the zip cdk.out holds,
+as the construct packaged it) under AWS's runtime interface emulator and Lambda's runtime client
+with the settings the synthesized template gives the function, through a stack's life in
+CloudFormation's order, with the properties that template sends. Both functions' zips hold what
+`make build` checks in sam build's artifacts: all they import, and unchecked-hash bytecode of
+every module.
 
 Needs `make cdk-synth` (make test runs it first); skipped until then, like the CDK example's checks.
 """
@@ -9,6 +11,9 @@ Needs `make cdk-synth` (make test runs it first); skipped until then, like the C
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +36,7 @@ from tests.unit.test_examples import (
 
 FIRST = "arn:aws:personalize:us-east-1:123456789012:solution/cdk-first"
 SECOND = "arn:aws:personalize:us-east-1:123456789012:solution/cdk-second"
+CHECK_ARTIFACT = Path(__file__).resolve().parents[2] / "tools" / "check_artifact.py"
 
 pytestmark = pytest.mark.skipif(
     not CDK_TEMPLATES, reason="examples/cdk not synthesized: make cdk-synth"
@@ -58,10 +64,10 @@ def asynchronous(template: dict[str, Any], function: str) -> dict[str, Any]:
     return config
 
 
-def asset_of(path: Path, template: dict[str, Any]) -> Path:
-    """The folder in cdk.out that holds the function's code: the asset whose S3 key the
-    function's Code names, by the stack's asset manifest."""
-    key = template["Resources"][provider(template)]["Properties"]["Code"]["S3Key"]
+def asset_of(path: Path, template: dict[str, Any], function: str) -> Path:
+    """The zip in cdk.out that holds a function's code: the asset whose S3 key the function's
+    Code names, by the stack's asset manifest."""
+    key = template["Resources"][function]["Properties"]["Code"]["S3Key"]
     manifest = json.loads(path.with_name(path.name.replace(".template.", ".assets.")).read_text())
     [source] = [
         asset["source"]["path"]
@@ -71,17 +77,49 @@ def asset_of(path: Path, template: dict[str, Any]) -> Path:
     return path.parent / source
 
 
+def extracted(archive: Path, folder: Path) -> Path:
+    """The zip's files extracted into folder, as Lambda makes its task root of them."""
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(folder)
+    return folder
+
+
 @pytest.fixture
-def cloud() -> Iterator[LocalCloud]:
+def cloud(tmp_path: Path) -> Iterator[LocalCloud]:
     """The local cloud running the synthesized function's code with its synthesized settings."""
     path, template = synthesized()
     config = FunctionConfig.from_template(template=path, logical_id=provider(template))
+    task_root = extracted(asset_of(path, template, provider(template)), tmp_path / "task")
     controls.reset()
-    with LocalCloud(config=config, task_root=asset_of(path, template)) as running:
+    with LocalCloud(config=config, task_root=task_root) as running:
         for arn in (FIRST, SECOND):
             create_active(running.emulator.url, arn, {})
         yield running
     controls.reset()
+
+
+@pytest.mark.parametrize(
+    ("function", "package"),
+    [("SolutionUpdateFunction", "function"), ("OnFailureFunction", "destination")],
+)
+def test_the_synthesized_functions_code_carries_unchecked_hash_bytecode_of_every_module(
+    function, package, tmp_path
+):
+    """tools/check_artifact.py, as `make build` runs it on sam build's artifact: the code imports
+    in a clean python3.13 from the zip's files alone, compiling none of them (Lambda's Python
+    would compile every module without usable bytecode at each cold start), and every module has
+    unchecked-hash bytecode of its source as the zip holds it."""
+    path, template = synthesized()
+    code = extracted(asset_of(path, template, cdk_function(template, function)), tmp_path / "code")
+    checked = subprocess.run(  # noqa: S603 - this interpreter, the repository's own tool
+        [sys.executable, str(CHECK_ARTIFACT), str(code), package],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "import ok, 0 of its modules compiled at import" in checked.stdout
 
 
 @pytest.mark.parametrize("function", ["SolutionUpdateFunction", "OnFailureFunction"])
