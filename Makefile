@@ -81,14 +81,18 @@ build: $(STAMP)
 # hash-based bytecode and compiles any module without it at every cold start. Unchecked-hash:
 # deployed code never changes in place (a deployment replaces the whole package), so Python need
 # not read and hash every source at each start; tools/check_artifact.py checks each bytecode's
-# hash against its source at build time.
+# hash against its source at build time. Each module's file name in its bytecode is its path in
+# $(1) (-s: the build folder stripped; Python puts the source's real path in its place when it
+# loads the bytecode), so the same code compiles to the same bytes wherever it is built.
 define bytecode
-	$(2) -m compileall -q --invalidation-mode unchecked-hash $(1)
+	$(2) -m compileall -q --invalidation-mode unchecked-hash -s $(1) $(1)
 endef
 
 # The function's code in $(1): src/handler's files, then its hash-locked requirements for Lambda's
 # arm64 (manylinux2014_aarch64 wheels only) installed by $(2)'s pip, without the console scripts
-# (jmespath's jp.py) the function never runs, then bytecode for all of it (pip compiles none).
+# (jmespath's jp.py) the function never runs, nor their lines in the RECORD files (each script's
+# hash there is of the first line pip gives it, the installing interpreter's path), then bytecode
+# for all of it (pip compiles none).
 define function_code
 	cp -r src/handler/. $(1)
 	find $(1) -name __pycache__ -prune -exec rm -rf {} +
@@ -96,6 +100,7 @@ define function_code
 		--platform manylinux2014_aarch64 --implementation cp --python-version 3.13 \
 		--only-binary=:all: --require-hashes -r src/handler/requirements.txt
 	rm -rf $(1)/bin
+	sed -i '\|^\.\./\.\./bin/|d' $(1)/*.dist-info/RECORD
 	$(call bytecode,$(1),$(2))
 endef
 
