@@ -1,9 +1,9 @@
 """The CDK example's synthesized stack, run: its provider function's code (the zip cdk.out holds,
 as the construct packaged it) under AWS's runtime interface emulator and Lambda's runtime client
 with the settings the synthesized template gives the function, through a stack's life in
-CloudFormation's order, with the properties that template sends. Both functions' zips hold what
-`make build` checks in sam build's artifacts: all they import, and unchecked-hash bytecode of
-every module.
+CloudFormation's order, with the properties that template sends. Both functions' zips pass the
+checks `make build` runs on sam build's function artifact: all they import, and unchecked-hash
+bytecode of every module.
 
 Needs `make cdk-synth` (make test runs it first); skipped until then, like the CDK example's checks.
 """
