@@ -12,19 +12,21 @@ BENCH := PYTHONPATH=src/handler:. $(BIN)/python -m bench
 
 .PHONY: demo test unit-and-functional lint templates build build-SolutionUpdateFunction emulator receiver clean bench bench-load bench-cold bench-venv
 
-# The function's lock first, hash-checked; then the dev tools, constrained to the lock's versions
-# (pip refuses hashes in a constraints file, hence the name==version copy), so a tool can fail the
-# install but never move a function dependency; then SAM CLI in a venv of its own, since it pins
-# boto3 to a version of its choosing. $(BIN)/sam links to it.
+# uv installs: pip bootstraps it at requirements-dev.txt's pin, then uv installs the function's lock
+# first, hash-checked; then the dev tools, constrained to the lock's versions (a constraints file
+# takes no hashes, hence the name==version copy), so a tool can fail the install but never move a
+# function dependency; then SAM CLI in a venv of its own, since it pins boto3 to a version of its
+# choosing. $(BIN)/sam links to it. The venvs keep pip, which tools/sam-local and `make bench` use.
+UV := UV_PYTHON_DOWNLOADS=never $(BIN)/uv
+UV_PIN := $(shell sed -n 's/^\(uv==[^ ]*\).*/\1/p' requirements-dev.txt)
 $(STAMP): requirements-dev.txt requirements-sam.txt src/handler/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --require-hashes -r src/handler/requirements.txt
+	$(BIN)/python -m pip install --quiet $(UV_PIN)
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r src/handler/requirements.txt
 	sed -n 's/^\([A-Za-z0-9][^ ]*==[^ ]*\).*/\1/p' src/handler/requirements.txt > $(VENV)/function-pins.txt
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c $(VENV)/function-pins.txt
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements-dev.txt -c $(VENV)/function-pins.txt
 	test -x $(VENV)/sam/bin/python || $(PYTHON) -m venv $(VENV)/sam
-	$(VENV)/sam/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/sam/bin/python -m pip install --quiet -r requirements-sam.txt
+	$(UV) pip install --quiet --python $(VENV)/sam/bin/python -r requirements-sam.txt
 	ln -sf ../sam/bin/sam $(BIN)/sam
 	touch $(STAMP)
 
