@@ -17,7 +17,9 @@ BENCH := PYTHONPATH=src/handler:. $(BIN)/python -m bench
 # takes no hashes, hence the name==version copy), so a tool can fail the install but never move a
 # function dependency; then SAM CLI in a venv of its own, since it pins boto3 to a version of its
 # choosing. $(BIN)/sam links to it. The venvs keep pip, which tools/sam-local and `make bench` use.
-UV := UV_PYTHON_DOWNLOADS=never $(BIN)/uv
+# uv compiles the bytecode at install, as pip does; otherwise, where PYTHONDONTWRITEBYTECODE is set,
+# every process (each runtime and make invoke the tests start) compiles what it imports anew.
+UV := UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1 $(BIN)/uv
 UV_PIN := $(shell sed -n 's/^\(uv==[^ ]*\).*/\1/p' requirements-dev.txt)
 $(STAMP): requirements-dev.txt requirements-sam.txt src/handler/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
