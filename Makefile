@@ -13,10 +13,10 @@ BENCH := PYTHONPATH=src/handler:. $(BIN)/python -m bench
 .PHONY: demo test unit-and-functional lint templates build build-SolutionUpdateFunction emulator receiver clean bench bench-load bench-cold bench-venv
 
 # uv installs: pip bootstraps it at requirements-dev.txt's pin, then uv installs the function's lock
-# first, hash-checked; then the dev tools, constrained to the lock's versions (a constraints file
-# takes no hashes, hence the name==version copy), so a tool can fail the install but never move a
-# function dependency; then SAM CLI in a venv of its own, since it pins boto3 to a version of its
-# choosing. $(BIN)/sam links to it. The venvs keep pip, which tools/sam-local and `make bench` use.
+# first, hash-checked; then the dev tools, constrained to the lock (uv takes it, hashes and all, as
+# constraints), so a tool can fail the install but never move a function dependency; then SAM CLI
+# in a venv of its own, since it pins boto3 to a version of its choosing. $(BIN)/sam links to it.
+# The venvs keep pip, which tools/sam-local and `make bench` use.
 # uv compiles the bytecode at install, as pip does; otherwise, where PYTHONDONTWRITEBYTECODE is set,
 # every process (each runtime and make invoke the tests start) compiles what it imports anew.
 UV := UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1 $(BIN)/uv
@@ -25,8 +25,7 @@ $(STAMP): requirements-dev.txt requirements-sam.txt src/handler/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet $(UV_PIN)
 	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r src/handler/requirements.txt
-	sed -n 's/^\([A-Za-z0-9][^ ]*==[^ ]*\).*/\1/p' src/handler/requirements.txt > $(VENV)/function-pins.txt
-	$(UV) pip install --quiet --python $(BIN)/python -r requirements-dev.txt -c $(VENV)/function-pins.txt
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements-dev.txt -c src/handler/requirements.txt
 	test -x $(VENV)/sam/bin/python || $(PYTHON) -m venv $(VENV)/sam
 	$(UV) pip install --quiet --python $(VENV)/sam/bin/python -r requirements-sam.txt
 	ln -sf ../sam/bin/sam $(BIN)/sam
