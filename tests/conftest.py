@@ -26,7 +26,7 @@ os.environ.pop("AWS_PROFILE", None)
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """--emulator-reading: the reading of Personalize's docs the emulator plays in every test
-    that does not choose its own (make test-readings runs the suites once per reading)."""
+    that does not choose its own (make test-readings runs the fault matrix once per reading)."""
     parser.addoption(
         "--emulator-reading",
         choices=list(READINGS),

@@ -72,7 +72,7 @@ def summary() -> str | None:
         f"responses per answerable delivery min {min(per_delivery, default=0):g} "
         f"max {max(per_delivery, default=0):g} ({unanswerable} cells unanswerable by design: "
         f"no, refused or expired URL), hangs {sum(o.hung for o in OUTCOMES)}; "
-        f"{len(faults)} faults x {len(requests)} request types"
+        f"{len(faults)} faults, {len(requests)} request types"
     )
 
 

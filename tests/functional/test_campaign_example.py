@@ -104,13 +104,14 @@ class Deployment:
 
 
 @pytest.fixture
-def deploy(cloudformation, personalize, make_solution):
-    """A function that deploys the campaign example for a new ACTIVE solution in the emulator."""
+def deploy(world):
+    """A function that deploys the campaign example for a new ACTIVE solution in the emulator,
+    on the world's simulated clock."""
 
     def deploy_example() -> tuple[Deployment, str]:
-        arn = make_solution()
+        arn = world.solution()
         deployment = Deployment(
-            load(CAMPAIGN_EXAMPLE), {"SolutionArn": arn}, cloudformation, personalize
+            load(CAMPAIGN_EXAMPLE), {"SolutionArn": arn}, world.stand_in(), world.personalize
         )
         return deployment, arn
 

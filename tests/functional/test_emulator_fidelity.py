@@ -6,8 +6,6 @@ against the operation's output shape (or its declared error shapes), member by m
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from botocore.exceptions import ClientError
 
@@ -25,7 +23,7 @@ def documented_default(emulator):
     emulator.reading = READINGS["documented-default"]
 
 
-def test_every_response_matches_the_botocore_model(personalize, recorded, emulator):
+def test_every_response_matches_the_botocore_model(personalize, recorded, emulator, world):
     arn = personalize.create_solution(
         name="fidelity",
         datasetGroupArn=DATASET_GROUP,
@@ -35,7 +33,7 @@ def test_every_response_matches_the_botocore_model(personalize, recorded, emulat
     )["solutionArn"]
     with pytest.raises(ClientError, match="ResourceInUseException"):
         personalize.update_solution(solutionArn=arn, performAutoTraining=False)
-    time.sleep(0.15)
+    world.clock.advance(0.15)
     personalize.update_solution(
         solutionArn=arn,
         performAutoTraining=True,
@@ -53,10 +51,10 @@ def test_every_response_matches_the_botocore_model(personalize, recorded, emulat
         statuses.add(solution.get("latestSolutionUpdate", {}).get("status"))
         if "ACTIVE" in statuses:
             break
-        time.sleep(0.05)
+        world.clock.advance(0.05)
     emulator.fail_next_update("Not enough data")
     personalize.update_solution(solutionArn=arn, performAutoTraining=False)
-    time.sleep(1.3)
+    world.clock.advance(1.3)
     failed = personalize.describe_solution(solutionArn=arn)["solution"]["latestSolutionUpdate"]
     assert (failed["status"], failed["failureReason"]) == ("CREATE FAILED", "Not enough data")
     for bad in ("rate(0 days)", "rate(31 days)", "rate(2 weeks)"):
@@ -99,13 +97,13 @@ def test_5xx_has_its_real_status_and_is_retried_by_botocore(
     assert [status for _, status, _ in recorded][-2:] == [500, 200]
 
 
-def test_a_read_right_after_an_update_can_be_stale(personalize, make_solution, emulator):
-    arn = make_solution()
+def test_a_read_right_after_an_update_can_be_stale(personalize, emulator, world):
+    arn = world.solution()
     emulator.timing.stale_read = 0.5
     personalize.update_solution(solutionArn=arn, performAutoTraining=False)
     right_after = personalize.describe_solution(solutionArn=arn)["solution"]
     assert "latestSolutionUpdate" not in right_after
-    time.sleep(0.6)
+    world.clock.advance(0.6)
     later = personalize.describe_solution(solutionArn=arn)["solution"]
     assert later["latestSolutionUpdate"]["performAutoTraining"] is False
 

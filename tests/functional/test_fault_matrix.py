@@ -1,5 +1,5 @@
-"""Fault matrix: every request type crossed with every fault, through the real handler over HTTP
-(test_malformed_inputs.py adds the inputs CloudFormation would never send).
+"""Fault matrix: each request type as it is, and each fault once, through the real handler over HTTP
+(test_malformed_inputs.py adds inputs CloudFormation would never send).
 
 A scenario is a request type in the state CloudFormation sends it in: it gives the solution its
 history, builds the event, and says what the request does when nothing goes wrong. A fault
@@ -9,7 +9,15 @@ a Reason that names the cause (and what to do), the PhysicalResourceId, an answe
 invocations' timeouts, and how many UpdateSolution calls the request made (often none); where
 it matters, that the request met the fault (a retried fault was served, a busy solution refused
 the update) and that it did not wait where waiting cannot help.
-The session ends with one summary line (cells run, passed, responses per delivery, hangs).
+
+The cells (CELLS) are what HTTP alone shows: every request type once with nothing wrong (each kind
+of outcome, and its answer as the bucket receives it), and each fault once, on a Create, which
+meets every one of them (a fault of the response bucket or its URL does not depend on the request
+type), or on an Update; a few faults again on a request type they end differently for. How each
+fault combines with every request type, reading, history and timing is the simulation's
+(tests/simulation, docs/simulation.md), in-process on a virtual clock. `make test-readings` runs
+this module under every other reading of the docs. The session ends with one summary line (cells
+run, passed, responses per delivery, hangs).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ import pytest
 
 from budget import SIGNING_TRUNCATION
 from localcloud.cloudformation import CloudFormation, Exchange
-from localcloud.emulator import Reading
+from localcloud.emulator import READINGS, Reading
 from localcloud.harness import client_without_update_solution
 from tests.functional.matrix import Expect, check, observe, signed_at
 from tests.functional.world import World
@@ -473,15 +481,16 @@ def little_time(cell: Cell) -> None:
     bound_by_service_timeout(cell)
 
 
-# The fault matrix's handler calls take at most 2 s (the shipped ones 7 s): these are to it what
-# ServiceTimeout 13 s and a 16 s function timeout are to the shipped function, time for the first
-# read but not for the confirming read and UpdateSolution.
+# The fault matrix's handler calls take at most 2 s (the shipped ones 7 s): this is to it what a
+# 16 s function timeout is to the shipped function, time for the first read but not for the
+# confirming read and UpdateSolution. A ServiceTimeout that short is refused with the properties.
 TOO_SHORT_SERVICE_TIMEOUT = "8"
 TOO_SHORT_FUNCTION_TIMEOUT = 11.0
 
 
 def too_short_service_timeout(cell: Cell) -> None:
-    """ServiceTimeout leaves time to read the solution, not to confirm the read and update it."""
+    """ServiceTimeout leaves no time to read, confirm, update and answer (under the floor of 28 s
+    the property rules hold it to; what the budget refuses at once: test_budget.py)."""
     bound_by_service_timeout(cell, TOO_SHORT_SERVICE_TIMEOUT)
 
 
@@ -591,7 +600,9 @@ FAULTS = [
         response_url(port=REFUSING.getsockname()[1]),
         unanswerable(),
     ),
-    Fault("bucket-put-hangs", bucket("hang:2"), unharmed),
+    # No answer, then the connection dropped: long enough to be a hang to the client, which the
+    # PUT's retry gets past (a hang that outlasts the time left: test_response.py)
+    Fault("bucket-put-hangs", bucket("hang:0.2"), unharmed),
     Fault("url-not-allowed", response_url(host="localhost"), refused_url),
     Fault(
         "little-remaining-time",
@@ -608,7 +619,8 @@ FAULTS = [
         "service-timeout-too-short-to-confirm",
         too_short_service_timeout,
         refused_before_reading(
-            f"ServiceTimeout {TOO_SHORT_SERVICE_TIMEOUT} s is too short", "raise ServiceTimeout"
+            f"Property ServiceTimeout: '{TOO_SHORT_SERVICE_TIMEOUT}' is too short",
+            "from 28 to 3600",
         ),
     ),
     Fault(
@@ -650,8 +662,48 @@ def refusing_port():
     REFUSING.close()
 
 
-@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def named_fault(name: str) -> Fault:
+    """The fault of that name."""
+    [found] = [f for f in FAULTS if f.name == name]
+    return found
+
+
+def named_scenario(name: str) -> Scenario:
+    """The scenario of that name."""
+    [found] = [s for s in SCENARIOS if s.name == name]
+    return found
+
+
+# Where a fault ends differently for another request type than for a Create: a Delete's failure
+# advises how to go on, a Delete of a solution that is gone is done, a Delete that calls nothing
+# needs no client and no time to start an update, and stale reads leave a rollback proven by the
+# update before the failed one.
+AGAIN = [
+    ("delete-disabling-training", "describe-throttled-until-the-deadline"),
+    ("delete-disabling-training", "not-found-at-start"),
+    ("delete", "cold-start-failure"),
+    ("delete", "queued-until-service-timeout-is-over"),
+    ("rollback-update", "stale-reads"),
+]
+# On an Update rather than a Create: stale reads, which show the update before the request's; and
+# the concurrent duplicate, which runs in real time (two handlers sleep on one clock): where the
+# reading leaves a Create's update unproven, its later delivery would wait out the invocation.
+ON_AN_UPDATE = ("stale-reads", "duplicate-concurrent")
+CELLS = [
+    *[(s, FAULTS[0]) for s in SCENARIOS],
+    *[(named_scenario("create"), f) for f in FAULTS[1:] if f.name not in ON_AN_UPDATE],
+    *[(named_scenario("update"), named_fault(f)) for f in ON_AN_UPDATE],
+    *[(named_scenario(s), named_fault(f)) for s, f in AGAIN],
+]
+
+
+def test_the_emulator_plays_the_reading_the_run_names(emulator, request):
+    """make test-readings runs this module once per reading (--emulator-reading): each run must
+    play its own, or it would only repeat the default."""
+    assert emulator.reading == READINGS[request.config.getoption("--emulator-reading")]
+
+
+@pytest.mark.parametrize(("scenario", "fault"), CELLS, ids=[f"{s.name}-{f.name}" for s, f in CELLS])
 def test_cell(scenario, fault, world):
     outcome = observe("request x fault", f"{scenario.name} x {fault.name}")
     cell = scenario.cell(world)

@@ -1,11 +1,13 @@
 """The metrics the function emits (CloudWatch embedded metric format on stdout), counted over a
-stack's requests through the real handler, over HTTP to the emulator and the bucket."""
+stack's requests through the real handler, over HTTP to the emulator and the bucket (on a simulated
+clock)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from localcloud.cloudformation import StackResource
 from localcloud.emulator import READINGS
 from tests.presets import auto_training
 
@@ -17,12 +19,11 @@ def emf_records(text: str) -> list[dict[str, Any]]:
     ]
 
 
-def test_metrics_count_updates_no_ops_and_failures_by_cause(
-    stack_resource, make_solution, emulator, capsys
-):
+def test_metrics_count_updates_no_ops_and_failures_by_cause(world, emulator, capsys):
     """The metrics' own bookkeeping, under the reading where the no-ops here are provable."""
     emulator.reading = READINGS["documented-default"]
-    arn = make_solution()
+    arn = world.solution()
+    stack_resource = StackResource(world.stand_in(), "AutoTraining")
     stack_resource.create({"SolutionArn": arn, **auto_training(5)})
     stack_resource.update({"SolutionArn": arn, **auto_training(5), "ServiceTimeout": "900"})
     stack_resource.update({"SolutionArn": arn, "PerformAutoTraining": "sometimes"})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from localcloud.cloudformation import StackResource
 from localcloud.receiver import PRESIGNED_QUERY, SECRET_MARKERS
 from tests.presets import auto_training
 
@@ -16,23 +17,22 @@ SESSION_TOKEN = "session-token-never-shown-2b8d4e"
 
 
 @pytest.fixture
-def handler(emulator, monkeypatch):
-    """The real handler, built (as the Lambda runtime would) with the credentials above."""
+def stack_resource(world, monkeypatch):
+    """A stack resource answered by the real handler, built (as the Lambda runtime would) with
+    the credentials above, on the world's simulated clock."""
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
     monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION_TOKEN)
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # it caches the credentials it found
-    import app
-
-    return app.build()
+    return StackResource(world.stand_in(), "AutoTraining")
 
 
 def test_no_log_line_or_reason_carries_the_presigned_query_or_credentials(
-    stack_resource, make_solution, emulator, receiver, capsys, caplog
+    stack_resource, world, emulator, receiver, capsys, caplog
 ):
     """At DEBUG, through a create, a failed update and its rollback, a refused update and a
     delete."""
     caplog.set_level("DEBUG")
-    arn = make_solution()
+    arn = world.solution()
     stack_resource.create({"SolutionArn": arn, **auto_training(5)})
     emulator.fail_next_update("boom")
     stack_resource.update({"SolutionArn": arn, "PerformAutoTraining": False})
