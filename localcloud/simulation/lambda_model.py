@@ -63,14 +63,15 @@ class Invocation(NamedTuple):
 
 class Failed(NamedTuple):
     """An event Lambda sent the on-failure destination: when, for which request, how (`kind`:
-    oom, crash, timeout, or dropped), the invocation that died (none for a drop), and the
-    destination's invocation that answers for it."""
+    oom, crash, timeout, or dropped), the invocation that died (none for a drop), the
+    destination's invocation that answers for it, and whether the event was a hand-off's."""
 
     at: float
     request_id: str
     kind: str
     invocation: str
     destination: str
+    carried: bool = False  # a hand-off's event (a wait carried on), not CloudFormation's own
 
 
 class Lambda:
@@ -154,7 +155,8 @@ class Lambda:
         request_id = str(event.get("RequestId", ""))
         self._count += 1
         name = f"destination-{self._count}"
-        self.failed.append(Failed(at, request_id, kind, invocation, name))
+        carried = CARRY_KEY in event
+        self.failed.append(Failed(at, request_id, kind, invocation, name, carried))
         error = None if kind == "dropped" else died(kind, invocation, self._timeout)
         record = invocation_record(
             event,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from budget import RECURSIVE_LOOP_LIMIT
-from localcloud.simulation.lambda_model import RECORD_DELAY, Put
+from localcloud.simulation.lambda_model import RECORD_DELAY, Failed, Put
 from localcloud.simulation.personalize import Call
 from localcloud.simulation.stack import ACCESS_KEY, Sent, signature
 from localcloud.simulation.world import Record, Snapshot, snapshot
@@ -279,13 +279,27 @@ def _by_destination(record: Record, body: dict[str, Any]) -> bool:
     return any(p.body is body and p.sender.startswith("destination-") for p in record.bucket.puts)
 
 
-def _owed(record: Record, request: Sent) -> tuple[str, str]:
+def _in_doubt_id(request: Sent, failed: Failed) -> str:
+    """A dead Create's id, stated here on its own: the solution ARN its properties name when
+    they are valid and the event ran (it, or a duplicate delivery, may have updated the
+    solution), else create-failed-<RequestId>."""
+    unmade = f"create-failed-{request.request_id}"
+    if failed.kind == "dropped" and not failed.carried:
+        return unmade  # CloudFormation's own event, never run
+    try:
+        named = parse_properties(request.event["ResourceProperties"], region_of(request))
+    except InvalidProperties:
+        return unmade
+    return named.settings.solution_arn
+
+
+def _owed(request: Sent, failed: Failed) -> tuple[str, str]:
     """The status and id the function's rules give a request it could not answer (the id of a
     failed request; a Delete's OnDelete), stated here on their own: a Create FAILED with
-    create-failed-<RequestId>, an Update FAILED with its id; a Delete FAILED if it turns the
+    `_in_doubt_id`, an Update FAILED with its id; a Delete FAILED if it turns the
     training of a solution of the region off, or cannot say whether it does, else SUCCESS."""
     if request.kind == "Create":
-        return "FAILED", f"create-failed-{request.request_id}"
+        return "FAILED", _in_doubt_id(request, failed)
     physical = str(request.event["PhysicalResourceId"])
     region = region_of(request)
     if request.kind == "Update":
@@ -316,7 +330,7 @@ def deaths_answered(record: Record) -> Iterator[Violation]:
             yield Violation("death-answered", f"{failed}: not answered when the record came")
             continue
         body = puts[0].body
-        owed = _owed(record, request)
+        owed = _owed(request, failed)
         if (body["Status"], body["PhysicalResourceId"]) != owed:
             yield Violation(
                 "death-answered",
@@ -437,9 +451,8 @@ def _disables_training(request: Sent) -> bool:
 def _managed(record: Record, request: Sent, at: float) -> str | None:
     """The solution a Delete answered at `at` managed: the one its id names, or, for the
     rollback of a Create that had changed it by then (whatever id it answered), the Create's.
-    Not a Create that died after its UpdateSolution: the on-failure destination, which cannot
-    know, answered it create-failed-<RequestId>, saying to check the solution and turn training
-    off by hand."""
+    Not a Create the on-failure destination answered create-failed-<RequestId> for: an event
+    Lambda dropped unrun, which a duplicate delivery alone could have acted on."""
     physical = str(request.event.get("PhysicalResourceId", ""))
     if physical in record.scope.solutions:
         return physical

@@ -5,10 +5,11 @@ CloudFormation invokes the function asynchronously, so when an invocation dies (
 crash, a hard timeout) or Lambda drops its event (older than the maximum event age), Lambda sends
 this function its invocation record, with the original event: CloudFormation's own, or a
 hand-off's with its wait marker. This function answers that request once, as the function's own
-rules would (`solution_rules.envelope`): FAILED with the request's failure id (a Create's
-`create-failed-<RequestId>`, an Update's or a Delete's own id), naming what happened and what to
-do; a Delete that asks nothing of a solution (OnDelete: Retain, or an id that names none) SUCCESS;
-one that asks training off FAILED, with the way out the function gives.
+rules would (`solution_rules.envelope`): FAILED with the request's failure id (an Update's or a
+Delete's own id; a Create's solution ARN when it ran with valid properties, since it or a
+duplicate delivery may have updated the solution, else `create-failed-<RequestId>`), naming what
+happened and what to do; a Delete that asks nothing of a solution (OnDelete: Retain, or an id
+that names none) SUCCESS; one that asks training off FAILED, with the way out the function gives.
 
 It answers only a ResponseURL the function would (`solution_rules.response`: the same allow-list,
 expiry and bounded PUT), and never logs the presigned query. It imports the standard library and
@@ -30,6 +31,7 @@ from typing import Any, NamedTuple
 from solution_rules.envelope import (
     CARRY_KEY,
     FAILED,
+    IN_DOUBT_NAMED,
     SUCCESS,
     TRAINING_LEFT_ON,
     Ids,
@@ -38,6 +40,7 @@ from solution_rules.envelope import (
     malformed,
     read_deletion,
 )
+from solution_rules.properties import InvalidProperties, parse_properties
 from solution_rules.response import NoAnswer, ResponseTarget, allowed_hosts, deliver, put
 
 logger = logging.getLogger("on_failure")  # every line it writes is a warning or an error
@@ -56,11 +59,6 @@ END_MARGIN = 0.2  # the PUT stops retrying this long before this invocation's en
 
 ADVICE = "see the function's logs, and retry the stack operation"
 NOTHING_DONE = "the function never ran on it, so nothing was done: retry the stack operation"
-CREATE_MAY_HAVE_UPDATED = (
-    "UpdateSolution may have been called for this Create: check the solution's "
-    "latestSolutionUpdate, turn automatic training off by hand if it should be off, and retry "
-    "the stack operation"
-)
 
 Send = Callable[[ResponseTarget, bytes, float], int]  # one PUT: the target, the body, its timeout
 
@@ -141,10 +139,20 @@ def answer_for(event: Mapping[str, Any], ids: Ids, death: Death, home: str | Non
     elif not death.ran and CARRY_KEY not in event:
         advice = NOTHING_DONE  # CloudFormation's own event, never run: no invocation acted on it
     elif ids.kind == "Create":
-        advice = CREATE_MAY_HAVE_UPDATED
+        named = _solution_named(event, home)
+        advice = IN_DOUBT_NAMED if named else ADVICE  # properties refused: no call was made
+        return Answer(FAILED, fitted(f"{death.what}; {advice}"), ids.in_doubt_id(named))
     else:
         advice = ADVICE
     return Answer(FAILED, fitted(f"{death.what}; {advice}"), ids.failure_id)
+
+
+def _solution_named(event: Mapping[str, Any], home: str | None) -> str | None:
+    """The solution a Create's valid properties name, or None (the function refused them)."""
+    try:
+        return parse_properties(event.get("ResourceProperties"), home).settings.solution_arn
+    except InvalidProperties:
+        return None
 
 
 class Destination:

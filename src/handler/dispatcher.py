@@ -33,7 +33,7 @@ from outcomes import (
     internal_error,
 )
 from protocol import Request, read_request
-from solution_rules.envelope import FAILED, SUCCESS
+from solution_rules.envelope import FAILED, IN_DOUBT_NAMED, SUCCESS
 from solution_rules.limits import DEFAULT_SERVICE_TIMEOUT, PERSONALIZE_CALL, CallLimits
 from solution_rules.properties import DesiredSettings
 from solution_rules.response import NoAnswer, ResponseTarget, deliver, put
@@ -210,7 +210,10 @@ class Dispatcher:
         )
         timetable = self._plan(request, remaining)
         logger.debug("Planned the invocation", extra=timetable._asdict())
-        out_of_time = failure(OUT_OF_TIME, "OutOfTime")
+        named = request.resource.settings.solution_arn if request.resource else None
+        doubt = request.ids.in_doubt_id(named)  # a running call may yet update the solution
+        reason = OUT_OF_TIME if doubt == request.failure_id else f"{OUT_OF_TIME}; {IN_DOUBT_NAMED}"
+        out_of_time = failure(reason, "OutOfTime", doubt)
         watchdog = self._timer(
             timetable.watchdog_after,
             lambda: self.conclude(request, answer, out_of_time, context),

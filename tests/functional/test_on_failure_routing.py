@@ -59,16 +59,15 @@ def stand_in(
         ("timeout", "The function timed out (Lambda stopped it at its timeout)"),
     ],
 )
-def test_a_create_whose_invocation_dies_fails_once_with_its_failure_id(kind, said):
+def test_a_create_whose_invocation_dies_fails_once_naming_its_solution(kind, said):
     with Receiver() as receiver:
         exchange = stand_in(dying(kind), receiver).send(
             "Create", "AutoTraining", {"SolutionArn": ARN}
         )
         body = exchange.response  # exactly one
-        request_id = exchange.event["RequestId"]
-    assert (body["Status"], body["PhysicalResourceId"]) == ("FAILED", f"create-failed-{request_id}")
+    assert (body["Status"], body["PhysicalResourceId"]) == ("FAILED", ARN)
     assert body["Reason"].startswith(said)
-    assert "check the solution's latestSolutionUpdate" in body["Reason"]
+    assert "the rollback's Delete applies OnDelete to it" in body["Reason"]
 
 
 @pytest.mark.parametrize(

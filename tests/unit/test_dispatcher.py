@@ -95,9 +95,14 @@ def test_after_the_watchdog_answers_the_wait_is_not_handed_on():
         handler = dispatcher(overrunning, hand_off=lambda *args: handed_off.append(args))
         handler(request(bucket, "Create", "r-race"), LambdaContext(timeout=WATCHDOG_LEAD + 0.3))
         answers = statuses(bucket, "r-race")
+        [body] = [r.body for r in bucket.responses_for("r-race")]
     assert [status for status, _ in answers] == ["FAILED"]
     assert "ran out of time" in answers[0][1]
     assert handed_off == []
+    # The call still running, or a duplicate delivery, may update the solution: named, the
+    # rollback's Delete applies OnDelete to it.
+    assert body["PhysicalResourceId"] == ARN
+    assert "the rollback's Delete applies OnDelete to it" in answers[0][1]
 
 
 def test_an_unexpected_error_still_gets_a_reason_a_person_can_act_on(capsys):

@@ -60,6 +60,14 @@ def text(event: Mapping[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# The Reason's end for a FAILED Create answered with its solution's ARN (Ids.in_doubt_id).
+IN_DOUBT_NAMED = (
+    "UpdateSolution may have been called for this Create: the resource's id is the solution ARN, "
+    "so the rollback's Delete applies OnDelete to it (DisableAutoTraining turns training off); "
+    "retry the stack operation"
+)
+
+
 class Ids(NamedTuple):
     """Who a request is, as its event says (empty where it says nothing): its type, the ids every
     answer echoes, and the resource's id (None for a Create)."""
@@ -75,6 +83,16 @@ class Ids(NamedTuple):
         """The id of an answer that did not act: the request's own, else one derived from
         RequestId, so a duplicate delivery gets the same id and the rollback Delete has one."""
         return self.physical_id or f"create-failed-{self.request_id or 'unknown'}"
+
+    def in_doubt_id(self, solution_arn: str | None) -> str:
+        """The id of a FAILED given while what the request did to the solution is unknown (the
+        watchdog's, while a call still runs; the on-failure destination's, for an invocation that
+        ran): for a Create whose properties name a solution (`solution_arn`, None when they do
+        not), that solution, since the running call or a duplicate delivery may have updated it,
+        so the rollback's Delete applies OnDelete to it; else `failure_id`."""
+        if self.kind == "Create" and solution_arn:
+            return solution_arn
+        return self.failure_id
 
     def body(self, status: str, reason: str, physical_id: str, data: Mapping[str, str]) -> bytes:
         """The response JSON (Data only with SUCCESS: a FAILED one has no attributes). It fits
