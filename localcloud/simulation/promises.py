@@ -345,8 +345,8 @@ def deaths_change_no_answer(record: Record) -> Iterator[Violation]:
     before a call hung to Lambda's timeout, or an answer followed by a death): the destination's
     has the same status and id, so CloudFormation acts the same whichever it reads. Another
     delivery's chain knows nothing of it, nor does a chain its sender could not know was queued
-    (the sender answered FAILED rather than leave CloudFormation waiting): those residual risks
-    are documented, not checked."""
+    (the sender answered FAILED rather than leave CloudFormation waiting), nor the chain that
+    such a fork runs beside: those residual risks are documented, not checked."""
     function = record.function
     for failed in function.failed:
         if not failed.invocation or failed.invocation in function.unknown_to_sender:
@@ -355,7 +355,13 @@ def deaths_change_no_answer(record: Record) -> Iterator[Violation]:
         chain = function.chains.get(failed.invocation)
         taken = [p for p in record.bucket.puts if _accepted(request, p)]
         ours = [p for p in taken if p.sender == failed.destination]
-        before = [p for p in taken if function.chains.get(p.sender) == chain and p.at <= failed.at]
+        before = [
+            p
+            for p in taken
+            if function.chains.get(p.sender) == chain
+            and p.sender not in function.unknown_to_sender  # a fork it knows nothing of
+            and p.at <= failed.at
+        ]
         for answer, earlier in itertools.product(ours, before):
             said = (answer.body["Status"], answer.body["PhysicalResourceId"])
             if said != (earlier.body["Status"], earlier.body["PhysicalResourceId"]):
