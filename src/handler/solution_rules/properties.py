@@ -8,7 +8,6 @@ floor, cfn-lint's), hence `str, Enum` and TypeVar rather than their newer spelli
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -208,6 +207,8 @@ def on_delete_suggestion(value: str) -> OnDelete | None:
 def name_suggestion(key: str, known: tuple[str, ...]) -> str | None:
     """The known name a wrong one most likely meant: the same in another case, else a close
     spelling (`SchedulingExpresion`: SchedulingExpression); None when nothing is close."""
+    import difflib  # here, not at the top: only a wrong name needs it, and it costs every start
+
     same = [name for name in known if name.lower() == key.lower()]
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
     return next(iter(same or close), None)
