@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
 
 from budget import PATIENT, PROMPT, SIGNING_TRUNCATION, TWIN_GRACE, Plan
 from continuation import Carried
@@ -49,6 +48,7 @@ from reconcile import (
 )
 from solution_rules.limits import CONFIRM_DELAY
 from solution_rules.properties import DesiredSettings, Settings
+from solution_rules.records import NamedTuple
 from waiter import Deadline, Pacer, PollPolicy, Retry, TimedOut, wait_for
 
 # What a person can do when the wait runs out, by what it was waiting for; the plan adds what to

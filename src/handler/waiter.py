@@ -10,7 +10,8 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+
+from solution_rules.records import NamedTuple
 
 # Pacing under throttling, chosen with `make bench-load` (many resources updated together against
 # an account-wide rate): a first throttle slows a wait at once, so that a crowd spreads out in one

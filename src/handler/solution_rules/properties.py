@@ -12,10 +12,11 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 from .limits import DEFAULT_SERVICE_TIMEOUT, MIN_SERVICE_TIMEOUT, start_floor
 from .partitions import PARTITIONS, is_region_of
+from .records import NamedTuple
 
 T = TypeVar("T")
 
