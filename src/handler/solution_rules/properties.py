@@ -26,10 +26,9 @@ SOLUTION_NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-_]*")  # CreateSolut
 MAX_SOLUTION_NAME_LENGTH = 63
 SCHEDULE_PATTERN = re.compile(r"rate\((0|[1-9][0-9]*) (day|days)\)")
 # What a person might write for a rate of days: another case or spacing, no rate(...), leading
-# zeros, weeks or whole days of hours. Only these get a suggestion.
-NEAR_SCHEDULE = re.compile(
-    r"(?:rate *\( *)?([0-9]{1,4}) *(days?|weeks?|hours?) *\)?", re.IGNORECASE | re.ASCII
-)
+# zeros, weeks or whole days of hours. Only these get a suggestion. Compiled (and kept in re's
+# cache) when a schedule is first refused, not at import: a valid one never needs it.
+NEAR_SCHEDULE = r"(?:rate *\( *)?([0-9]{1,4}) *(days?|weeks?|hours?) *\)?"
 HOURS_PER_DAY = 24
 NUMBER_PATTERN = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 MAX_ARN_LENGTH = 256
@@ -184,7 +183,7 @@ def region_problem(solution_arn: str, home: str | None) -> str | None:
 def schedule_suggestion(value: str) -> str | None:
     """The rate expression an obvious near-miss of one meant (rate(1 week): rate(7 days)), if
     it is within Personalize's range; None for anything else."""
-    match = NEAR_SCHEDULE.fullmatch(value.strip())
+    match = re.fullmatch(NEAR_SCHEDULE, value.strip(), re.IGNORECASE | re.ASCII)
     if match is None:
         return None
     count, unit = int(match.group(1)), match.group(2).lower()
