@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import NamedTuple
 
 from solution_rules.limits import (
     CLOUDFORMATION_MARGIN,
@@ -21,6 +20,7 @@ from solution_rules.limits import (
     CallLimits,
     start_lead,
 )
+from solution_rules.records import NamedTuple
 from waiter import PollPolicy
 
 # After the wait: the answer and, when the wait goes on elsewhere, the hand-off.

@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError, HTTPClientError
 from budget import CLOCK_SKEW, HAND_OFF_CALL, MAX_MARKER_AGE
 from reconcile import Sighting
 from solution_rules.envelope import CARRY_KEY
+from solution_rules.records import NamedTuple
 
 MARKER_FIELDS = frozenset({"first", "updated", "baseline", "hops"})
 # Optional, so that a chain handed on by the previous version still reads.

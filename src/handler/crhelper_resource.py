@@ -22,11 +22,12 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from crhelper import CfnResource
 
 from logs import SDK_LOG_LEVEL
+from solution_rules.records import NamedTuple
 
 # (event, context) -> the physical id: what crhelper's decorators take (its stubs' type).
 Operation = Callable[[Any, Any], bool | str | None]

@@ -13,9 +13,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
 
 from budget import PATIENT, PROMPT, SIGNING_TRUNCATION, TWIN_GRACE, Plan
 from continuation import Carried
@@ -49,6 +47,7 @@ from reconcile import (
 )
 from solution_rules.limits import CONFIRM_DELAY
 from solution_rules.properties import DesiredSettings, Settings
+from solution_rules.records import NamedTuple
 from waiter import Deadline, Pacer, PollPolicy, Retry, TimedOut, wait_for
 
 # What a person can do when the wait runs out, by what it was waiting for; the plan adds what to
@@ -169,7 +168,6 @@ def _since_sent(
         raise RequestFailed(UNPROVEN_TWIN, "UpdateUnproven")
 
 
-@dataclass
 class SolutionUpdater:
     """Applies requests to solutions; the client, clock, sleep and polling are injectable.
 
@@ -177,15 +175,28 @@ class SolutionUpdater:
     we answer. `patient` paces every other wait (a busy solution, an update started by an earlier
     invocation), where fewer calls matter more than seconds; its cap also bounds how far
     throttling stretches any interval.
+
+    A plain class, not a dataclass: nothing compares or prints one, and a dataclass costs every
+    cold start the compiling of its generated methods.
     """
 
-    solutions: PersonalizeSolutions
-    clock: Callable[[], float] = time.time  # wall clock: deadlines span invocations
-    sleep: Callable[[float], None] = time.sleep
-    confirm_delay: float = CONFIRM_DELAY
-    prompt: PollPolicy = PROMPT
-    patient: PollPolicy = PATIENT
-    jitter: Callable[[], float] = random.random  # spreads waits that are throttled together
+    def __init__(
+        self,
+        solutions: PersonalizeSolutions,
+        clock: Callable[[], float] = time.time,  # wall clock: deadlines span invocations
+        sleep: Callable[[float], None] = time.sleep,
+        confirm_delay: float = CONFIRM_DELAY,
+        prompt: PollPolicy = PROMPT,
+        patient: PollPolicy = PATIENT,
+        jitter: Callable[[], float] = random.random,  # spreads waits throttled together
+    ) -> None:
+        self.solutions = solutions
+        self.clock = clock
+        self.sleep = sleep
+        self.confirm_delay = confirm_delay
+        self.prompt = prompt
+        self.patient = patient
+        self.jitter = jitter
 
     def apply(
         self,

@@ -19,9 +19,10 @@ changes a decided status.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from solution_rules.envelope import fitted
+from solution_rules.records import NamedTuple
 
 if TYPE_CHECKING:
     from continuation import Carried

@@ -6,9 +6,10 @@ Lambda) and an in-memory fake (in tests) implement.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from solution_rules.properties import Settings
+from solution_rules.records import NamedTuple
 
 ACTIVE = "ACTIVE"
 CREATE_FAILED = "CREATE FAILED"

@@ -12,7 +12,7 @@ by a rule since tightened), and acts on the solution its physical id names.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from continuation import Carried, ForgedMarker, read_marker
 from outcomes import Failure, failure
@@ -26,6 +26,7 @@ from solution_rules.properties import (
     parse_properties,
     service_timeout_of,
 )
+from solution_rules.records import NamedTuple
 from solution_rules.response import NoAnswer, ResponseTarget
 
 # crhelper's poller writes these into the events it schedules; this function schedules none.

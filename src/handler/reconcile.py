@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any, NamedTuple
+from typing import Any
 
 from port import ACTIVE, CREATE_FAILED, SolutionState, UpdateRecord
 from solution_rules.properties import SETTING_NAMES, EventParameter, Settings, schedule_expression
+from solution_rules.records import NamedTuple
 
 SOLUTION_UNUSABLE = (CREATE_FAILED, "DELETE PENDING", "DELETE IN_PROGRESS")
 UNKNOWN = "unknown"  # an attribute whose value nothing proves

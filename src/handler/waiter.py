@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import NamedTuple
+
+from solution_rules.records import NamedTuple
 
 # Pacing under throttling, chosen with `make bench-load` (many resources updated together against
 # an account-wide rate): a first throttle slows a wait at once, so that a crowd spreads out in one
@@ -70,13 +70,14 @@ class PollPolicy(NamedTuple):
             interval = min(interval * self.factor, self.cap)
 
 
-@dataclass
 class Deadline:
     """A point in time on an injected clock (the wall clock in production: deadlines span
-    invocations)."""
+    invocations). A plain class, not a dataclass: nothing compares or prints one, and a dataclass
+    costs every cold start the compiling of its generated methods."""
 
-    at: float
-    clock: Callable[[], float] = field(default=time.monotonic)
+    def __init__(self, at: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.at = at
+        self.clock = clock
 
     def remaining(self) -> float:
         """Seconds left, never negative."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from .properties import (
     InvalidProperties,
@@ -21,6 +21,7 @@ from .properties import (
     region_problem,
     solution_arn_problem,
 )
+from .records import NamedTuple
 from .response import NoAnswer, ResponseTarget, check_url
 
 SUCCESS = "SUCCESS"

@@ -7,7 +7,9 @@ construct and the cfn-lint rules apply the function's floor before deploy.
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import Any
+
+from .records import NamedTuple
 
 # Per-call bounds, in botocore's standard retry mode.
 MAX_BACKOFF = 20.0  # standard mode's cap on the pause before a retry

@@ -38,15 +38,6 @@ PARTITIONS: dict[str, tuple[str, str]] = {
 DEFAULT_PARTITION = "aws"
 # A region name of any partition, known or not: lower-case ASCII words joined by hyphens.
 REGION_NAME = r"[a-z0-9]+(?:-[a-z0-9]+)+"
-# An S3 endpoint host of one partition, with or without a region (s3.<region>.<suffix>,
-# s3-<region>.<suffix>, s3.dualstack.<region>.<suffix>, s3.<suffix>); is_region_of judges the
-# region.
-S3_HOSTS = {
-    partition: re.compile(
-        rf"s3(?:[.-](?:dualstack\.)?(?P<region>{REGION_NAME}))?\.{re.escape(dns)}", re.ASCII
-    )
-    for partition, (dns, _) in PARTITIONS.items()
-}
 
 
 class RegionsUnavailable(Exception):
@@ -94,6 +85,18 @@ def known_regions() -> dict[str, frozenset[str]]:
 
 
 @functools.cache
+def s3_host(partition: str) -> re.Pattern[str]:
+    """An S3 endpoint host of `partition`, with or without a region (s3.<region>.<suffix>,
+    s3-<region>.<suffix>, s3.dualstack.<region>.<suffix>, s3.<suffix>); is_region_of judges the
+    region. Compiled when first asked for, not at import: a ResponseURL's host is usually of the
+    first partition tried, so the others are seldom needed."""
+    dns = PARTITIONS[partition][0]
+    return re.compile(
+        rf"s3(?:[.-](?:dualstack\.)?(?P<region>{REGION_NAME}))?\.{re.escape(dns)}", re.ASCII
+    )
+
+
+@functools.cache
 def regions() -> dict[str, frozenset[str]]:
     """botocore's regions, loaded on first use and kept (a failed load is not kept: it raises
     RegionsUnavailable again next time)."""
@@ -132,8 +135,8 @@ def is_region_of(partition: str, region: str, home: str | None = None) -> bool:
 def is_s3_endpoint(host: str, home: str | None = None) -> bool:
     """Whether `host` is an S3 endpoint of a partition, its region (if it names one) a region of
     that partition by the same rule as a SolutionArn's."""
-    for partition, pattern in S3_HOSTS.items():
-        match = pattern.fullmatch(host)
+    for partition in PARTITIONS:
+        match = s3_host(partition).fullmatch(host)
         if match and (match["region"] is None or is_region_of(partition, match["region"], home)):
             return True
     return False

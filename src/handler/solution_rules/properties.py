@@ -8,15 +8,15 @@ floor, cfn-lint's), hence `str, Enum` and TypeVar rather than their newer spelli
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 from .limits import DEFAULT_SERVICE_TIMEOUT, MIN_SERVICE_TIMEOUT, start_floor
 from .partitions import PARTITIONS, is_region_of
+from .records import NamedTuple
 
 T = TypeVar("T")
 
@@ -26,10 +26,9 @@ SOLUTION_NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-_]*")  # CreateSolut
 MAX_SOLUTION_NAME_LENGTH = 63
 SCHEDULE_PATTERN = re.compile(r"rate\((0|[1-9][0-9]*) (day|days)\)")
 # What a person might write for a rate of days: another case or spacing, no rate(...), leading
-# zeros, weeks or whole days of hours. Only these get a suggestion.
-NEAR_SCHEDULE = re.compile(
-    r"(?:rate *\( *)?([0-9]{1,4}) *(days?|weeks?|hours?) *\)?", re.IGNORECASE | re.ASCII
-)
+# zeros, weeks or whole days of hours. Only these get a suggestion. Compiled (and kept in re's
+# cache) when a schedule is first refused, not at import: a valid one never needs it.
+NEAR_SCHEDULE = r"(?:rate *\( *)?([0-9]{1,4}) *(days?|weeks?|hours?) *\)?"
 HOURS_PER_DAY = 24
 NUMBER_PATTERN = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 MAX_ARN_LENGTH = 256
@@ -184,7 +183,7 @@ def region_problem(solution_arn: str, home: str | None) -> str | None:
 def schedule_suggestion(value: str) -> str | None:
     """The rate expression an obvious near-miss of one meant (rate(1 week): rate(7 days)), if
     it is within Personalize's range; None for anything else."""
-    match = NEAR_SCHEDULE.fullmatch(value.strip())
+    match = re.fullmatch(NEAR_SCHEDULE, value.strip(), re.IGNORECASE | re.ASCII)
     if match is None:
         return None
     count, unit = int(match.group(1)), match.group(2).lower()
@@ -208,6 +207,8 @@ def on_delete_suggestion(value: str) -> OnDelete | None:
 def name_suggestion(key: str, known: tuple[str, ...]) -> str | None:
     """The known name a wrong one most likely meant: the same in another case, else a close
     spelling (`SchedulingExpresion`: SchedulingExpression); None when nothing is close."""
+    import difflib  # here, not at the top: only a wrong name needs it, and it costs every start
+
     same = [name for name in known if name.lower() == key.lower()]
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
     return next(iter(same or close), None)

@@ -13,10 +13,10 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import NamedTuple
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from .partitions import is_s3_endpoint
+from .records import NamedTuple
 
 _BUCKET = r"cloudformation-custom-resource-response-[a-z0-9]+"
 VIRTUAL_HOSTED = re.compile(rf"{_BUCKET}\.(?P<endpoint>.+)")
