@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 
-from .properties import shown
+from .properties import did_you_mean, shown
 
 RESOURCE_TYPE = "Custom::PersonalizeSolutionUpdate"
 ATTRIBUTES = (
@@ -42,12 +42,7 @@ def attribute_problem(name: str) -> str | None:
     if name in ATTRIBUTES:
         return None
     meant = attribute_suggestion(name)
-    if meant is None:
-        hint = ""
-    elif meant.lower() == name.lower():
-        hint = f" (names are case-sensitive: did you mean {meant}?)"
-    else:
-        hint = f" (did you mean {meant}?)"
+    hint = "" if meant is None else did_you_mean(name, meant)
     return (
         f"{shown(name)} is not an attribute of {RESOURCE_TYPE}{hint}; "
         f"expected one of {', '.join(ATTRIBUTES)}"

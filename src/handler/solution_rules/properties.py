@@ -214,6 +214,14 @@ def name_suggestion(key: str, known: tuple[str, ...]) -> str | None:
     return next(iter(same or close), None)
 
 
+def did_you_mean(given: str, meant: str) -> str:
+    """The hint a wrong name gets, ` (did you mean X?)`, saying names are case-sensitive where
+    only the case is wrong."""
+    if meant.lower() == given.lower():
+        return f" (names are case-sensitive: did you mean {meant}?)"
+    return f" (did you mean {meant}?)"
+
+
 class _Parser:
     """Collects every problem in one pass so that a user fixes the template once, not N times."""
 
@@ -238,13 +246,9 @@ class _Parser:
             meant = name_suggestion(key, known) if isinstance(key, str) else None
             if meant is None:
                 self.fail(where, "is not a known property", f"one of {', '.join(known)}", "name")
-            elif meant.lower() == str(key).lower():
-                problem = (
-                    f"is not a known property (names are case-sensitive: did you mean {meant}?)"
-                )
-                self.fail(where, problem, meant, "name")
             else:
-                self.fail(where, f"is not a known property (did you mean {meant}?)", meant, "name")
+                problem = f"is not a known property{did_you_mean(str(key), meant)}"
+                self.fail(where, problem, meant, "name")
         return value
 
     def update_config(
