@@ -210,8 +210,7 @@ class Dispatcher:
         )
         timetable = self._plan(request, remaining)
         logger.debug("Planned the invocation", extra=timetable._asdict())
-        named = request.resource.settings.solution_arn if request.resource else None
-        doubt = request.ids.in_doubt_id(named)  # a running call may yet update the solution
+        doubt = request.in_doubt_id  # a running call may yet update the solution
         reason = OUT_OF_TIME if doubt == request.failure_id else f"{OUT_OF_TIME}; {IN_DOUBT_NAMED}"
         out_of_time = failure(reason, "OutOfTime", doubt)
         watchdog = self._timer(

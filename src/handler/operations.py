@@ -42,9 +42,10 @@ def naming_the_solution(request: Request, error: RequestFailed) -> RequestFailed
     """A Create's failure after its update started (or may have), answered with the solution's
     ARN and saying so, so that the rollback's Delete acts on it as OnDelete says, where
     `create-failed-...` would leave it alone; any other failure as it is."""
-    if request.kind != "Create" or not error.update_started or request.resource is None:
+    named = request.in_doubt_id
+    if not error.update_started or named == request.failure_id:
         return error
-    return advised(error, UPDATE_LEFT_RUNNING, request.resource.settings.solution_arn)
+    return advised(error, UPDATE_LEFT_RUNNING, named)
 
 
 def run(request: Request, apply: Apply, context: Any) -> tuple[Sent, Applied | None]:

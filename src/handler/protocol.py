@@ -65,6 +65,12 @@ class Request(NamedTuple):
         return Ids(self.kind, self.stack_id, self.request_id, self.logical_id, self.physical_id)
 
     @property
+    def in_doubt_id(self) -> str:
+        """The id of a FAILED given while what the request did to its solution is unknown
+        (`Ids.in_doubt_id`): a Create's solution ARN when its properties name one."""
+        return self.ids.in_doubt_id(self.resource.settings.solution_arn if self.resource else None)
+
+    @property
     def failure_id(self) -> str:
         """The id of an answer that did not act (`Ids.failure_id`)."""
         return self.ids.failure_id
