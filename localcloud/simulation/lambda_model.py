@@ -63,15 +63,14 @@ class Invocation(NamedTuple):
 
 class Failed(NamedTuple):
     """An event Lambda sent the on-failure destination: when, for which request, how (`kind`:
-    oom, crash, timeout, or dropped), the invocation that died (none for a drop), the
-    destination's invocation that answers for it, and whether the event was a hand-off's."""
+    oom, crash, timeout, or dropped), the invocation that died (none for a drop), and the
+    destination's invocation that answers for it."""
 
     at: float
     request_id: str
     kind: str
     invocation: str
     destination: str
-    carried: bool = False  # a hand-off's event (a wait carried on), not CloudFormation's own
 
 
 class Lambda:
@@ -155,8 +154,7 @@ class Lambda:
         request_id = str(event.get("RequestId", ""))
         self._count += 1
         name = f"destination-{self._count}"
-        carried = CARRY_KEY in event
-        self.failed.append(Failed(at, request_id, kind, invocation, name, carried))
+        self.failed.append(Failed(at, request_id, kind, invocation, name))
         error = None if kind == "dropped" else died(kind, invocation, self._timeout)
         record = invocation_record(
             event,

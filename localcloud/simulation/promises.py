@@ -281,11 +281,11 @@ def _by_destination(record: Record, body: dict[str, Any]) -> bool:
 
 def _in_doubt_id(request: Sent, failed: Failed) -> str:
     """A dead Create's id, stated here on its own: the solution ARN its properties name when
-    they are valid and the event ran (it, or a duplicate delivery, may have updated the
-    solution), else create-failed-<RequestId>."""
+    they are valid and Lambda stopped it at its timeout (its watchdog answered so first), else
+    create-failed-<RequestId>."""
     unmade = f"create-failed-{request.request_id}"
-    if failed.kind == "dropped" and not failed.carried:
-        return unmade  # CloudFormation's own event, never run
+    if failed.kind != "timeout":
+        return unmade
     try:
         named = parse_properties(request.event["ResourceProperties"], region_of(request))
     except InvalidProperties:
@@ -457,8 +457,9 @@ def _disables_training(request: Sent) -> bool:
 def _managed(record: Record, request: Sent, at: float) -> str | None:
     """The solution a Delete answered at `at` managed: the one its id names, or, for the
     rollback of a Create that had changed it by then (whatever id it answered), the Create's.
-    Not a Create the on-failure destination answered create-failed-<RequestId> for: an event
-    Lambda dropped unrun, which a duplicate delivery alone could have acted on."""
+    Not a Create the on-failure destination answered create-failed-<RequestId> for (it died
+    out of memory or crashed, or was dropped): the destination cannot know whether it, or a
+    duplicate delivery, updated the solution, and says to check it by hand."""
     physical = str(request.event.get("PhysicalResourceId", ""))
     if physical in record.scope.solutions:
         return physical

@@ -6,9 +6,9 @@ crash, a hard timeout) or Lambda drops its event (older than the maximum event a
 this function its invocation record, with the original event: CloudFormation's own, or a
 hand-off's with its wait marker. This function answers that request once, as the function's own
 rules would (`solution_rules.envelope`): FAILED with the request's failure id (an Update's or a
-Delete's own id; a Create's solution ARN when it ran with valid properties, since it or a
-duplicate delivery may have updated the solution, else `create-failed-<RequestId>`), naming what
-happened and what to do; a Delete that asks nothing of a solution (OnDelete: Retain, or an id
+Delete's own id; a Create's `create-failed-<RequestId>`, or, when Lambda stopped it at its
+timeout, the solution ARN its watchdog answered with first), naming what happened and what to
+do; a Delete that asks nothing of a solution (OnDelete: Retain, or an id
 that names none) SUCCESS; one that asks training off FAILED, with the way out the function gives.
 
 It answers only a ResponseURL the function would (`solution_rules.response`: the same allow-list,
@@ -58,6 +58,11 @@ ERROR_TYPE = re.compile(r"[A-Za-z0-9_.]{1,64}")  # a name fit for a Reason; anyt
 END_MARGIN = 0.2  # the PUT stops retrying this long before this invocation's end
 
 ADVICE = "see the function's logs, and retry the stack operation"
+CREATE_MAY_HAVE_UPDATED = (
+    "UpdateSolution may have been called for this Create: check the solution's "
+    "latestSolutionUpdate, turn automatic training off by hand if it should be off, and retry "
+    "the stack operation"
+)
 NOTHING_DONE = "the function never ran on it, so nothing was done: retry the stack operation"
 
 Send = Callable[[ResponseTarget, bytes, float], int]  # one PUT: the target, the body, its timeout
@@ -70,6 +75,7 @@ class Death(NamedTuple):
 
     what: str
     ran: bool
+    stopped: bool = False  # Lambda stopped it at its timeout: the watchdog answered before
 
 
 class Answer(NamedTuple):
@@ -113,7 +119,9 @@ def death_of(record: Mapping[str, Any], signed: float | None) -> Death:
     error = record.get("responsePayload")
     kind, message = _field(error, "errorType"), _field(error, "errorMessage")
     if kind == TIMEOUT_TYPE or TIMEOUT_MESSAGE in message:
-        return Death("The function timed out (Lambda stopped it at its timeout)", ran=True)
+        return Death(
+            "The function timed out (Lambda stopped it at its timeout)", ran=True, stopped=True
+        )
     if kind == OUT_OF_MEMORY_TYPE or OUT_OF_MEMORY_MESSAGE in message:
         return Death(
             "The function ran out of memory (Lambda stopped it): raise its MemorySize",
@@ -138,10 +146,17 @@ def answer_for(event: Mapping[str, Any], ids: Ids, death: Death, home: str | Non
         advice = TRAINING_LEFT_ON.format(logical_id=ids.logical_id)
     elif not death.ran and CARRY_KEY not in event:
         advice = NOTHING_DONE  # CloudFormation's own event, never run: no invocation acted on it
-    elif ids.kind == "Create":
+    elif ids.kind == "Create" and death.stopped:
+        # The watchdog answered before Lambda's timeout, naming the solution (Ids.in_doubt_id):
+        # the same answer, whichever CloudFormation reads.
         named = _solution_named(event, home)
         advice = IN_DOUBT_NAMED if named else ADVICE  # properties refused: no call was made
         return Answer(FAILED, fitted(f"{death.what}; {advice}"), ids.in_doubt_id(named))
+    elif ids.kind == "Create":
+        # Nothing answered before, maybe moments after it started: a duplicate delivery may
+        # update the solution after the rollback's Delete read it, so that Delete is not told
+        # it manages the solution; the Reason says to check it by hand.
+        advice = CREATE_MAY_HAVE_UPDATED
     else:
         advice = ADVICE
     return Answer(FAILED, fitted(f"{death.what}; {advice}"), ids.failure_id)

@@ -56,17 +56,29 @@ def stand_in(
     [
         ("oom", "The function ran out of memory (Lambda stopped it)"),
         ("crash", "The function crashed (Runtime.ExitError)"),
-        ("timeout", "The function timed out (Lambda stopped it at its timeout)"),
     ],
 )
-def test_a_create_whose_invocation_dies_fails_once_naming_its_solution(kind, said):
+def test_a_create_whose_invocation_dies_fails_once_with_its_failure_id(kind, said):
     with Receiver() as receiver:
         exchange = stand_in(dying(kind), receiver).send(
             "Create", "AutoTraining", {"SolutionArn": ARN}
         )
         body = exchange.response  # exactly one
-    assert (body["Status"], body["PhysicalResourceId"]) == ("FAILED", ARN)
+        request_id = exchange.event["RequestId"]
+    assert (body["Status"], body["PhysicalResourceId"]) == ("FAILED", f"create-failed-{request_id}")
     assert body["Reason"].startswith(said)
+    assert "check the solution's latestSolutionUpdate" in body["Reason"]
+
+
+def test_a_create_stopped_at_its_timeout_fails_once_naming_its_solution():
+    """As its watchdog answered before Lambda stopped it (a call still ran)."""
+    with Receiver() as receiver:
+        exchange = stand_in(dying("timeout"), receiver).send(
+            "Create", "AutoTraining", {"SolutionArn": ARN}
+        )
+        body = exchange.response  # exactly one
+    assert (body["Status"], body["PhysicalResourceId"]) == ("FAILED", ARN)
+    assert body["Reason"].startswith("The function timed out (Lambda stopped it at its timeout)")
     assert "the rollback's Delete applies OnDelete to it" in body["Reason"]
 
 

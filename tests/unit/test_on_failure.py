@@ -96,15 +96,13 @@ def answer(given: dict, bucket: Bucket | None = None, **options) -> dict:
     return body
 
 
-def test_an_out_of_memory_create_fails_naming_its_solution_saying_so():
-    """It, or a duplicate delivery, may have updated the solution: named, the rollback's Delete
-    applies OnDelete to it."""
+def test_an_out_of_memory_create_fails_with_its_own_failure_id_saying_so():
     body = answer(record(event("Create"), "oom"))
     assert body["Status"] == "FAILED"
-    assert body["PhysicalResourceId"] == ARN
+    assert body["PhysicalResourceId"] == "create-failed-req-1"  # the rollback Delete leaves it be
     assert body["Reason"].startswith("The function ran out of memory")
     assert "raise its MemorySize" in body["Reason"]
-    assert "the rollback's Delete applies OnDelete to it" in body["Reason"]
+    assert "check the solution's latestSolutionUpdate" in body["Reason"]
     echoed = {k: body[k] for k in ("StackId", "RequestId", "LogicalResourceId")}
     assert echoed == {k: event()[k] for k in echoed}
     assert body["Data"] == {}
@@ -167,14 +165,16 @@ def test_a_dropped_hand_off_may_follow_an_update_an_earlier_invocation_made():
     called UpdateSolution for the Create."""
     marker = {"first": SIGNED, "updated": True, "baseline": None, "hops": 1}
     body = answer(record(event("Create", **{CARRY_KEY: marker}), None))
-    assert body["PhysicalResourceId"] == ARN
+    assert body["PhysicalResourceId"] == "create-failed-req-1"
+    assert "check the solution's latestSolutionUpdate" in body["Reason"]
+
+
+def test_a_create_stopped_at_its_timeout_names_its_solution_as_its_watchdog_did():
+    body = answer(record(event("Create"), "timeout"))
+    assert (body["Status"], body["PhysicalResourceId"]) == ("FAILED", ARN)
     assert "the rollback's Delete applies OnDelete to it" in body["Reason"]
-
-
-def test_a_create_whose_properties_the_function_refuses_keeps_its_failure_id():
-    """No call was made for it: the rollback's Delete has nothing to act on."""
-    body = answer(record(event("Create", ResourceProperties={"SolutionArn": "x"}), "crash"))
-    assert (body["Status"], body["PhysicalResourceId"]) == ("FAILED", "create-failed-req-1")
+    refused = event("Create", ResourceProperties={"SolutionArn": "x"})
+    assert answer(record(refused, "timeout"))["PhysicalResourceId"] == "create-failed-req-1"
 
 
 def test_a_hand_off_that_died_is_answered_as_its_request():
